@@ -1,0 +1,29 @@
+//! The sans-I/O protocol core: bytes in, values out.
+//!
+//! Nothing here owns a socket, a thread, a clock or an interpreter. The connection engine
+//! feeds received bytes to a [`Framer`], which cuts them into complete responses (a line
+//! plus its literals) under explicit [`Limits`]; [`parse_response`] turns one response into
+//! a flat, borrowed [`Response`] without allocating per token. Commands go the other way
+//! through the encoders in [`command`]. Sequence sets, modified UTF-7 mailbox names and
+//! INTERNALDATE values have their own modules.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+//pub mod command;
+//pub mod date;
+pub mod base64;
+mod error;
+mod framer;
+mod limits;
+//pub mod mutf7;
+mod response;
+//pub mod seqset;
+mod value;
+
+pub use error::{EncodeError, ParseError, ParseErrorKind};
+pub use framer::Framer;
+pub use limits::{Limit, Limits};
+pub use response::{parse_response, parse_template, ContinueText, Kind, Response, Status};
+//pub use seqset::SequenceSet;
+pub use value::{children, unescape, Token, TokenKind, Tokens};
