@@ -12,6 +12,7 @@
 //! The `python` cargo feature (on by default) builds the extension module; without it the
 //! protocol core builds and tests with no Python at all (`cargo test --no-default-features`).
 
+pub mod client;
 pub mod proto;
 
 #[cfg(feature = "python")]

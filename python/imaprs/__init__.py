@@ -1,0 +1,62 @@
+"""imaprs: a fast, safe IMAP client for Python with a Rust core.
+
+The native API follows the imaplib2 design: ``IMAP4Response`` (a ``list`` of decoded
+tokens), ``IMAP4SeqSet`` (a ``set`` of message numbers), helpers for quoting, modified
+UTF-7 and INTERNALDATE, and ``ResponseReader``, the sans-I/O parser for any front end.
+"""
+
+from __future__ import annotations
+
+from ._functions import group, qstr_iutf7, qstr_or_lit, response_map, ungroup
+from ._imaprs import (
+    ResponseReader,
+    __version__,
+    idate2unix,
+    iutf7_decode,
+    iutf7_encode,
+    qstr,
+    unix2idate,
+)
+from ._types import NEED_DATA, IMAP4Response, IMAP4SeqSet
+from .errors import (
+    BAD,
+    BYE,
+    NO,
+    OK,
+    AccessModeError,
+    IMAP4Error,
+    LimitError,
+    ParseError,
+    ProtocolError,
+    StatusError,
+    UIDValidityError,
+)
+
+__all__ = [
+    "IMAP4Response",
+    "IMAP4SeqSet",
+    "ResponseReader",
+    "NEED_DATA",
+    "qstr",
+    "qstr_or_lit",
+    "qstr_iutf7",
+    "iutf7_encode",
+    "iutf7_decode",
+    "idate2unix",
+    "unix2idate",
+    "group",
+    "ungroup",
+    "response_map",
+    "IMAP4Error",
+    "ProtocolError",
+    "UIDValidityError",
+    "LimitError",
+    "ParseError",
+    "AccessModeError",
+    "StatusError",
+    "OK",
+    "NO",
+    "BAD",
+    "BYE",
+    "__version__",
+]

@@ -1,0 +1,14 @@
+//! The blocking connection engine: sockets, TLS, compression, SASL, the command queue.
+//!
+//! `client` builds on [`crate::proto`] and never on the Python layer: it holds no Python
+//! objects, so everything here is `Send + Sync` and runs with the GIL released.
+
+#![forbid(unsafe_code)]
+
+pub mod compress;
+mod error;
+pub mod sasl;
+pub mod tls;
+pub mod transport;
+
+pub use error::Error;

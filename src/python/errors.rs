@@ -1,0 +1,43 @@
+//! The one place where Rust errors become Python exceptions.
+//!
+//! The exception classes live in `python/imaprs/errors.py` so that they can inherit from
+//! standard classes (`ParseError` is also a `ValueError`); they are imported here.
+
+use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+
+use crate::proto::{EncodeError, ParseError, ParseErrorKind};
+
+mod classes {
+    pyo3::import_exception!(imaprs.errors, ParseError);
+    pyo3::import_exception!(imaprs.errors, LimitError);
+}
+
+/// A parse failure as `imaprs.ParseError` (or `imaprs.LimitError` for a limit), carrying
+/// `offset` and, when known, the `raw` bytes of the response that failed.
+pub(crate) fn parse_error(py: Python<'_>, err: &ParseError, raw: Option<&[u8]>) -> PyErr {
+    let message = err.to_string();
+    let raw = raw.map(|r| PyBytes::new(py, r).into_any().unbind());
+    let pyerr = match &err.kind {
+        ParseErrorKind::Limit { limit, max, actual } => {
+            classes::LimitError::new_err((message, limit.name(), *max, *actual))
+        }
+        _ => classes::ParseError::new_err(message),
+    };
+    let value = pyerr.value(py);
+    // Setting attributes on a fresh exception instance cannot fail short of memory
+    // exhaustion; if it does, the exception is still raised without them.
+    let _ = value.setattr("offset", err.offset);
+    let _ = value.setattr("raw", raw);
+    pyerr
+}
+
+/// A refused caller argument as `ValueError`, with CPython's wording for control characters.
+pub(crate) fn encode_error(err: &EncodeError) -> PyErr {
+    match err {
+        EncodeError::ControlCharacter => {
+            pyo3::exceptions::PyValueError::new_err("Control characters not allowed in commands")
+        }
+        other => pyo3::exceptions::PyValueError::new_err(other.to_string()),
+    }
+}

@@ -1,0 +1,20 @@
+//! The PyO3 binding layer: conversions and error mapping only, no protocol decisions.
+
+use pyo3::prelude::*;
+
+mod errors;
+//mod functions;
+mod reader;
+mod response;
+
+/// The native core of imaprs; use the `imaprs` package, which re-exports it.
+#[pymodule(gil_used = false)]
+fn _imaprs(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = m.py();
+    m.add_class::<reader::ResponseReader>()?;
+    m.add("NEED_DATA", reader::need_data(py)?.clone_ref(py))?;
+    m.add_function(wrap_pyfunction!(reader::_fill_raw, m)?)?;
+    m.add_function(wrap_pyfunction!(reader::_fill_template, m)?)?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}

@@ -1,0 +1,171 @@
+//! Filling `imaprs.IMAP4Response` objects straight from a parsed [`Response`].
+//!
+//! `IMAP4Response` is a Python `list` subclass (PyO3 cannot subclass `list` under abi3), so
+//! Rust creates it with `list.__new__`, appends the converted tokens and sets its slots. The
+//! tokens are converted without recursion: nesting depth is bounded only by the limits.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyBytes, PyList, PyString, PyType};
+use pyo3::{intern, IntoPyObjectExt};
+
+use crate::proto::{unescape, ContinueText, Response, TokenKind};
+
+/// Sequence numbers shared by every response of the process, as the design's `seq`.
+static SEQ: AtomicU64 = AtomicU64::new(1);
+
+struct Classes {
+    response: Py<PyType>,
+    list_new: Py<PyAny>,
+}
+
+static CLASSES: PyOnceLock<Classes> = PyOnceLock::new();
+
+fn classes(py: Python<'_>) -> PyResult<&Classes> {
+    CLASSES.get_or_try_init(py, || {
+        let response = py.import("imaprs._types")?.getattr("IMAP4Response")?.cast_into::<PyType>()?;
+        let list_new = py.get_type::<PyList>().getattr("__new__")?;
+        Ok(Classes { response: response.unbind(), list_new: list_new.unbind() })
+    })
+}
+
+/// A new `IMAP4Response` holding `rsp`.
+pub(crate) fn new_response<'py>(py: Python<'py>, rsp: &Response<'_>) -> PyResult<Bound<'py, PyAny>> {
+    let classes = classes(py)?;
+    let obj = classes.list_new.bind(py).call1((classes.response.bind(py),))?;
+    fill(&obj, rsp, None)?;
+    Ok(obj)
+}
+
+/// Fills an empty `IMAP4Response` (or any list with its slots) from `rsp`. `literals` holds
+/// the literals of a template response, which its `{i}` placeholders refer to.
+pub(crate) fn fill(obj: &Bound<'_, PyAny>, rsp: &Response<'_>, literals: Option<&Bound<'_, PyList>>) -> PyResult<()> {
+    let py = obj.py();
+    let list = obj.cast::<PyList>()?;
+    let found = PyList::empty(py);
+    convert_tokens(list, rsp, literals, &found)?;
+    let kind = rsp.kind();
+    let info = match rsp.continuation() {
+        Some(ContinueText::Base64(bytes)) => PyBytes::new(py, &bytes).into_any(),
+        Some(ContinueText::Text(text)) => text_str(py, text)?.into_any(),
+        None => rsp.info().map_or_else(|| Ok(py.None().into_bound(py)), |t| text_str(py, t).map(Bound::into_any))?,
+    };
+    let dtype = match rsp.dtype() {
+        Some(d) => text_str(py, &d.to_ascii_uppercase())?.into_any(),
+        None => py.None().into_bound(py),
+    };
+    let (text, literal_list) = match literals {
+        Some(given) => (None, given.clone()),
+        None => (Some(line_text(py, rsp)?), found),
+    };
+    obj.setattr(intern!(py, "seq"), SEQ.fetch_add(1, Ordering::Relaxed))?;
+    obj.setattr(intern!(py, "type"), PyString::intern(py, kind.name()))?;
+    obj.setattr(intern!(py, "tag"), tag_str(py, rsp.tag())?)?;
+    obj.setattr(intern!(py, "status"), rsp.status().map(|s| PyString::intern(py, s.name())))?;
+    obj.setattr(intern!(py, "info"), info)?;
+    obj.setattr(intern!(py, "dtype"), dtype)?;
+    if let Some(text) = text {
+        obj.setattr(intern!(py, "text"), text)?;
+    }
+    obj.setattr(intern!(py, "literals"), literal_list)?;
+    Ok(())
+}
+
+/// Appends the converted tokens to `top`, nested lists as new lists; collects the literal
+/// `bytes` objects of a raw response in `found`.
+fn convert_tokens(
+    top: &Bound<'_, PyList>,
+    rsp: &Response<'_>,
+    literals: Option<&Bound<'_, PyList>>,
+    found: &Bound<'_, PyList>,
+) -> PyResult<()> {
+    let py = top.py();
+    let raw = rsp.raw();
+    let tokens = rsp.tokens();
+    let mut stack: Vec<(Bound<'_, PyList>, usize)> = vec![(top.clone(), tokens.len())];
+    for (i, token) in tokens.iter().enumerate() {
+        while stack.len() > 1 && stack.last().is_some_and(|(_, end)| i >= *end) {
+            stack.pop();
+        }
+        let parent = &stack[stack.len() - 1].0;
+        let bytes = token.bytes(raw);
+        let item = match token.kind {
+            TokenKind::Atom => text_str(py, bytes)?.into_any(),
+            TokenKind::Number => token.num.into_bound_py_any(py)?,
+            TokenKind::Quoted if token.num != 0 => text_str(py, &unescape(bytes))?.into_any(),
+            TokenKind::Quoted => text_str(py, bytes)?.into_any(),
+            TokenKind::Literal => {
+                let data = PyBytes::new(py, bytes).into_any();
+                found.append(&data)?;
+                data
+            }
+            TokenKind::LiteralRef => match literals {
+                Some(given) => given.get_item(token.num as usize)?,
+                None => py.None().into_bound(py),
+            },
+            TokenKind::Nil => py.None().into_bound(py),
+            TokenKind::List => {
+                let child = PyList::empty(py);
+                parent.append(&child)?;
+                stack.push((child, i + 1 + token.num as usize));
+                continue;
+            }
+        };
+        parent.append(item)?;
+    }
+    Ok(())
+}
+
+/// Server text as `str`: UTF-8, with undecodable bytes kept by `surrogateescape` so that
+/// `s.encode('utf-8', 'surrogateescape')` gives the original bytes back.
+pub(crate) fn text_str<'py>(py: Python<'py>, bytes: &[u8]) -> PyResult<Bound<'py, PyString>> {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => Ok(PyString::new(py, s)),
+        Err(_) => PyBytes::new(py, bytes)
+            .call_method1(intern!(py, "decode"), ("utf-8", "surrogateescape"))?
+            .cast_into::<PyString>()
+            .map_err(Into::into),
+    }
+}
+
+fn tag_str<'py>(py: Python<'py>, tag: &[u8]) -> PyResult<Bound<'py, PyString>> {
+    match tag {
+        b"*" => Ok(intern!(py, "*").clone()),
+        b"+" => Ok(intern!(py, "+").clone()),
+        _ => text_str(py, tag),
+    }
+}
+
+/// The response's line text with each literal replaced by `{i}`, without the final CRLF.
+fn line_text<'py>(py: Python<'py>, rsp: &Response<'_>) -> PyResult<Bound<'py, PyString>> {
+    let raw = rsp.raw();
+    let end = raw.len() - usize::from(raw.ends_with(b"\n")) - usize::from(raw.ends_with(b"\r\n"));
+    let literals = rsp.tokens().iter().filter(|t| t.kind == TokenKind::Literal);
+    let mut out: Vec<u8> = Vec::new();
+    let mut copied = 0;
+    for (index, literal) in literals.enumerate() {
+        let header_start = literal_header_start(raw, literal.start as usize);
+        out.extend_from_slice(&raw[copied..header_start]);
+        out.extend_from_slice(format!("{{{index}}}").as_bytes());
+        copied = literal.start as usize + literal.len as usize;
+    }
+    if copied == 0 {
+        return text_str(py, &raw[..end]);
+    }
+    out.extend_from_slice(&raw[copied..end.max(copied)]);
+    text_str(py, &out)
+}
+
+/// Offset of the `{` (or `~`) that starts the header of the literal whose data starts at
+/// `data_start`.
+fn literal_header_start(raw: &[u8], data_start: usize) -> usize {
+    let head = &raw[..data_start];
+    let brace = head.iter().rposition(|&b| b == b'{').unwrap_or(data_start);
+    if brace > 0 && raw[brace - 1] == b'~' {
+        brace - 1
+    } else {
+        brace
+    }
+}
