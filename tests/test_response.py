@@ -35,7 +35,14 @@ def test_design_examples_hold_exactly() -> None:
         ("DATA", b"RESPONSE", "CONTAINING", b"LITERALS"),
     )
     r4 = IMAP4Response("TAG1 BAD [TRYCREATE] APPEND command failed")
-    assert attrs(r4) == ("done", "TAG1", "BAD", "APPEND command failed", "TRYCREATE", ("TRYCREATE",))
+    assert attrs(r4) == (
+        "done",
+        "TAG1",
+        "BAD",
+        "APPEND command failed",
+        "TRYCREATE",
+        ("TRYCREATE",),
+    )
     r5 = IMAP4Response("+ Please continue...")
     assert attrs(r5) == ("continue", "+", None, "Please continue...", None, ())
     # seq numbers are unique and increase in creation order
@@ -69,8 +76,14 @@ def test_continuation_base64_rule() -> None:
 
 
 def test_raw_bytes_with_literals_inline() -> None:
-    rsp = IMAP4Response(b"* 12 FETCH (UID 7 BODY[HEADER.FIELDS (SUBJECT)] {17}\r\nSubject: hi\r\n\r\n\r\n)\r\n")
-    assert rsp.data == (12, "FETCH", ["UID", 7, "BODY[HEADER.FIELDS (SUBJECT)]", b"Subject: hi\r\n\r\n\r\n"])
+    rsp = IMAP4Response(
+        b"* 12 FETCH (UID 7 BODY[HEADER.FIELDS (SUBJECT)] {17}\r\nSubject: hi\r\n\r\n\r\n)\r\n"
+    )
+    assert rsp.data == (
+        12,
+        "FETCH",
+        ["UID", 7, "BODY[HEADER.FIELDS (SUBJECT)]", b"Subject: hi\r\n\r\n\r\n"],
+    )
     assert rsp.literals == [b"Subject: hi\r\n\r\n\r\n"]
     assert rsp.literals[0] is rsp[2][3]
     assert rsp.text == "* 12 FETCH (UID 7 BODY[HEADER.FIELDS (SUBJECT)] {0})"
@@ -79,7 +92,10 @@ def test_raw_bytes_with_literals_inline() -> None:
 
 
 def test_types_of_tokens() -> None:
-    rsp = IMAP4Response(b'* X atom 42 18446744073709551615 "q \\"x\\" \\\\" NIL nil {3}\r\nlit ~{2}\r\n\x00\x01 ()\r\n')
+    rsp = IMAP4Response(
+        b'* X atom 42 18446744073709551615 "q \\"x\\" \\\\" NIL nil'
+        b" {3}\r\nlit ~{2}\r\n\x00\x01 ()\r\n"
+    )
     assert rsp.data == ("X", "atom", 42, 2**64 - 1, 'q "x" \\', None, None, b"lit", b"\x00\x01", [])
 
 

@@ -36,8 +36,8 @@ def qstr_or_lit(s: Union[str, BytesLike], encoding: str = "utf-8") -> Union[str,
 def qstr_iutf7(s: str) -> str:
     """Quote a mailbox name after encoding it in modified UTF-7.
 
-        >>> qstr_iutf7('Entwürfe')
-        '"Entw&APw-rfe"'
+    >>> qstr_iutf7('Entwürfe')
+    '"Entw&APw-rfe"'
     """
     return qstr(iutf7_encode(s))
 
@@ -45,8 +45,8 @@ def qstr_iutf7(s: str) -> str:
 def group(seq: Iterable[T], n: int = 2) -> Iterator[Tuple[T, ...]]:
     """Consecutive ``n``-tuples of ``seq``; an incomplete trailing group is dropped.
 
-        >>> list(group(['UID', 5, 'FLAGS', []]))
-        [('UID', 5), ('FLAGS', [])]
+    >>> list(group(['UID', 5, 'FLAGS', []]))
+    [('UID', 5), ('FLAGS', [])]
     """
     it = iter(seq)
     return zip(*([it] * n))
@@ -55,8 +55,8 @@ def group(seq: Iterable[T], n: int = 2) -> Iterator[Tuple[T, ...]]:
 def ungroup(items: Iterable[Iterable[T]]) -> Iterator[T]:
     """Flatten one level: the inverse of :func:`group`.
 
-        >>> list(ungroup([('UID', 5), ('FLAGS', [])]))
-        ['UID', 5, 'FLAGS', []]
+    >>> list(ungroup([('UID', 5), ('FLAGS', [])]))
+    ['UID', 5, 'FLAGS', []]
     """
     for item in items:
         yield from item

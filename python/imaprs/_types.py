@@ -11,7 +11,7 @@ __all__ = ["IMAP4Response", "IMAP4SeqSet", "NEED_DATA"]
 NEED_DATA = _imaprs.NEED_DATA
 
 
-def _rebuild(items: List[Any], state: Tuple[Any, ...]) -> "IMAP4Response":
+def _rebuild(items: List[Any], state: Tuple[Any, ...]) -> IMAP4Response:
     rsp = list.__new__(IMAP4Response)
     rsp.extend(items)
     for name, value in zip(IMAP4Response.__slots__, state):
