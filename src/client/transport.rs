@@ -1,0 +1,663 @@
+//! The byte transport under a connection: plain TCP, TLS, or a child process's pipes, with
+//! optional DEFLATE compression on top.
+//!
+//! Rules:
+//! - I/O is blocking. A read or write that passes its timeout is [`Error::Timeout`]; a read
+//!   timeout leaves the transport usable, a write timeout does not (part of the data may be
+//!   sent). [`Transport::write_all`] puts every byte on the wire before it returns.
+//! - [`Transport::connect_tls`] finishes the handshake before it returns, so a bad certificate
+//!   is reported at connect time as [`Error::Tls`]. The connect timeout also bounds that
+//!   handshake; afterwards no timeout is set.
+//! - A TLS peer that closes without `close_notify` reads as end of file, as Python's `ssl` does
+//!   by default: IMAP frames its own data, so a truncation cannot pass for a whole response.
+//! - STARTTLS safety. Everything the server sends before the handshake is unauthenticated, so an
+//!   attacker in the path may append `* OK ...` or a fake tagged reply after the real `OK` and
+//!   have it read as if it came over TLS. After the tagged `OK` to `STARTTLS` the only bytes a
+//!   genuine server can send are TLS records, and a TLS server never speaks before the
+//!   `ClientHello`. So [`Transport::start_tls_checked`] refuses with [`Error::StartTls`] and
+//!   closes the connection when (1) the caller read any byte past the `OK` line (`unread` is not
+//!   empty), (2) a non-blocking peek finds bytes already waiting on the socket before the
+//!   `ClientHello` is sent, or (3) the server answers the `ClientHello` with data that is not
+//!   TLS (injected bytes that arrived after the peek). The plain transport buffers nothing
+//!   itself, so the caller's buffer is the only other place leftover bytes can hide.
+//! - COMPRESS: the server compresses from the first byte after its tagged `OK`, so
+//!   [`Transport::compress`] must be called with nothing read past that line; bytes the caller
+//!   already read past it are a protocol error for the caller to raise. Bytes still inside the
+//!   transport (TLS plaintext not yet delivered) go through the inflater, as they should.
+//! - [`Transport::shutdown`] is best effort, idempotent and never panics; dropping a transport
+//!   shuts it down. A [`ShutdownHandle`] lets another thread force a blocked read to return.
+//! - A child process has no TLS; its output is read by a helper thread into a bounded channel so
+//!   that read timeouts work on pipes too. Write timeouts do not apply to pipes.
+//! - The counters count bytes on the wire (after compression and encryption).
+
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, TcpStream, ToSocketAddrs};
+use std::process::{Child, ChildStdin, ChildStdout};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use rustls::{ClientConfig, ClientConnection, StreamOwned};
+use rustls_pki_types::ServerName;
+
+use crate::client::compress::Deflate;
+use crate::client::tls::{self, INJECTED};
+use crate::client::Error;
+
+/// How long a shutdown waits for `close_notify` to be written or a child process to exit.
+const CLOSE_GRACE: Duration = Duration::from_secs(1);
+/// Size of the chunks read from a child process.
+const PIPE_CHUNK: usize = 16 * 1024;
+
+/// A connected byte stream to an IMAP server.
+#[derive(Debug)]
+pub struct Transport {
+    link: Link,
+    deflate: Option<Deflate>,
+}
+
+/// Closes a transport's connection from another thread, waking a read blocked on it.
+#[derive(Debug)]
+pub struct ShutdownHandle {
+    target: Target,
+}
+
+impl Transport {
+    /// Opens a plain TCP connection, trying each address of `host` within `connect_timeout`.
+    pub fn connect(
+        host: &str,
+        port: u16,
+        connect_timeout: Option<Duration>,
+    ) -> Result<Self, Error> {
+        Ok(Self::plain(connect_tcp(host, port, connect_timeout)?))
+    }
+
+    /// Opens a TCP connection and completes a TLS handshake on it (implicit TLS, port 993).
+    pub fn connect_tls(
+        host: &str,
+        port: u16,
+        connect_timeout: Option<Duration>,
+        config: &Arc<ClientConfig>,
+        server_name: ServerName<'static>,
+    ) -> Result<Self, Error> {
+        let tcp = connect_tcp(host, port, connect_timeout)?;
+        tcp.set_read_timeout(connect_timeout)?;
+        tcp.set_write_timeout(connect_timeout)?;
+        let mut transport = Self::plain(tcp);
+        transport.upgrade(config, server_name, false)?;
+        transport.set_read_timeout(None)?;
+        transport.set_write_timeout(None)?;
+        Ok(transport)
+    }
+
+    /// Talks to a child process over its stdin and stdout, which must be piped.
+    pub fn from_child(child: Child) -> Result<Self, Error> {
+        Ok(Self {
+            link: Link::Child(Pipes::start(child)?),
+            deflate: None,
+        })
+    }
+
+    /// Upgrades a plain connection to TLS after the server's tagged `OK` to `STARTTLS`.
+    ///
+    /// Equivalent to [`Transport::start_tls_checked`] with nothing unread: the caller promises
+    /// that it read no byte past the `OK` line.
+    pub fn start_tls(
+        &mut self,
+        config: &Arc<ClientConfig>,
+        server_name: ServerName<'static>,
+    ) -> Result<(), Error> {
+        self.start_tls_checked(&[], config, server_name)
+    }
+
+    /// Upgrades to TLS, refusing if `unread` (the caller's bytes past the `OK` line) or the
+    /// socket holds anything; see the module documentation. A refusal closes the transport.
+    pub fn start_tls_checked(
+        &mut self,
+        unread: &[u8],
+        config: &Arc<ClientConfig>,
+        server_name: ServerName<'static>,
+    ) -> Result<(), Error> {
+        self.ensure_open()?;
+        let tcp = match &self.link {
+            Link::Plain(socket) if self.deflate.is_none() => &socket.tcp,
+            Link::Plain(_) => return Err(usage("STARTTLS is not allowed after COMPRESS")),
+            Link::Tls(_) => return Err(usage("TLS is already active")),
+            _ => return Err(usage("STARTTLS is not available on a child process")),
+        };
+        let quiet = if unread.is_empty() {
+            tls::ensure_quiet(tcp)
+        } else {
+            Err(Error::StartTls(INJECTED.to_owned()))
+        };
+        match quiet {
+            Ok(()) => self.upgrade(config, server_name, true),
+            Err(err) => {
+                self.shutdown();
+                Err(err)
+            }
+        }
+    }
+
+    /// Turns on DEFLATE compression (RFC 4978) after the server's tagged `OK` to `COMPRESS`.
+    pub fn compress(&mut self, level: u32) -> Result<(), Error> {
+        self.ensure_open()?;
+        if self.deflate.is_some() {
+            return Err(usage("compression is already active"));
+        }
+        self.deflate = Some(Deflate::new(level)?);
+        Ok(())
+    }
+
+    /// Reads some bytes into `buf`; `Ok(0)` means the server closed the connection.
+    pub fn read(&mut self, buf: &mut [u8]) -> Result<usize, Error> {
+        self.ensure_open()?;
+        loop {
+            let result = match &mut self.deflate {
+                Some(deflate) => deflate.read(&mut self.link, buf),
+                None => self.link.read(buf),
+            };
+            match result {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                // A TLS peer that closed without close_notify: end of file, see the module doc.
+                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof && self.is_tls() => {
+                    return Ok(0)
+                }
+                other => return other.map_err(|e| io_error(e, "server response")),
+            }
+        }
+    }
+
+    /// Writes all of `data` and pushes it to the wire (compressed and flushed if compressing).
+    pub fn write_all(&mut self, data: &[u8]) -> Result<(), Error> {
+        self.ensure_open()?;
+        if data.is_empty() {
+            return Ok(());
+        }
+        let written = match &mut self.deflate {
+            Some(deflate) => deflate.write_all(&mut self.link, data),
+            None => self.link.write_all(data),
+        };
+        written
+            .and_then(|()| self.link.flush())
+            .map_err(|e| io_error(e, "the server to read"))
+    }
+
+    /// Flushes buffered output; [`Transport::write_all`] already does, so this rarely matters.
+    pub fn flush(&mut self) -> Result<(), Error> {
+        self.ensure_open()?;
+        self.link
+            .flush()
+            .map_err(|e| io_error(e, "the server to read"))
+    }
+
+    /// Sets how long a read may wait; `None` waits forever. A zero duration is refused.
+    pub fn set_read_timeout(&mut self, timeout: Option<Duration>) -> Result<(), Error> {
+        check_timeout(timeout)?;
+        match &mut self.link {
+            Link::Plain(socket) => socket.tcp.set_read_timeout(timeout)?,
+            Link::Tls(stream) => stream.sock.tcp.set_read_timeout(timeout)?,
+            Link::Child(pipes) => pipes.read_timeout = timeout,
+            Link::Closed(..) => {}
+        }
+        Ok(())
+    }
+
+    /// Sets how long a write may wait; `None` waits forever. Pipes ignore it.
+    pub fn set_write_timeout(&mut self, timeout: Option<Duration>) -> Result<(), Error> {
+        check_timeout(timeout)?;
+        match &self.link {
+            Link::Plain(socket) => socket.tcp.set_write_timeout(timeout)?,
+            Link::Tls(stream) => stream.sock.tcp.set_write_timeout(timeout)?,
+            Link::Child(_) | Link::Closed(..) => {}
+        }
+        Ok(())
+    }
+
+    /// Whether the connection is encrypted with TLS.
+    #[must_use]
+    pub fn is_tls(&self) -> bool {
+        matches!(self.link, Link::Tls(_))
+    }
+
+    /// Whether DEFLATE compression is active.
+    #[must_use]
+    pub fn is_compressed(&self) -> bool {
+        self.deflate.is_some()
+    }
+
+    /// The server's end-entity certificate (DER), on a TLS connection.
+    #[must_use]
+    pub fn peer_certificate_der(&self) -> Option<Vec<u8>> {
+        match &self.link {
+            Link::Tls(stream) => stream.conn.peer_certificates()?.first().map(|c| c.to_vec()),
+            _ => None,
+        }
+    }
+
+    /// Bytes received from the wire so far.
+    #[must_use]
+    pub fn bytes_in(&self) -> u64 {
+        self.link.counters().0
+    }
+
+    /// Bytes sent to the wire so far.
+    #[must_use]
+    pub fn bytes_out(&self) -> u64 {
+        self.link.counters().1
+    }
+
+    /// A handle another thread can use to close this connection while it is in use.
+    pub fn shutdown_handle(&self) -> Result<ShutdownHandle, Error> {
+        let target = match &self.link {
+            Link::Plain(socket) => Target::Tcp(socket.tcp.try_clone()?),
+            Link::Tls(stream) => Target::Tcp(stream.sock.tcp.try_clone()?),
+            Link::Child(pipes) => Target::Child(Arc::clone(&pipes.child)),
+            Link::Closed(..) => return Err(closed()),
+        };
+        Ok(ShutdownHandle { target })
+    }
+
+    /// Closes the connection: TLS `close_notify` if possible, then the socket or the pipes.
+    pub fn shutdown(&mut self) {
+        let mut link = std::mem::replace(&mut self.link, Link::Closed(0, 0));
+        match &mut link {
+            Link::Plain(socket) => drop(socket.tcp.shutdown(Shutdown::Both)),
+            Link::Tls(stream) => {
+                stream.conn.send_close_notify();
+                // A write timeout keeps a peer that stopped reading from stalling the close.
+                drop(stream.sock.tcp.set_write_timeout(Some(CLOSE_GRACE)));
+                while stream.conn.wants_write() {
+                    if !matches!(stream.conn.write_tls(&mut stream.sock), Ok(n) if n > 0) {
+                        break;
+                    }
+                }
+                drop(stream.sock.tcp.shutdown(Shutdown::Both));
+            }
+            Link::Child(pipes) => pipes.close(),
+            Link::Closed(..) => {}
+        }
+        let (bytes_in, bytes_out) = link.counters();
+        self.link = Link::Closed(bytes_in, bytes_out);
+        self.deflate = None;
+    }
+
+    fn ensure_open(&self) -> Result<(), Error> {
+        match self.link {
+            Link::Closed(..) => Err(closed()),
+            _ => Ok(()),
+        }
+    }
+
+    fn plain(tcp: TcpStream) -> Self {
+        let socket = Socket {
+            tcp,
+            bytes_in: 0,
+            bytes_out: 0,
+        };
+        Self {
+            link: Link::Plain(socket),
+            deflate: None,
+        }
+    }
+
+    /// Replaces the plain socket by a TLS stream and completes the handshake; on failure the
+    /// transport is closed.
+    fn upgrade(
+        &mut self,
+        config: &Arc<ClientConfig>,
+        server_name: ServerName<'static>,
+        starttls: bool,
+    ) -> Result<(), Error> {
+        let conn = ClientConnection::new(Arc::clone(config), server_name)
+            .map_err(|e| Error::Tls(tls::describe(&e)))?;
+        let socket = match std::mem::replace(&mut self.link, Link::Closed(0, 0)) {
+            Link::Plain(socket) => socket,
+            other => {
+                self.link = other;
+                return Err(usage("TLS needs a plain TCP connection"));
+            }
+        };
+        let mut stream = StreamOwned::new(conn, socket);
+        match tls::handshake(&mut stream.conn, &mut stream.sock, starttls) {
+            Ok(()) => {
+                self.link = Link::Tls(Box::new(stream));
+                Ok(())
+            }
+            Err(err) => {
+                drop(stream.sock.tcp.shutdown(Shutdown::Both));
+                self.link = Link::Closed(stream.sock.bytes_in, stream.sock.bytes_out);
+                Err(err)
+            }
+        }
+    }
+}
+
+impl Drop for Transport {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+impl ShutdownHandle {
+    /// Shuts the socket down (or kills the child process); errors are ignored.
+    pub fn shutdown(&self) {
+        match &self.target {
+            Target::Tcp(tcp) => drop(tcp.shutdown(Shutdown::Both)),
+            Target::Child(child) => drop(lock(child).kill()),
+        }
+    }
+}
+
+/// What a [`ShutdownHandle`] closes.
+#[derive(Debug)]
+enum Target {
+    Tcp(TcpStream),
+    Child(Arc<Mutex<Child>>),
+}
+
+/// The layer under compression.
+#[derive(Debug)]
+enum Link {
+    Plain(Socket),
+    Tls(Box<StreamOwned<ClientConnection, Socket>>),
+    Child(Pipes),
+    /// Shut down; the final byte counters (in, out) are kept.
+    Closed(u64, u64),
+}
+
+impl Link {
+    fn counters(&self) -> (u64, u64) {
+        match self {
+            Self::Plain(socket) => (socket.bytes_in, socket.bytes_out),
+            Self::Tls(stream) => (stream.sock.bytes_in, stream.sock.bytes_out),
+            Self::Child(pipes) => (pipes.bytes_in, pipes.bytes_out),
+            Self::Closed(bytes_in, bytes_out) => (*bytes_in, *bytes_out),
+        }
+    }
+}
+
+impl Read for Link {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Self::Plain(socket) => socket.read(buf),
+            Self::Tls(stream) => stream.read(buf),
+            Self::Child(pipes) => pipes.read(buf),
+            Self::Closed(..) => Err(io::ErrorKind::NotConnected.into()),
+        }
+    }
+}
+
+impl Write for Link {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Self::Plain(socket) => socket.write(buf),
+            Self::Tls(stream) => stream.write(buf),
+            Self::Child(pipes) => pipes.write(buf),
+            Self::Closed(..) => Err(io::ErrorKind::NotConnected.into()),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Self::Plain(socket) => socket.flush(),
+            Self::Tls(stream) => stream.flush(),
+            Self::Child(pipes) => pipes.stdin.as_mut().map_or(Ok(()), Write::flush),
+            Self::Closed(..) => Ok(()),
+        }
+    }
+}
+
+/// A TCP stream that counts the bytes crossing it.
+#[derive(Debug)]
+struct Socket {
+    tcp: TcpStream,
+    bytes_in: u64,
+    bytes_out: u64,
+}
+
+impl Read for Socket {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.tcp.read(buf)?;
+        self.bytes_in += n as u64;
+        Ok(n)
+    }
+}
+
+impl Write for Socket {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.tcp.write(buf)?;
+        self.bytes_out += n as u64;
+        Ok(n)
+    }
+
+    fn write_vectored(&mut self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+        let n = self.tcp.write_vectored(bufs)?;
+        self.bytes_out += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.tcp.flush()
+    }
+}
+
+/// A child process's stdin, and its stdout as chunks from a reader thread.
+#[derive(Debug)]
+struct Pipes {
+    child: Arc<Mutex<Child>>,
+    stdin: Option<ChildStdin>,
+    chunks: Receiver<io::Result<Vec<u8>>>,
+    pending: Vec<u8>,
+    pos: usize,
+    eof: bool,
+    read_timeout: Option<Duration>,
+    bytes_in: u64,
+    bytes_out: u64,
+}
+
+impl Pipes {
+    fn start(mut child: Child) -> Result<Self, Error> {
+        let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
+            drop(child.kill());
+            drop(child.wait());
+            return Err(usage("the child process needs piped stdin and stdout"));
+        };
+        let (sender, chunks) = mpsc::sync_channel(4);
+        let spawned = thread::Builder::new()
+            .name("imaprs-child-stdout".to_owned())
+            .spawn(move || pump(stdout, &sender));
+        let mut pipes = Self {
+            child: Arc::new(Mutex::new(child)),
+            stdin: Some(stdin),
+            chunks,
+            pending: Vec::new(),
+            pos: 0,
+            eof: false,
+            read_timeout: None,
+            bytes_in: 0,
+            bytes_out: 0,
+        };
+        if let Err(err) = spawned {
+            pipes.close();
+            return Err(Error::Io(err));
+        }
+        Ok(pipes)
+    }
+
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        while self.pos >= self.pending.len() {
+            if self.eof {
+                return Ok(0);
+            }
+            let next = match self.read_timeout {
+                Some(timeout) => self.chunks.recv_timeout(timeout),
+                None => self
+                    .chunks
+                    .recv()
+                    .map_err(|_| RecvTimeoutError::Disconnected),
+            };
+            match next {
+                Ok(chunk) => (self.pending, self.pos) = (chunk?, 0),
+                Err(RecvTimeoutError::Timeout) => return Err(io::ErrorKind::TimedOut.into()),
+                Err(RecvTimeoutError::Disconnected) => self.eof = true,
+            }
+        }
+        let available = self.pending.get(self.pos..).unwrap_or_default();
+        let n = available.len().min(buf.len());
+        buf[..n].copy_from_slice(&available[..n]);
+        self.pos += n;
+        self.bytes_in += n as u64;
+        Ok(n)
+    }
+
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let stdin = self.stdin.as_mut().ok_or(io::ErrorKind::NotConnected)?;
+        let n = stdin.write(buf)?;
+        self.bytes_out += n as u64;
+        Ok(n)
+    }
+
+    /// Closes stdin, gives the child a moment to exit, then kills it and reaps it.
+    fn close(&mut self) {
+        drop(self.stdin.take());
+        let deadline = Instant::now() + CLOSE_GRACE;
+        while Instant::now() < deadline {
+            if !matches!(lock(&self.child).try_wait(), Ok(None)) {
+                return;
+            }
+            thread::sleep(Duration::from_millis(10));
+        }
+        let mut child = lock(&self.child);
+        drop(child.kill());
+        drop(child.wait());
+    }
+}
+
+/// Copies a child's stdout into the channel until end of file or until the reader goes away.
+fn pump(mut stdout: ChildStdout, sender: &SyncSender<io::Result<Vec<u8>>>) {
+    let mut buf = vec![0; PIPE_CHUNK];
+    loop {
+        let message = match stdout.read(&mut buf) {
+            Ok(0) => return,
+            Ok(n) => Ok(buf.get(..n).unwrap_or_default().to_vec()),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => Err(e),
+        };
+        let failed = message.is_err();
+        if sender.send(message).is_err() || failed {
+            return;
+        }
+    }
+}
+
+/// Connects to the first address of `host` that answers.
+fn connect_tcp(host: &str, port: u16, timeout: Option<Duration>) -> Result<TcpStream, Error> {
+    check_timeout(timeout)?;
+    let bare = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
+    let addrs = (bare, port).to_socket_addrs().map_err(|e| {
+        Error::Io(io::Error::new(
+            e.kind(),
+            format!("cannot resolve {host:?}: {e}"),
+        ))
+    })?;
+    let mut last = io::Error::new(io::ErrorKind::NotFound, format!("no address for {host:?}"));
+    for addr in addrs {
+        let attempt = match timeout {
+            Some(timeout) => TcpStream::connect_timeout(&addr, timeout),
+            None => TcpStream::connect(addr),
+        };
+        match attempt {
+            Ok(tcp) => {
+                tcp.set_nodelay(true)?;
+                return Ok(tcp);
+            }
+            Err(e) => last = e,
+        }
+    }
+    Err(io_error(last, "connection"))
+}
+
+/// Turns an I/O error into the engine's error: timeouts, TLS and inflate failures by name.
+fn io_error(err: io::Error, waiting_for: &'static str) -> Error {
+    if matches!(
+        err.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    ) {
+        return Error::Timeout(waiting_for);
+    }
+    if let Some(inner) = err.get_ref() {
+        if let Some(tls) = inner.downcast_ref::<rustls::Error>() {
+            return Error::Tls(tls::describe(tls));
+        }
+        if let Some(inflate) = inner.downcast_ref::<flate2::DecompressError>() {
+            return Error::Protocol(format!(
+                "corrupt compressed data from the server: {inflate}"
+            ));
+        }
+    }
+    Error::Io(err)
+}
+
+fn check_timeout(timeout: Option<Duration>) -> Result<(), Error> {
+    if timeout == Some(Duration::ZERO) {
+        return Err(usage("a timeout must be longer than zero"));
+    }
+    Ok(())
+}
+
+/// Locks the child; a panic elsewhere while it was held leaves it usable for kill and wait.
+fn lock(child: &Mutex<Child>) -> MutexGuard<'_, Child> {
+    child.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn closed() -> Error {
+    Error::Closed("the transport was shut down".to_owned())
+}
+
+fn usage(text: &str) -> Error {
+    Error::Usage(text.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transport_and_handle_cross_threads() {
+        fn send<T: Send>() {}
+        fn sync<T: Send + Sync>() {}
+        send::<Transport>();
+        sync::<ShutdownHandle>();
+    }
+
+    #[test]
+    fn timeouts_map_to_the_thing_waited_for() {
+        let err = io_error(io::ErrorKind::WouldBlock.into(), "server response");
+        assert!(matches!(err, Error::Timeout("server response")));
+        let err = io_error(io::ErrorKind::TimedOut.into(), "connection");
+        assert!(matches!(err, Error::Timeout("connection")));
+        assert!(matches!(
+            check_timeout(Some(Duration::ZERO)),
+            Err(Error::Usage(_))
+        ));
+    }
+
+    #[test]
+    fn wrapped_errors_keep_their_meaning() {
+        let tls = io::Error::new(io::ErrorKind::InvalidData, rustls::Error::DecryptError);
+        assert!(matches!(io_error(tls, "x"), Error::Tls(_)));
+        let reset = io::Error::from(io::ErrorKind::ConnectionReset);
+        assert!(matches!(io_error(reset, "x"), Error::Io(_)));
+    }
+
+    #[test]
+    fn unresolvable_host_is_an_io_error() {
+        let result = Transport::connect("no-such-host.invalid", 143, None);
+        assert!(matches!(result, Err(Error::Io(_))));
+    }
+}
