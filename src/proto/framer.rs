@@ -94,7 +94,8 @@ impl Framer {
     /// Bytes of the current literal that have not arrived yet (0 when not inside one).
     #[must_use]
     pub fn pending_literal(&self) -> u64 {
-        self.literal_end.map_or(0, |end| end.saturating_sub(self.buf.len()) as u64)
+        self.literal_end
+            .map_or(0, |end| end.saturating_sub(self.buf.len()) as u64)
     }
 
     /// Bytes received but not yet returned as part of a response.
@@ -113,7 +114,10 @@ impl Framer {
         }
         match self.buffered() {
             0 => Ok(()),
-            n => Err(ParseError::new(ParseErrorKind::Truncated(n), self.buf.len())),
+            n => Err(ParseError::new(
+                ParseErrorKind::Truncated(n),
+                self.buf.len(),
+            )),
         }
     }
 
@@ -192,7 +196,11 @@ impl Framer {
 
     fn limit(&self, limit: Limit, actual: u64, offset: usize) -> ParseError {
         let max = self.limits.value(limit);
-        let kind = ParseErrorKind::Limit { limit, max, actual: actual.max(max.saturating_add(1)) };
+        let kind = ParseErrorKind::Limit {
+            limit,
+            max,
+            actual: actual.max(max.saturating_add(1)),
+        };
         ParseError::new(kind, offset - self.start)
     }
 }
@@ -206,9 +214,9 @@ fn literal_header(line: &[u8]) -> Option<Option<u64>> {
     if digits == body.len() || digits == 0 || body[digits - 1] != b'{' {
         return None;
     }
-    let value = body[digits..]
-        .iter()
-        .try_fold(0u64, |n, &d| n.checked_mul(10)?.checked_add(u64::from(d - b'0')));
+    let value = body[digits..].iter().try_fold(0u64, |n, &d| {
+        n.checked_mul(10)?.checked_add(u64::from(d - b'0'))
+    });
     Some(value)
 }
 

@@ -42,7 +42,10 @@ fn frames_whole_stream() {
 
 #[test]
 fn one_byte_at_a_time() {
-    assert_eq!(frames_in_chunks(STREAM, &[1]), frames_in_chunks(STREAM, &[STREAM.len()]));
+    assert_eq!(
+        frames_in_chunks(STREAM, &[1]),
+        frames_in_chunks(STREAM, &[STREAM.len()])
+    );
 }
 
 #[test]
@@ -64,38 +67,79 @@ fn huge_announced_literal_fails_before_buffering() {
     let mut framer = Framer::new(Limits::default());
     framer.feed(b"* 1 FETCH (BODY[] {99999999999}\r\n");
     let err = framer.next_response().unwrap_err();
-    assert!(matches!(err.kind, ParseErrorKind::Limit { limit: Limit::Literal, actual: 99_999_999_999, .. }));
+    assert!(matches!(
+        err.kind,
+        ParseErrorKind::Limit {
+            limit: Limit::Literal,
+            actual: 99_999_999_999,
+            ..
+        }
+    ));
     // framing is lost: the same error from now on
     framer.feed(b"* OK\r\n");
     assert_eq!(framer.next_response().unwrap_err(), err);
     let mut framer = Framer::new(Limits::default());
     framer.feed(b"* X {999999999999999999999999999}\r\n");
     let err = framer.next_response().unwrap_err();
-    assert!(matches!(err.kind, ParseErrorKind::Limit { limit: Limit::Literal, actual: u64::MAX, .. }));
+    assert!(matches!(
+        err.kind,
+        ParseErrorKind::Limit {
+            limit: Limit::Literal,
+            actual: u64::MAX,
+            ..
+        }
+    ));
 }
 
 #[test]
 fn long_line_fails_without_line_end() {
-    let limits = Limits { max_line: 100, ..Limits::default() };
+    let limits = Limits {
+        max_line: 100,
+        ..Limits::default()
+    };
     let mut framer = Framer::new(limits);
     framer.feed(&[b'a'; 100]);
     assert_eq!(framer.next_response().unwrap(), None);
     framer.feed(b"a");
     let err = framer.next_response().unwrap_err();
-    assert!(matches!(err.kind, ParseErrorKind::Limit { limit: Limit::Line, max: 100, actual: 101 }));
+    assert!(matches!(
+        err.kind,
+        ParseErrorKind::Limit {
+            limit: Limit::Line,
+            max: 100,
+            actual: 101
+        }
+    ));
 }
 
 #[test]
 fn response_and_literal_count_limits() {
-    let limits = Limits { max_response: 50, max_literals: 2, ..Limits::default() };
+    let limits = Limits {
+        max_response: 50,
+        max_literals: 2,
+        ..Limits::default()
+    };
     let mut framer = Framer::new(limits);
     framer.feed(b"* X {41}\r\n");
     let err = framer.next_response().unwrap_err();
-    assert!(matches!(err.kind, ParseErrorKind::Limit { limit: Limit::Response, .. }));
+    assert!(matches!(
+        err.kind,
+        ParseErrorKind::Limit {
+            limit: Limit::Response,
+            ..
+        }
+    ));
     let mut framer = Framer::new(limits);
     framer.feed(b"* X {0}\r\n{0}\r\n{0}\r\n");
     let err = framer.next_response().unwrap_err();
-    assert!(matches!(err.kind, ParseErrorKind::Limit { limit: Limit::Literals, max: 2, actual: 3 }));
+    assert!(matches!(
+        err.kind,
+        ParseErrorKind::Limit {
+            limit: Limit::Literals,
+            max: 2,
+            actual: 3
+        }
+    ));
 }
 
 #[test]
@@ -103,12 +147,21 @@ fn truncated_stream() {
     let mut framer = Framer::new(Limits::default());
     framer.feed(b"* 1 FETCH (BODY[] {10}\r\nabc");
     assert_eq!(framer.next_response().unwrap(), None);
-    assert_eq!(framer.finish().unwrap_err().kind, ParseErrorKind::Truncated(27));
+    assert_eq!(
+        framer.finish().unwrap_err().kind,
+        ParseErrorKind::Truncated(27)
+    );
 }
 
 #[test]
 fn not_a_literal_header() {
-    for line in [&b"* OK {abc}\r\n"[..], b"* OK x}\r\n", b"* OK {}\r\n", b"* OK 5}\r\n", b"* OK {+}\r\n"] {
+    for line in [
+        &b"* OK {abc}\r\n"[..],
+        b"* OK x}\r\n",
+        b"* OK {}\r\n",
+        b"* OK 5}\r\n",
+        b"* OK {+}\r\n",
+    ] {
         let mut framer = Framer::new(Limits::default());
         framer.feed(line);
         assert_eq!(framer.next_response().unwrap(), Some(line));
@@ -145,14 +198,9 @@ proptest! {
         let mut tokens = crate::proto::Tokens::new();
         for piece in data.chunks(chunk) {
             framer.feed(piece);
-            loop {
-                match framer.next_response() {
-                    Ok(Some(frame)) => {
-                        let frame = frame.to_vec();
-                        let _ = crate::proto::parse_response(&frame, &mut tokens, &limits);
-                    }
-                    Ok(None) | Err(_) => break,
-                }
+            while let Ok(Some(frame)) = framer.next_response() {
+                let frame = frame.to_vec();
+                let _ = crate::proto::parse_response(&frame, &mut tokens, &limits);
             }
         }
     }

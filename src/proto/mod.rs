@@ -4,7 +4,7 @@
 //! feeds received bytes to a [`Framer`], which cuts them into complete responses (a line
 //! plus its literals) under explicit [`Limits`]; [`parse_response`] turns one response into
 //! a flat, borrowed [`Response`] without allocating per token. Commands go the other way
-//! through the encoders in [`command`]. Sequence sets, modified UTF-7 mailbox names and
+//! through the command encoder. Sequence sets, modified UTF-7 mailbox names and
 //! INTERNALDATE values have their own modules.
 
 #![forbid(unsafe_code)]

@@ -82,7 +82,10 @@ impl Status {
             (b"PREAUTH", Status::Preauth),
             (b"BYE", Status::Bye),
         ];
-        WORDS.iter().find(|(w, _)| w.eq_ignore_ascii_case(word)).map(|&(_, s)| s)
+        WORDS
+            .iter()
+            .find(|(w, _)| w.eq_ignore_ascii_case(word))
+            .map(|&(_, s)| s)
     }
 }
 
@@ -149,7 +152,11 @@ impl<'a> Response<'a> {
     pub fn dtype(&self) -> Option<Cow<'a, [u8]>> {
         let mut top = super::value::children(self.tokens, None);
         let first = top.next()?;
-        let pick = if self.is_text(first) { first } else { top.next()? };
+        let pick = if self.is_text(first) {
+            first
+        } else {
+            top.next()?
+        };
         self.text_of(pick)
     }
 
@@ -215,7 +222,9 @@ pub fn parse_template<'a>(
     tokens: &'a mut Tokens,
     limits: &Limits,
 ) -> Result<Response<'a>, ParseError> {
-    let end = text.strip_suffix(b"\n").map_or(text.len(), |t| t.strip_suffix(b"\r").unwrap_or(t).len());
+    let end = text
+        .strip_suffix(b"\n")
+        .map_or(text.len(), |t| t.strip_suffix(b"\r").unwrap_or(t).len());
     parse(text, end, Some(literal_count), tokens, limits)
 }
 
@@ -230,7 +239,14 @@ fn parse<'a>(
         return Err(limit_error(Limit::Response, limits, raw.len() as u64, 0));
     }
     tokens.items.clear();
-    let mut lexer = Lexer { raw, end, pos: 0, limits, template, literals: 0 };
+    let mut lexer = Lexer {
+        raw,
+        end,
+        pos: 0,
+        limits,
+        template,
+        literals: 0,
+    };
     let tag_end = lexer.word_end(0);
     if tag_end == 0 {
         return Err(ParseError::new(ParseErrorKind::BadStart, 0));
@@ -241,7 +257,14 @@ fn parse<'a>(
         if end > 1 && raw[1] != b' ' {
             return Err(ParseError::new(ParseErrorKind::BadStart, 1));
         }
-        return Ok(Response { raw, kind: Kind::Continue, tag, status: None, info, tokens: &[] });
+        return Ok(Response {
+            raw,
+            kind: Kind::Continue,
+            tag,
+            status: None,
+            info,
+            tokens: &[],
+        });
     }
     if tag_end >= end || raw[tag_end] != b' ' {
         return Err(ParseError::new(ParseErrorKind::BadStart, tag_end));
@@ -255,7 +278,14 @@ fn parse<'a>(
             lexer.pos = word_start;
             lexer.items(&mut tokens.items, false)?;
             let tokens = &tokens.items[..];
-            Ok(Response { raw, kind: Kind::Data, tag, status: None, info: None, tokens })
+            Ok(Response {
+                raw,
+                kind: Kind::Data,
+                tag,
+                status: None,
+                info: None,
+                tokens,
+            })
         }
         Some(Status::Preauth | Status::Bye) | None if !untagged => {
             Err(ParseError::new(ParseErrorKind::BadStart, word_start))
@@ -266,7 +296,14 @@ fn parse<'a>(
             let text_start = lexer.code(word_end, &mut tokens.items)?;
             let info = raw.get(text_start..end).filter(|t| !t.is_empty());
             let tokens = &tokens.items[..];
-            Ok(Response { raw, kind, tag, status: Some(status), info, tokens })
+            Ok(Response {
+                raw,
+                kind,
+                tag,
+                status: Some(status),
+                info,
+                tokens,
+            })
         }
     }
 }
@@ -284,7 +321,14 @@ fn skip_spaces(raw: &[u8], mut pos: usize, end: usize) -> usize {
 
 fn limit_error(limit: Limit, limits: &Limits, actual: u64, offset: usize) -> ParseError {
     let max = limits.value(limit);
-    ParseError::new(ParseErrorKind::Limit { limit, max, actual: actual.max(max + 1) }, offset)
+    ParseError::new(
+        ParseErrorKind::Limit {
+            limit,
+            max,
+            actual: actual.max(max + 1),
+        },
+        offset,
+    )
 }
 
 /// Bytes that end an atom: space, parentheses, quote, CR, LF, NUL and brackets (the slow
@@ -331,9 +375,8 @@ impl Lexer<'_, '_> {
             return Ok(pos);
         }
         self.pos = pos + 1;
-        let tokenised = self.items(out, true).is_ok()
-            && self.pos < self.end
-            && self.raw[self.pos] == b']';
+        let tokenised =
+            self.items(out, true).is_ok() && self.pos < self.end && self.raw[self.pos] == b']';
         if tokenised {
             return Ok(skip_one_space(self.raw, self.pos + 1, self.end));
         }
@@ -341,10 +384,16 @@ impl Lexer<'_, '_> {
         let Some(close) = memchr::memchr(b']', &self.raw[pos..self.end]).map(|i| pos + i) else {
             return Ok(pos);
         };
-        let name_end = memchr::memchr(b' ', &self.raw[pos + 1..close]).map_or(close, |i| pos + 1 + i);
+        let name_end =
+            memchr::memchr(b' ', &self.raw[pos + 1..close]).map_or(close, |i| pos + 1 + i);
         for (start, stop) in [(pos + 1, name_end), (name_end + 1, close)] {
             if start < stop {
-                out.push(Token { kind: TokenKind::Atom, start: start as u32, len: (stop - start) as u32, num: 0 });
+                out.push(Token {
+                    kind: TokenKind::Atom,
+                    start: start as u32,
+                    len: (stop - start) as u32,
+                    num: 0,
+                });
             }
         }
         Ok(skip_one_space(self.raw, close + 1, self.end))
@@ -367,10 +416,20 @@ impl Lexer<'_, '_> {
             match raw[pos] {
                 b'(' => {
                     if stack.len() >= self.limits.max_depth {
-                        return Err(limit_error(Limit::Depth, self.limits, stack.len() as u64 + 1, pos));
+                        return Err(limit_error(
+                            Limit::Depth,
+                            self.limits,
+                            stack.len() as u64 + 1,
+                            pos,
+                        ));
                     }
                     stack.push(out.len());
-                    out.push(Token { kind: TokenKind::List, start: pos as u32, len: 0, num: 0 });
+                    out.push(Token {
+                        kind: TokenKind::List,
+                        start: pos as u32,
+                        len: 0,
+                        num: 0,
+                    });
                     self.pos = pos + 1;
                 }
                 b')' => {
@@ -419,7 +478,12 @@ impl Lexer<'_, '_> {
         }
         self.pos = pos + 1;
         let len = (pos - open - 1) as u32;
-        Ok(Token { kind: TokenKind::Quoted, start: (open + 1) as u32, len, num: u64::from(escaped) })
+        Ok(Token {
+            kind: TokenKind::Quoted,
+            start: (open + 1) as u32,
+            len,
+            num: u64::from(escaped),
+        })
     }
 
     /// `{n}`, `{n+}`, `~{n}`; `brace` is the offset of `{`, `start` of the token.
@@ -429,7 +493,9 @@ impl Lexer<'_, '_> {
         let mut n: u64 = 0;
         let digits_start = pos;
         while pos < self.end && raw[pos].is_ascii_digit() {
-            n = n.saturating_mul(10).saturating_add(u64::from(raw[pos] - b'0'));
+            n = n
+                .saturating_mul(10)
+                .saturating_add(u64::from(raw[pos] - b'0'));
             pos += 1;
         }
         if pos == digits_start {
@@ -444,7 +510,12 @@ impl Lexer<'_, '_> {
                 return Err(self.err(ParseErrorKind::MissingLiteral(n as usize), start));
             }
             self.count_literal(start)?;
-            return Ok(Token { kind: TokenKind::LiteralRef, start: start as u32, len: 0, num: n });
+            return Ok(Token {
+                kind: TokenKind::LiteralRef,
+                start: start as u32,
+                len: 0,
+                num: n,
+            });
         }
         if pos < self.end && raw[pos] == b'+' {
             pos += 1;
@@ -469,13 +540,23 @@ impl Lexer<'_, '_> {
             return Err(self.err(ParseErrorKind::UnexpectedEnd, self.end));
         }
         self.pos = data_end as usize;
-        Ok(Token { kind: TokenKind::Literal, start: pos as u32, len: n as u32, num: 0 })
+        Ok(Token {
+            kind: TokenKind::Literal,
+            start: pos as u32,
+            len: n as u32,
+            num: 0,
+        })
     }
 
     fn count_literal(&mut self, offset: usize) -> Result<(), ParseError> {
         self.literals += 1;
         if self.literals > self.limits.max_literals {
-            return Err(limit_error(Limit::Literals, self.limits, self.literals as u64, offset));
+            return Err(limit_error(
+                Limit::Literals,
+                self.limits,
+                self.literals as u64,
+                offset,
+            ));
         }
         Ok(())
     }
@@ -505,11 +586,26 @@ impl Lexer<'_, '_> {
         let bytes = &raw[start..pos];
         let len = (pos - start) as u32;
         if bytes.iter().all(u8::is_ascii_digit) {
-            let num = parse_number(bytes).ok_or_else(|| self.err(ParseErrorKind::NumberTooLarge, start))?;
-            return Ok(Token { kind: TokenKind::Number, start: start as u32, len, num });
+            let num = parse_number(bytes)
+                .ok_or_else(|| self.err(ParseErrorKind::NumberTooLarge, start))?;
+            return Ok(Token {
+                kind: TokenKind::Number,
+                start: start as u32,
+                len,
+                num,
+            });
         }
-        let kind = if bytes.eq_ignore_ascii_case(b"NIL") { TokenKind::Nil } else { TokenKind::Atom };
-        Ok(Token { kind, start: start as u32, len, num: 0 })
+        let kind = if bytes.eq_ignore_ascii_case(b"NIL") {
+            TokenKind::Nil
+        } else {
+            TokenKind::Atom
+        };
+        Ok(Token {
+            kind,
+            start: start as u32,
+            len,
+            num: 0,
+        })
     }
 
     /// Offset just past the `]` matching the `[` at `open`.
@@ -541,7 +637,9 @@ fn skip_one_space(raw: &[u8], pos: usize, end: usize) -> usize {
 }
 
 fn parse_number(digits: &[u8]) -> Option<u64> {
-    digits.iter().try_fold(0u64, |n, &d| n.checked_mul(10)?.checked_add(u64::from(d - b'0')))
+    digits.iter().try_fold(0u64, |n, &d| {
+        n.checked_mul(10)?.checked_add(u64::from(d - b'0'))
+    })
 }
 
 #[cfg(test)]

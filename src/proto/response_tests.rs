@@ -13,7 +13,10 @@ fn render(rsp: &Response<'_>) -> String {
             out.push(match t.kind {
                 TokenKind::Atom => text,
                 TokenKind::Number => format!("#{}", t.num),
-                TokenKind::Quoted => format!("\"{}\"", String::from_utf8_lossy(&unescape(t.bytes(rsp.raw())))),
+                TokenKind::Quoted => format!(
+                    "\"{}\"",
+                    String::from_utf8_lossy(&unescape(t.bytes(rsp.raw())))
+                ),
                 TokenKind::Literal => format!("{{{text}}}"),
                 TokenKind::LiteralRef => format!("{{@{}}}", t.num),
                 TokenKind::Nil => "NIL".into(),
@@ -30,10 +33,21 @@ fn render(rsp: &Response<'_>) -> String {
     out.join(" ")
 }
 
-fn parse(raw: &[u8]) -> (Kind, String, Option<&'static str>, Option<String>, String, Option<String>) {
+fn parse(
+    raw: &[u8],
+) -> (
+    Kind,
+    String,
+    Option<&'static str>,
+    Option<String>,
+    String,
+    Option<String>,
+) {
     let mut tokens = Tokens::new();
     let rsp = parse_response(raw, &mut tokens, &Limits::default()).expect("parses");
-    let dtype = rsp.dtype().map(|d| String::from_utf8_lossy(&d).into_owned());
+    let dtype = rsp
+        .dtype()
+        .map(|d| String::from_utf8_lossy(&d).into_owned());
     (
         rsp.kind(),
         String::from_utf8_lossy(rsp.tag()).into_owned(),
@@ -51,18 +65,108 @@ fn parse_err(raw: &[u8]) -> ParseError {
 
 #[test]
 fn status_responses() {
-    let cases: &[(&[u8], Kind, &str, Option<&str>, Option<&str>, &str, Option<&str>)] = &[
-        (b"* OK Hello, this is a server greeting...\r\n", Kind::Status, "*", Some("OK"), Some("Hello, this is a server greeting..."), "", None),
-        (b"TAG1 BAD [TRYCREATE] APPEND command failed\r\n", Kind::Done, "TAG1", Some("BAD"), Some("APPEND command failed"), "TRYCREATE", Some("TRYCREATE")),
-        (b"* ok [UIDNEXT 4392] Predicted next UID\r\n", Kind::Status, "*", Some("OK"), Some("Predicted next UID"), "UIDNEXT #4392", Some("UIDNEXT")),
-        (b"* OK [PERMANENTFLAGS (\\Answered \\Seen \\*)] Limited\r\n", Kind::Status, "*", Some("OK"), Some("Limited"), "PERMANENTFLAGS (\\Answered \\Seen \\*)", Some("PERMANENTFLAGS")),
-        (b"A3 OK [COPYUID 38505 304,319:320 3956:3958] Done\r\n", Kind::Done, "A3", Some("OK"), Some("Done"), "COPYUID #38505 304,319:320 3956:3958", Some("COPYUID")),
+    /// raw, kind, tag, status, info, tokens, dtype
+    type Case = (
+        &'static [u8],
+        Kind,
+        &'static str,
+        Option<&'static str>,
+        Option<&'static str>,
+        &'static str,
+        Option<&'static str>,
+    );
+    let cases: &[Case] = &[
+        (
+            b"* OK Hello, this is a server greeting...\r\n",
+            Kind::Status,
+            "*",
+            Some("OK"),
+            Some("Hello, this is a server greeting..."),
+            "",
+            None,
+        ),
+        (
+            b"TAG1 BAD [TRYCREATE] APPEND command failed\r\n",
+            Kind::Done,
+            "TAG1",
+            Some("BAD"),
+            Some("APPEND command failed"),
+            "TRYCREATE",
+            Some("TRYCREATE"),
+        ),
+        (
+            b"* ok [UIDNEXT 4392] Predicted next UID\r\n",
+            Kind::Status,
+            "*",
+            Some("OK"),
+            Some("Predicted next UID"),
+            "UIDNEXT #4392",
+            Some("UIDNEXT"),
+        ),
+        (
+            b"* OK [PERMANENTFLAGS (\\Answered \\Seen \\*)] Limited\r\n",
+            Kind::Status,
+            "*",
+            Some("OK"),
+            Some("Limited"),
+            "PERMANENTFLAGS (\\Answered \\Seen \\*)",
+            Some("PERMANENTFLAGS"),
+        ),
+        (
+            b"A3 OK [COPYUID 38505 304,319:320 3956:3958] Done\r\n",
+            Kind::Done,
+            "A3",
+            Some("OK"),
+            Some("Done"),
+            "COPYUID #38505 304,319:320 3956:3958",
+            Some("COPYUID"),
+        ),
         (b"* BYE\r\n", Kind::Status, "*", Some("BYE"), None, "", None),
-        (b"* PREAUTH [CAPABILITY IMAP4rev1 IDLE] ready\n", Kind::Status, "*", Some("PREAUTH"), Some("ready"), "CAPABILITY IMAP4rev1 IDLE", Some("CAPABILITY")),
-        (b"* OK [ALERT]\r\n", Kind::Status, "*", Some("OK"), None, "ALERT", Some("ALERT")),
-        (b"* NO [WEBALERT https://x.example/a?b=c] Web login required\r\n", Kind::Status, "*", Some("NO"), Some("Web login required"), "WEBALERT https://x.example/a?b=c", Some("WEBALERT")),
-        (b"* OK [X-ODD \"unclosed] still fine\r\n", Kind::Status, "*", Some("OK"), Some("still fine"), "X-ODD \"unclosed", Some("X-ODD")),
-        (b"* OK [unterminated code\r\n", Kind::Status, "*", Some("OK"), Some("[unterminated code"), "", None),
+        (
+            b"* PREAUTH [CAPABILITY IMAP4rev1 IDLE] ready\n",
+            Kind::Status,
+            "*",
+            Some("PREAUTH"),
+            Some("ready"),
+            "CAPABILITY IMAP4rev1 IDLE",
+            Some("CAPABILITY"),
+        ),
+        (
+            b"* OK [ALERT]\r\n",
+            Kind::Status,
+            "*",
+            Some("OK"),
+            None,
+            "ALERT",
+            Some("ALERT"),
+        ),
+        (
+            b"* NO [WEBALERT https://x.example/a?b=c] Web login required\r\n",
+            Kind::Status,
+            "*",
+            Some("NO"),
+            Some("Web login required"),
+            "WEBALERT https://x.example/a?b=c",
+            Some("WEBALERT"),
+        ),
+        (
+            b"* OK [X-ODD \"unclosed] still fine\r\n",
+            Kind::Status,
+            "*",
+            Some("OK"),
+            Some("still fine"),
+            "X-ODD \"unclosed",
+            Some("X-ODD"),
+        ),
+        (
+            b"* OK [unterminated code\r\n",
+            Kind::Status,
+            "*",
+            Some("OK"),
+            Some("[unterminated code"),
+            "",
+            None,
+        ),
     ];
     for &(raw, kind, tag, status, info, tokens, dtype) in cases {
         let got = parse(raw);
@@ -105,8 +209,14 @@ fn data_responses() {
 #[test]
 fn continuations() {
     let cases: &[(&[u8], ContinueText<'_>)] = &[
-        (b"+ Please continue...\r\n", ContinueText::Text(b"Please continue...")),
-        (b"+ aGVsbG8sIHdvcmxk\r\n", ContinueText::Base64(b"hello, world".to_vec())),
+        (
+            b"+ Please continue...\r\n",
+            ContinueText::Text(b"Please continue..."),
+        ),
+        (
+            b"+ aGVsbG8sIHdvcmxk\r\n",
+            ContinueText::Base64(b"hello, world".to_vec()),
+        ),
         (b"+ idling\r\n", ContinueText::Text(b"idling")),
         (b"+ \r\n", ContinueText::Base64(Vec::new())),
         (b"+\r\n", ContinueText::Base64(Vec::new())),
@@ -123,7 +233,13 @@ fn continuations() {
 #[test]
 fn templates() {
     let mut tokens = Tokens::new();
-    let rsp = parse_template(b"* DATA {0} CONTAINING {1}", 2, &mut tokens, &Limits::default()).unwrap();
+    let rsp = parse_template(
+        b"* DATA {0} CONTAINING {1}",
+        2,
+        &mut tokens,
+        &Limits::default(),
+    )
+    .unwrap();
     assert_eq!(render(&rsp), "DATA {@0} CONTAINING {@1}");
     let mut tokens = Tokens::new();
     let err = parse_template(b"* DATA {2}", 2, &mut tokens, &Limits::default()).unwrap_err();
@@ -144,12 +260,18 @@ fn malformed_input_gives_typed_errors() {
         (b"* X (a b\r\n", ParseErrorKind::Unbalanced),
         (b"* X a b)\r\n", ParseErrorKind::Unbalanced),
         (b"* X \"abc\r\n", ParseErrorKind::UnterminatedQuoted),
-        (b"* X \"abc {3}\r\nab\"\r\n", ParseErrorKind::UnterminatedQuoted),
+        (
+            b"* X \"abc {3}\r\nab\"\r\n",
+            ParseErrorKind::UnterminatedQuoted,
+        ),
         (b"* X {3}\r\nab\r\n", ParseErrorKind::UnexpectedEnd),
         (b"* X {3x}\r\n", ParseErrorKind::BadLiteral),
         (b"* X {}\r\n", ParseErrorKind::BadLiteral),
         (b"* X {3} y\r\n", ParseErrorKind::BadLiteral),
-        (b"* X 99999999999999999999999\r\n", ParseErrorKind::NumberTooLarge),
+        (
+            b"* X 99999999999999999999999\r\n",
+            ParseErrorKind::NumberTooLarge,
+        ),
         (b"* X BODY[HEADER\r\n", ParseErrorKind::Unbalanced),
         (b"* X a\rb\r\n", ParseErrorKind::UnexpectedByte(b'\r')),
         (b"* X a\x00b\r\n", ParseErrorKind::UnexpectedByte(0)),
@@ -162,15 +284,41 @@ fn malformed_input_gives_typed_errors() {
 
 #[test]
 fn limits_are_enforced() {
-    let limits = Limits { max_depth: 3, max_literals: 2, max_literal: 10, ..Limits::default() };
+    let limits = Limits {
+        max_depth: 3,
+        max_literals: 2,
+        max_literal: 10,
+        ..Limits::default()
+    };
     let mut tokens = Tokens::new();
     assert!(parse_response(b"* X (((a)))\r\n", &mut tokens, &limits).is_ok());
     let err = parse_response(b"* X ((((a))))\r\n", &mut tokens, &limits).unwrap_err();
-    assert!(matches!(err.kind, ParseErrorKind::Limit { limit: Limit::Depth, max: 3, .. }));
-    let err = parse_response(b"* X {1}\r\na {1}\r\nb {1}\r\nc\r\n", &mut tokens, &limits).unwrap_err();
-    assert!(matches!(err.kind, ParseErrorKind::Limit { limit: Limit::Literals, max: 2, actual: 3 }));
+    assert!(matches!(
+        err.kind,
+        ParseErrorKind::Limit {
+            limit: Limit::Depth,
+            max: 3,
+            ..
+        }
+    ));
+    let err =
+        parse_response(b"* X {1}\r\na {1}\r\nb {1}\r\nc\r\n", &mut tokens, &limits).unwrap_err();
+    assert!(matches!(
+        err.kind,
+        ParseErrorKind::Limit {
+            limit: Limit::Literals,
+            max: 2,
+            actual: 3
+        }
+    ));
     let err = parse_response(b"* X {99999999999}\r\n", &mut tokens, &limits).unwrap_err();
-    assert!(matches!(err.kind, ParseErrorKind::Limit { limit: Limit::Literal, .. }));
+    assert!(matches!(
+        err.kind,
+        ParseErrorKind::Limit {
+            limit: Limit::Literal,
+            ..
+        }
+    ));
 }
 
 #[test]
@@ -180,7 +328,10 @@ fn deep_nesting_uses_no_recursion() {
     raw.extend(std::iter::repeat_n(b'(', depth));
     raw.extend(std::iter::repeat_n(b')', depth));
     raw.extend_from_slice(b"\r\n");
-    let limits = Limits { max_depth: depth, ..Limits::default() };
+    let limits = Limits {
+        max_depth: depth,
+        ..Limits::default()
+    };
     let mut tokens = Tokens::new();
     let rsp = parse_response(&raw, &mut tokens, &limits).unwrap();
     assert_eq!(rsp.tokens().len(), depth + 1);

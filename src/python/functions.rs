@@ -24,7 +24,11 @@ const MAX_SEQSET_NUMBERS: usize = 10_000_000;
 #[pyfunction]
 #[pyo3(signature = (s, validate=true))]
 pub(crate) fn qstr(s: &str, validate: bool) -> PyResult<String> {
-    let quoted = if validate { command::quote(s.as_bytes()) } else { Ok(escape_unchecked(s.as_bytes())) };
+    let quoted = if validate {
+        command::quote(s.as_bytes())
+    } else {
+        Ok(escape_unchecked(s.as_bytes()))
+    };
     let quoted = quoted.map_err(|e| encode_error(&e))?;
     // The input was a str and quoting only adds ASCII bytes, so the result is UTF-8.
     Ok(String::from_utf8_lossy(&quoted).into_owned())
@@ -74,10 +78,14 @@ pub(crate) fn idate2unix(py: Python<'_>, idate: BytesOrStr<'_>) -> PyResult<i64>
 #[pyo3(signature = (ts, offset=0))]
 pub(crate) fn unix2idate(ts: f64, offset: i32) -> PyResult<String> {
     if !ts.is_finite() || ts.abs() > 253_402_300_799.0 {
-        return Err(pyo3::exceptions::PyValueError::new_err("timestamp out of range"));
+        return Err(pyo3::exceptions::PyValueError::new_err(
+            "timestamp out of range",
+        ));
     }
     if offset.abs() >= 24 * 60 {
-        return Err(pyo3::exceptions::PyValueError::new_err("offset must be within ±24 hours"));
+        return Err(pyo3::exceptions::PyValueError::new_err(
+            "offset must be within ±24 hours",
+        ));
     }
     // In range per the check above, so the cast is exact after flooring.
     Ok(date::format_internaldate(ts.floor() as i64, offset))
@@ -89,8 +97,10 @@ pub(crate) fn unix2idate(ts: f64, offset: i32) -> PyResult<String> {
 ///     ValueError: `*` or `$` in the set, malformed text, or more than ten million numbers.
 #[pyfunction]
 pub(crate) fn seqset_expand(py: Python<'_>, s: &str) -> PyResult<Vec<u32>> {
-    let set = seqset::SequenceSet::parse(s.replace(' ', "").as_bytes()).map_err(|e| parse_error(py, &e, None))?;
-    set.expand(MAX_SEQSET_NUMBERS).map_err(|e| parse_error(py, &e, None))
+    let set = seqset::SequenceSet::parse(s.replace(' ', "").as_bytes())
+        .map_err(|e| parse_error(py, &e, None))?;
+    set.expand(MAX_SEQSET_NUMBERS)
+        .map_err(|e| parse_error(py, &e, None))
 }
 
 /// The sequence set string of an iterable of integers: sorted, runs collapsed.

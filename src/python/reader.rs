@@ -12,7 +12,9 @@ use pyo3::types::PyList;
 
 use super::errors::parse_error;
 use super::response::{fill, new_response};
-use crate::proto::{parse_response, parse_template, Framer, Limits, ParseError, ParseErrorKind, Tokens};
+use crate::proto::{
+    parse_response, parse_template, Framer, Limits, ParseError, ParseErrorKind, Tokens,
+};
 
 /// The type of the `NEED_DATA` sentinel.
 #[pyclass(module = "imaprs", name = "_NeedData", frozen)]
@@ -66,13 +68,19 @@ impl ResponseReader {
             max_literals: max_literals.unwrap_or(d.max_literals),
             max_response: max_response.unwrap_or(d.max_response),
         };
-        ResponseReader { framer: Framer::new(limits), tokens: Tokens::new(), eof: false }
+        ResponseReader {
+            framer: Framer::new(limits),
+            tokens: Tokens::new(),
+            eof: false,
+        }
     }
 
     /// Adds received bytes; `b""` marks the end of the stream.
     fn receive_data(&mut self, data: &[u8]) -> PyResult<()> {
         if self.eof && !data.is_empty() {
-            return Err(pyo3::exceptions::PyRuntimeError::new_err("data received after end of stream"));
+            return Err(pyo3::exceptions::PyRuntimeError::new_err(
+                "data received after end of stream",
+            ));
         }
         if data.is_empty() {
             self.eof = true;
@@ -149,25 +157,47 @@ pub(crate) fn _fill_raw(obj: &Bound<'_, PyAny>, raw: &[u8]) -> PyResult<()> {
     framer.feed(raw);
     let frame_len = match framer.next_response() {
         Ok(Some(frame)) => frame.len(),
-        Ok(None) => return Err(parse_error(py, &ParseError::new(ParseErrorKind::UnexpectedEnd, raw.len()), Some(raw))),
+        Ok(None) => {
+            return Err(parse_error(
+                py,
+                &ParseError::new(ParseErrorKind::UnexpectedEnd, raw.len()),
+                Some(raw),
+            ))
+        }
         Err(err) => return Err(parse_error(py, &err, Some(raw))),
     };
     if frame_len != raw.len() {
-        let err = ParseError::new(ParseErrorKind::Invalid { what: "response", why: "more than one response" }, frame_len);
+        let err = ParseError::new(
+            ParseErrorKind::Invalid {
+                what: "response",
+                why: "more than one response",
+            },
+            frame_len,
+        );
         return Err(parse_error(py, &err, Some(raw)));
     }
     let mut tokens = Tokens::new();
-    let rsp = parse_response(raw, &mut tokens, &Limits::default()).map_err(|e| parse_error(py, &e, Some(raw)))?;
+    let rsp = parse_response(raw, &mut tokens, &Limits::default())
+        .map_err(|e| parse_error(py, &e, Some(raw)))?;
     fill(obj, &rsp, None)
 }
 
 /// Fills `obj`, an empty `IMAP4Response`, from template `text` whose `{i}` placeholders
 /// stand for `literals[i]`.
 #[pyfunction]
-pub(crate) fn _fill_template(obj: &Bound<'_, PyAny>, text: &str, literals: &Bound<'_, PyList>) -> PyResult<()> {
+pub(crate) fn _fill_template(
+    obj: &Bound<'_, PyAny>,
+    text: &str,
+    literals: &Bound<'_, PyList>,
+) -> PyResult<()> {
     let py = obj.py();
     let mut tokens = Tokens::new();
-    let rsp = parse_template(text.as_bytes(), literals.len(), &mut tokens, &Limits::default())
-        .map_err(|e| parse_error(py, &e, Some(text.as_bytes())))?;
+    let rsp = parse_template(
+        text.as_bytes(),
+        literals.len(),
+        &mut tokens,
+        &Limits::default(),
+    )
+    .map_err(|e| parse_error(py, &e, Some(text.as_bytes())))?;
     fill(obj, &rsp, Some(literals))
 }

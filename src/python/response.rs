@@ -25,23 +25,39 @@ static CLASSES: PyOnceLock<Classes> = PyOnceLock::new();
 
 fn classes(py: Python<'_>) -> PyResult<&Classes> {
     CLASSES.get_or_try_init(py, || {
-        let response = py.import("imaprs._types")?.getattr("IMAP4Response")?.cast_into::<PyType>()?;
+        let response = py
+            .import("imaprs._types")?
+            .getattr("IMAP4Response")?
+            .cast_into::<PyType>()?;
         let list_new = py.get_type::<PyList>().getattr("__new__")?;
-        Ok(Classes { response: response.unbind(), list_new: list_new.unbind() })
+        Ok(Classes {
+            response: response.unbind(),
+            list_new: list_new.unbind(),
+        })
     })
 }
 
 /// A new `IMAP4Response` holding `rsp`.
-pub(crate) fn new_response<'py>(py: Python<'py>, rsp: &Response<'_>) -> PyResult<Bound<'py, PyAny>> {
+pub(crate) fn new_response<'py>(
+    py: Python<'py>,
+    rsp: &Response<'_>,
+) -> PyResult<Bound<'py, PyAny>> {
     let classes = classes(py)?;
-    let obj = classes.list_new.bind(py).call1((classes.response.bind(py),))?;
+    let obj = classes
+        .list_new
+        .bind(py)
+        .call1((classes.response.bind(py),))?;
     fill(&obj, rsp, None)?;
     Ok(obj)
 }
 
 /// Fills an empty `IMAP4Response` (or any list with its slots) from `rsp`. `literals` holds
 /// the literals of a template response, which its `{i}` placeholders refer to.
-pub(crate) fn fill(obj: &Bound<'_, PyAny>, rsp: &Response<'_>, literals: Option<&Bound<'_, PyList>>) -> PyResult<()> {
+pub(crate) fn fill(
+    obj: &Bound<'_, PyAny>,
+    rsp: &Response<'_>,
+    literals: Option<&Bound<'_, PyList>>,
+) -> PyResult<()> {
     let py = obj.py();
     let list = obj.cast::<PyList>()?;
     let found = PyList::empty(py);
@@ -50,7 +66,10 @@ pub(crate) fn fill(obj: &Bound<'_, PyAny>, rsp: &Response<'_>, literals: Option<
     let info = match rsp.continuation() {
         Some(ContinueText::Base64(bytes)) => PyBytes::new(py, &bytes).into_any(),
         Some(ContinueText::Text(text)) => text_str(py, text)?.into_any(),
-        None => rsp.info().map_or_else(|| Ok(py.None().into_bound(py)), |t| text_str(py, t).map(Bound::into_any))?,
+        None => rsp.info().map_or_else(
+            || Ok(py.None().into_bound(py)),
+            |t| text_str(py, t).map(Bound::into_any),
+        )?,
     };
     let dtype = match rsp.dtype() {
         Some(d) => text_str(py, &d.to_ascii_uppercase())?.into_any(),
@@ -63,7 +82,10 @@ pub(crate) fn fill(obj: &Bound<'_, PyAny>, rsp: &Response<'_>, literals: Option<
     obj.setattr(intern!(py, "seq"), SEQ.fetch_add(1, Ordering::Relaxed))?;
     obj.setattr(intern!(py, "type"), PyString::intern(py, kind.name()))?;
     obj.setattr(intern!(py, "tag"), tag_str(py, rsp.tag())?)?;
-    obj.setattr(intern!(py, "status"), rsp.status().map(|s| PyString::intern(py, s.name())))?;
+    obj.setattr(
+        intern!(py, "status"),
+        rsp.status().map(|s| PyString::intern(py, s.name())),
+    )?;
     obj.setattr(intern!(py, "info"), info)?;
     obj.setattr(intern!(py, "dtype"), dtype)?;
     if let Some(text) = text {

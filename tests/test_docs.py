@@ -1,0 +1,38 @@
+"""The examples in docstrings, the README and docs/ run and hold."""
+
+from __future__ import annotations
+
+import doctest
+import re
+from pathlib import Path
+
+import pytest
+
+import imaprs._functions
+import imaprs._types
+
+ROOT = Path(__file__).resolve().parent.parent
+CODE_BLOCK = re.compile(r"```python\n(.*?)```", re.DOTALL)
+
+
+@pytest.mark.parametrize("module", [imaprs._functions, imaprs._types])
+def test_docstring_examples(module: object) -> None:
+    failures, tried = doctest.testmod(module, optionflags=doctest.ELLIPSIS)  # type: ignore[arg-type]
+    assert tried > 0
+    assert failures == 0
+
+
+@pytest.mark.parametrize("page", ["README.md", "docs/quickstart.md"])
+def test_page_examples(page: str, capsys: pytest.CaptureFixture[str]) -> None:
+    text = (ROOT / page).read_text(encoding="utf-8")
+    blocks = CODE_BLOCK.findall(text)
+    assert blocks
+    for block in blocks:
+        exec(compile(block, page, "exec"), {})
+        printed = capsys.readouterr().out
+        # Every "print(x)  # expected" line in the page shows what it prints.
+        expected = [
+            m.group(1).strip() for m in re.finditer(r"^print\(.*?\)\s+# (.*)$", block, re.MULTILINE)
+        ]
+        for line in expected:
+            assert line in printed, (line, printed)
