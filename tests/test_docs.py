@@ -27,8 +27,9 @@ def test_page_examples(page: str, capsys: pytest.CaptureFixture[str]) -> None:
     text = (ROOT / page).read_text(encoding="utf-8")
     blocks = CODE_BLOCK.findall(text)
     assert blocks
+    namespace: dict[str, object] = {}
     for block in blocks:
-        exec(compile(block, page, "exec"), {})
+        exec(compile(block, page, "exec"), namespace)
         printed = capsys.readouterr().out
         # Every "print(x)  # expected" line in the page shows what it prints.
         expected = [

@@ -10,20 +10,20 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-//pub mod command;
-//pub mod date;
 pub mod base64;
+pub mod command;
+pub mod date;
 mod error;
 mod framer;
 mod limits;
-//pub mod mutf7;
+pub mod mutf7;
 mod response;
-//pub mod seqset;
+pub mod seqset;
 mod value;
 
 pub use error::{EncodeError, ParseError, ParseErrorKind};
 pub use framer::Framer;
 pub use limits::{Limit, Limits};
 pub use response::{parse_response, parse_template, ContinueText, Kind, Response, Status};
-//pub use seqset::SequenceSet;
+pub use seqset::SequenceSet;
 pub use value::{children, unescape, Token, TokenKind, Tokens};

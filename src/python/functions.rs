@@ -4,7 +4,7 @@
 //! argument shapes that are nicer in Python (`qstr_or_lit`, `group`, `response_map`).
 
 use pyo3::prelude::*;
-use pyo3::types::PyIterator;
+use pyo3::types::{PyBytes, PyIterator, PyString};
 
 use super::errors::{encode_error, parse_error};
 use crate::proto::{command, date, mutf7, seqset};
@@ -59,8 +59,8 @@ pub(crate) fn iutf7_encode(s: &str) -> String {
 ///     ParseError: malformed input (unterminated `&`, bad base64, needless encoding of
 ///         printable ASCII, wrong padding); also a `ValueError`.
 #[pyfunction]
-pub(crate) fn iutf7_decode(py: Python<'_>, s: BytesOrStr<'_>) -> PyResult<String> {
-    mutf7::decode(s.as_bytes()).map_err(|e| parse_error(py, &e, None))
+pub(crate) fn iutf7_decode(py: Python<'_>, s: &Bound<'_, PyAny>) -> PyResult<String> {
+    mutf7::decode(&text_bytes(s)?).map_err(|e| parse_error(py, &e, None))
 }
 
 /// Converts an INTERNALDATE (`17-Jul-1996 02:44:25 -0700`, quotes optional) to Unix time.
@@ -68,8 +68,8 @@ pub(crate) fn iutf7_decode(py: Python<'_>, s: BytesOrStr<'_>) -> PyResult<String
 /// Raises:
 ///     ParseError: not a valid INTERNALDATE; also a `ValueError`.
 #[pyfunction]
-pub(crate) fn idate2unix(py: Python<'_>, idate: BytesOrStr<'_>) -> PyResult<i64> {
-    date::parse_internaldate(idate.as_bytes()).map_err(|e| parse_error(py, &e, None))
+pub(crate) fn idate2unix(py: Python<'_>, idate: &Bound<'_, PyAny>) -> PyResult<i64> {
+    date::parse_internaldate(&text_bytes(idate)?).map_err(|e| parse_error(py, &e, None))
 }
 
 /// Formats Unix time `ts` as an INTERNALDATE (`DD-Mon-YYYY HH:MM:SS +HHMM`) at UTC, or at
@@ -123,20 +123,15 @@ pub(crate) fn seqset_format(numbers: &Bound<'_, PyAny>) -> PyResult<String> {
     Ok(seqset::format_numbers(&values))
 }
 
-/// A `str` or a bytes-like argument, seen as bytes.
-#[derive(FromPyObject)]
-pub(crate) enum BytesOrStr<'a> {
-    /// Text.
-    Str(std::borrow::Cow<'a, str>),
-    /// Bytes.
-    Bytes(std::borrow::Cow<'a, [u8]>),
-}
-
-impl BytesOrStr<'_> {
-    fn as_bytes(&self) -> &[u8] {
-        match self {
-            BytesOrStr::Str(s) => s.as_bytes(),
-            BytesOrStr::Bytes(b) => b,
-        }
+/// The bytes of a `str` (UTF-8) or `bytes` argument.
+fn text_bytes(obj: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
+    if let Ok(s) = obj.cast::<PyString>() {
+        return Ok(s.to_cow()?.as_bytes().to_vec());
     }
+    if let Ok(b) = obj.cast::<PyBytes>() {
+        return Ok(b.as_bytes().to_vec());
+    }
+    Err(pyo3::exceptions::PyTypeError::new_err(
+        "expected str or bytes",
+    ))
 }

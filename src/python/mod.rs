@@ -3,7 +3,7 @@
 use pyo3::prelude::*;
 
 mod errors;
-//mod functions;
+mod functions;
 mod reader;
 mod response;
 
@@ -15,6 +15,13 @@ fn _imaprs(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("NEED_DATA", reader::need_data(py)?.clone_ref(py))?;
     m.add_function(wrap_pyfunction!(reader::_fill_raw, m)?)?;
     m.add_function(wrap_pyfunction!(reader::_fill_template, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::qstr, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::iutf7_encode, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::iutf7_decode, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::idate2unix, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::unix2idate, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::seqset_expand, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::seqset_format, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }
