@@ -47,7 +47,7 @@ class IMAP4Response(list):  # type: ignore[type-arg]
         ParseError: the response is malformed (also a ``ValueError``).
     """
 
-    __slots__ = ("seq", "type", "tag", "status", "info", "dtype", "text", "literals")
+    __slots__ = ("seq", "type", "tag", "status", "info", "dtype", "literals", "_line")
 
     seq: int
     type: str
@@ -55,8 +55,8 @@ class IMAP4Response(list):  # type: ignore[type-arg]
     status: Optional[str]
     info: Union[str, bytes, None]
     dtype: Optional[str]
-    text: str
     literals: List[bytes]
+    _line: Union[str, bytes]
 
     def __init__(
         self,
@@ -66,11 +66,19 @@ class IMAP4Response(list):  # type: ignore[type-arg]
         if isinstance(text, str):
             given = [bytes(lit) for lit in literals or ()]
             _imaprs._fill_template(self, text, given)
-            self.text = text
+            self._line = text
         elif literals is not None:
             raise TypeError("literals are only given with template text (a str)")
         else:
             _imaprs._fill_raw(self, bytes(text))
+
+    @property
+    def text(self) -> str:
+        """The response line, with ``{i}`` in place of each literal and no final CRLF."""
+        line = self._line
+        if isinstance(line, bytes):
+            line = self._line = line.decode("utf-8", "surrogateescape")
+        return line
 
     @property
     def data(self) -> Tuple[Any, ...]:

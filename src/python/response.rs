@@ -77,7 +77,7 @@ pub(crate) fn fill(
     };
     let (text, literal_list) = match literals {
         Some(given) => (None, given.clone()),
-        None => (Some(line_text(py, rsp)?), found),
+        None => (Some(line_text(py, rsp)), found),
     };
     obj.setattr(intern!(py, "seq"), SEQ.fetch_add(1, Ordering::Relaxed))?;
     obj.setattr(intern!(py, "type"), PyString::intern(py, kind.name()))?;
@@ -89,7 +89,7 @@ pub(crate) fn fill(
     obj.setattr(intern!(py, "info"), info)?;
     obj.setattr(intern!(py, "dtype"), dtype)?;
     if let Some(text) = text {
-        obj.setattr(intern!(py, "text"), text)?;
+        obj.setattr(intern!(py, "_line"), text)?;
     }
     obj.setattr(intern!(py, "literals"), literal_list)?;
     Ok(())
@@ -160,12 +160,20 @@ fn tag_str<'py>(py: Python<'py>, tag: &[u8]) -> PyResult<Bound<'py, PyString>> {
     }
 }
 
-/// The response's line text with each literal replaced by `{i}`, without the final CRLF.
-fn line_text<'py>(py: Python<'py>, rsp: &Response<'_>) -> PyResult<Bound<'py, PyString>> {
+/// The response's line with each literal replaced by `{i}`, without the final CRLF, as
+/// bytes (`IMAP4Response.text` decodes it on demand).
+fn line_text<'py>(py: Python<'py>, rsp: &Response<'_>) -> Bound<'py, PyBytes> {
     let raw = rsp.raw();
     let end = raw.len() - usize::from(raw.ends_with(b"\n")) - usize::from(raw.ends_with(b"\r\n"));
-    let literals = rsp.tokens().iter().filter(|t| t.kind == TokenKind::Literal);
-    let mut out: Vec<u8> = Vec::new();
+    let mut literals = rsp
+        .tokens()
+        .iter()
+        .filter(|t| t.kind == TokenKind::Literal)
+        .peekable();
+    if literals.peek().is_none() {
+        return PyBytes::new(py, &raw[..end]);
+    }
+    let mut out: Vec<u8> = Vec::with_capacity(end);
     let mut copied = 0;
     for (index, literal) in literals.enumerate() {
         let header_start = literal_header_start(raw, literal.start as usize);
@@ -173,11 +181,8 @@ fn line_text<'py>(py: Python<'py>, rsp: &Response<'_>) -> PyResult<Bound<'py, Py
         out.extend_from_slice(format!("{{{index}}}").as_bytes());
         copied = literal.start as usize + literal.len as usize;
     }
-    if copied == 0 {
-        return text_str(py, &raw[..end]);
-    }
     out.extend_from_slice(&raw[copied..end.max(copied)]);
-    text_str(py, &out)
+    PyBytes::new(py, &out)
 }
 
 /// Offset of the `{` (or `~`) that starts the header of the literal whose data starts at
