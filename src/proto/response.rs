@@ -276,7 +276,7 @@ fn parse<'a>(
     match status {
         None if untagged => {
             lexer.pos = word_start;
-            lexer.items(&mut tokens.items, false)?;
+            lexer.items(&mut tokens.items, &mut tokens.stack, false)?;
             let tokens = &tokens.items[..];
             Ok(Response {
                 raw,
@@ -293,7 +293,7 @@ fn parse<'a>(
         None => unreachable_start(word_start),
         Some(status) => {
             let kind = if untagged { Kind::Status } else { Kind::Done };
-            let text_start = lexer.code(word_end, &mut tokens.items)?;
+            let text_start = lexer.code(word_end, &mut tokens.items, &mut tokens.stack)?;
             let info = raw.get(text_start..end).filter(|t| !t.is_empty());
             let tokens = &tokens.items[..];
             Ok(Response {
@@ -344,6 +344,16 @@ static ATOM_STOP: [bool; 256] = {
     table
 };
 
+/// Bytes that end the plain run of a quoted string: the quote, a backslash, CR and LF.
+static QUOTED_STOP: [bool; 256] = {
+    let mut table = [false; 256];
+    table[b'"' as usize] = true;
+    table[b'\\' as usize] = true;
+    table[b'\r' as usize] = true;
+    table[b'\n' as usize] = true;
+    table
+};
+
 struct Lexer<'a, 'l> {
     raw: &'a [u8],
     end: usize,
@@ -369,14 +379,20 @@ impl Lexer<'_, '_> {
 
     /// Parses an optional `[code]` after a status word ending at `pos`; returns where the
     /// human text starts. A code whose arguments do not tokenise is kept as free text.
-    fn code(&mut self, pos: usize, out: &mut Vec<Token>) -> Result<usize, ParseError> {
+    fn code(
+        &mut self,
+        pos: usize,
+        out: &mut Vec<Token>,
+        stack: &mut Vec<usize>,
+    ) -> Result<usize, ParseError> {
         let pos = skip_spaces(self.raw, pos, self.end);
         if pos >= self.end || self.raw[pos] != b'[' {
             return Ok(pos);
         }
         self.pos = pos + 1;
-        let tokenised =
-            self.items(out, true).is_ok() && self.pos < self.end && self.raw[self.pos] == b']';
+        let tokenised = self.items(out, stack, true).is_ok()
+            && self.pos < self.end
+            && self.raw[self.pos] == b']';
         if tokenised {
             return Ok(skip_one_space(self.raw, self.pos + 1, self.end));
         }
@@ -401,9 +417,14 @@ impl Lexer<'_, '_> {
 
     /// Tokenises items from `self.pos` to the end of the response, or, in `code` mode, to the
     /// `]` that closes the response code (left at `self.pos`).
-    fn items(&mut self, out: &mut Vec<Token>, code: bool) -> Result<(), ParseError> {
+    fn items(
+        &mut self,
+        out: &mut Vec<Token>,
+        stack: &mut Vec<usize>,
+        code: bool,
+    ) -> Result<(), ParseError> {
         let (raw, end) = (self.raw, self.end);
-        let mut stack: Vec<usize> = Vec::new();
+        stack.clear();
         loop {
             let pos = skip_spaces(raw, self.pos, end);
             self.pos = pos;
@@ -459,22 +480,20 @@ impl Lexer<'_, '_> {
         let mut pos = open + 1;
         let mut escaped = false;
         loop {
-            let Some(i) = memchr::memchr3(b'"', b'\\', b'\n', &raw[pos..self.end]) else {
-                return Err(self.err(ParseErrorKind::UnterminatedQuoted, open));
-            };
-            pos += i;
-            match raw[pos] {
-                b'\\' if pos + 1 < self.end && raw[pos + 1] != b'\n' => {
+            while pos < self.end && !QUOTED_STOP[raw[pos] as usize] {
+                pos += 1;
+            }
+            match raw.get(pos) {
+                Some(b'\\') if pos + 1 < self.end && !QUOTED_STOP[raw[pos + 1] as usize] => {
+                    pos += 2;
+                }
+                Some(b'\\') if pos + 1 < self.end && matches!(raw[pos + 1], b'"' | b'\\') => {
                     escaped = true;
                     pos += 2;
                 }
-                b'"' => break,
+                Some(b'"') if pos < self.end => break,
                 _ => return Err(self.err(ParseErrorKind::UnterminatedQuoted, open)),
             }
-        }
-        let content = &raw[open + 1..pos];
-        if memchr::memchr(b'\r', content).is_some() {
-            return Err(self.err(ParseErrorKind::UnterminatedQuoted, open));
         }
         self.pos = pos + 1;
         let len = (pos - open - 1) as u32;
@@ -585,7 +604,7 @@ impl Lexer<'_, '_> {
         self.pos = pos;
         let bytes = &raw[start..pos];
         let len = (pos - start) as u32;
-        if bytes.iter().all(u8::is_ascii_digit) {
+        if bytes[0].is_ascii_digit() && bytes.iter().all(u8::is_ascii_digit) {
             let num = parse_number(bytes)
                 .ok_or_else(|| self.err(ParseErrorKind::NumberTooLarge, start))?;
             return Ok(Token {
@@ -595,7 +614,7 @@ impl Lexer<'_, '_> {
                 num,
             });
         }
-        let kind = if bytes.eq_ignore_ascii_case(b"NIL") {
+        let kind = if bytes.len() == 3 && bytes.eq_ignore_ascii_case(b"NIL") {
             TokenKind::Nil
         } else {
             TokenKind::Atom

@@ -61,6 +61,8 @@ impl Token {
 #[derive(Clone, Debug, Default)]
 pub struct Tokens {
     pub(crate) items: Vec<Token>,
+    /// Open lists while parsing, kept to reuse its allocation.
+    pub(crate) stack: Vec<usize>,
 }
 
 impl Tokens {
