@@ -480,9 +480,10 @@ impl Lexer<'_, '_> {
         let mut pos = open + 1;
         let mut escaped = false;
         loop {
-            while pos < self.end && !QUOTED_STOP[raw[pos] as usize] {
-                pos += 1;
-            }
+            pos += raw[pos..self.end]
+                .iter()
+                .position(|&b| QUOTED_STOP[b as usize])
+                .unwrap_or(self.end - pos);
             match raw.get(pos) {
                 Some(b'\\') if pos + 1 < self.end && !QUOTED_STOP[raw[pos + 1] as usize] => {
                     pos += 2;
@@ -586,9 +587,10 @@ impl Lexer<'_, '_> {
         let raw = self.raw;
         let mut pos = start;
         loop {
-            while pos < self.end && !ATOM_STOP[raw[pos] as usize] {
-                pos += 1;
-            }
+            pos += raw[pos..self.end]
+                .iter()
+                .position(|&b| ATOM_STOP[b as usize])
+                .unwrap_or(self.end - pos);
             if pos >= self.end {
                 break;
             }
@@ -604,15 +606,21 @@ impl Lexer<'_, '_> {
         self.pos = pos;
         let bytes = &raw[start..pos];
         let len = (pos - start) as u32;
-        if bytes[0].is_ascii_digit() && bytes.iter().all(u8::is_ascii_digit) {
-            let num = parse_number(bytes)
-                .ok_or_else(|| self.err(ParseErrorKind::NumberTooLarge, start))?;
-            return Ok(Token {
-                kind: TokenKind::Number,
-                start: start as u32,
-                len,
-                num,
-            });
+        if bytes[0].is_ascii_digit() {
+            match parse_number(bytes) {
+                Some(num) => {
+                    return Ok(Token {
+                        kind: TokenKind::Number,
+                        start: start as u32,
+                        len,
+                        num,
+                    })
+                }
+                None if bytes.iter().all(u8::is_ascii_digit) => {
+                    return Err(self.err(ParseErrorKind::NumberTooLarge, start))
+                }
+                None => {}
+            }
         }
         let kind = if bytes.len() == 3 && bytes.eq_ignore_ascii_case(b"NIL") {
             TokenKind::Nil
@@ -655,9 +663,14 @@ fn skip_one_space(raw: &[u8], pos: usize, end: usize) -> usize {
     }
 }
 
+/// The value of a digit-only atom; `None` when a byte is not a digit or the value overflows.
 fn parse_number(digits: &[u8]) -> Option<u64> {
     digits.iter().try_fold(0u64, |n, &d| {
-        n.checked_mul(10)?.checked_add(u64::from(d - b'0'))
+        let digit = d.wrapping_sub(b'0');
+        if digit > 9 {
+            return None;
+        }
+        n.checked_mul(10)?.checked_add(u64::from(digit))
     })
 }
 
