@@ -19,12 +19,31 @@ from typing import List
 FIRST = ["Alice", "Bob", "Carol", "Dave", "Eve", "Mallory", "Zoë", "Jürgen", "Иван", "李"]
 LAST = ["Example", "Builder", "O'Brien", "Nordmann", "Dupont", "Groß", "Ångström", "Petrov"]
 DOMAINS = ["example.com", "example.org", "mail.example.net", "lists.example.edu"]
-WORDS = (
-    "quarterly report meeting notes invoice shipped build failed review lunch agenda "
-    "budget release candidate draft contract urgent weekly digest reminder update"
-).split()
+WORDS = [
+    "quarterly",
+    "report",
+    "meeting",
+    "notes",
+    "invoice",
+    "shipped",
+    "build",
+    "failed",
+    "review",
+    "lunch",
+    "agenda",
+    "budget",
+    "release",
+    "candidate",
+    "draft",
+    "contract",
+    "urgent",
+    "weekly",
+    "digest",
+    "reminder",
+    "update",
+]
 FLAGS = ["\\Seen", "\\Answered", "\\Flagged", "$Forwarded", "$Junk", "Work", "\\Draft"]
-MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
+MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
 
 def q(text: str) -> str:
@@ -115,7 +134,7 @@ def attachment(rng: random.Random) -> str:
 
 
 def multipart(parts: List[str], subtype: str, boundary: str) -> str:
-    return "(%s %s (\"boundary\" %s) NIL NIL NIL)" % ("".join(parts), q(subtype), q(boundary))
+    return '(%s %s ("boundary" %s) NIL NIL NIL)' % ("".join(parts), q(subtype), q(boundary))
 
 
 def bodystructure(rng: random.Random, i: int) -> str:
@@ -154,14 +173,18 @@ def generate(count: int = 10_000, seed: int = 1) -> bytes:
         idate = f"{day:02d}-{month}-{year} {hh:02d}:{mm:02d}:{ss:02d} {zone}"
         date = f"Mon, {day} {month} {year} {hh:02d}:{mm:02d}:{ss:02d} {zone}"
         flags = " ".join(sorted(set(rng.sample(FLAGS, rng.randint(0, 3)))))
-        line = "* %d FETCH (UID %d FLAGS (%s) INTERNALDATE %s RFC822.SIZE %d ENVELOPE %s BODYSTRUCTURE %s)\r\n" % (
-            i,
-            uid,
-            flags,
-            q(idate),
-            rng.randint(800, 3_000_000),
-            envelope(rng, i, date),
-            bodystructure(rng, i),
+        line = (
+            "* %d FETCH (UID %d FLAGS (%s) INTERNALDATE %s RFC822.SIZE %d"
+            " ENVELOPE %s BODYSTRUCTURE %s)\r\n"
+            % (
+                i,
+                uid,
+                flags,
+                q(idate),
+                rng.randint(800, 3_000_000),
+                envelope(rng, i, date),
+                bodystructure(rng, i),
+            )
         )
         out.append(line.encode())
     out.append(b"A001 OK Fetch completed (0.123 + 0.000 secs).\r\n")

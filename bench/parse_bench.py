@@ -28,9 +28,8 @@ from pathlib import Path
 from typing import Any, Callable, List, Optional, Tuple, Union
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from gen_fetch import generate  # noqa: E402
-
-import imaprs  # noqa: E402
+import imaprs
+from gen_fetch import generate
 
 CHUNK = 64 * 1024
 LITERAL_AT_END = re.compile(rb"\{(\d+)\}\r\n$")
@@ -57,7 +56,7 @@ def imaplib_shape(data: bytes) -> List[Union[bytes, Tuple[bytes, bytes]]]:
             pos += size
             first = False
         else:
-            out.append(line[:-2] if not first or out else line[:-2])
+            out.append(line[:-2])
             first = True
     return out
 
@@ -129,7 +128,9 @@ def main() -> None:
 
     data = generate(args.count)
     mb = len(data) / 1e6
-    print(f"python {platform.python_version()} on {platform.machine()}, imaprs {imaprs.__version__}")
+    print(
+        f"python {platform.python_version()} on {platform.machine()}, imaprs {imaprs.__version__}"
+    )
     print(f"input: {args.count:,} FETCH responses, {mb:.2f} MB; best of {args.repeat}\n")
 
     rows: List[Tuple[str, Optional[float], str]] = []
@@ -145,6 +146,8 @@ def main() -> None:
         seconds, count = best_of(fn, data, repeat)
         rows.append((name, mb / seconds, f"{count:,} responses"))
 
+    if args.quick:
+        print("(--quick: a smoke test; the figures are not representative)\n")
     base = rows[0][1] or 1.0
     print(f"{'parser':40} {'MB/s':>9} {'imaprs is':>10}  notes")
     for name, speed, note in rows:
