@@ -6,6 +6,7 @@ mod errors;
 mod functions;
 mod reader;
 mod response;
+mod strcache;
 
 /// The native core of imaprs; use the `imaprs` package, which re-exports it.
 #[pymodule(gil_used = false)]

@@ -11,7 +11,8 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::PyList;
 
 use super::errors::parse_error;
-use super::response::{fill, new_response};
+use super::response::{fill, new_response_cached};
+use super::strcache::StrCache;
 use crate::proto::{
     parse_response, parse_template, Framer, Limits, ParseError, ParseErrorKind, Tokens,
 };
@@ -46,6 +47,7 @@ pub(crate) fn need_data(py: Python<'_>) -> PyResult<&Py<NeedData>> {
 pub(crate) struct ResponseReader {
     framer: Framer,
     tokens: Tokens,
+    strings: StrCache,
     eof: bool,
 }
 
@@ -71,6 +73,7 @@ impl ResponseReader {
         ResponseReader {
             framer: Framer::new(limits),
             tokens: Tokens::new(),
+            strings: StrCache::new(),
             eof: false,
         }
     }
@@ -129,7 +132,7 @@ impl ResponseReader {
         let limits = *self.framer.limits();
         match self.framer.next_response() {
             Ok(Some(raw)) => match parse_response(raw, &mut self.tokens, &limits) {
-                Ok(rsp) => new_response(py, &rsp).map(Some),
+                Ok(rsp) => new_response_cached(py, &rsp, Some(&mut self.strings)).map(Some),
                 Err(err) => Err(parse_error(py, &err, Some(raw))),
             },
             Ok(None) if self.eof => match self.framer.finish() {
@@ -179,7 +182,7 @@ pub(crate) fn _fill_raw(obj: &Bound<'_, PyAny>, raw: &[u8]) -> PyResult<()> {
     let mut tokens = Tokens::new();
     let rsp = parse_response(raw, &mut tokens, &Limits::default())
         .map_err(|e| parse_error(py, &e, Some(raw)))?;
-    fill(obj, &rsp, None)
+    fill(obj, &rsp, None, None)
 }
 
 /// Fills `obj`, an empty `IMAP4Response`, from template `text` whose `{i}` placeholders
@@ -199,5 +202,5 @@ pub(crate) fn _fill_template(
         &Limits::default(),
     )
     .map_err(|e| parse_error(py, &e, Some(text.as_bytes())))?;
-    fill(obj, &rsp, Some(literals))
+    fill(obj, &rsp, Some(literals), None)
 }

@@ -11,6 +11,7 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyList, PyString, PyType};
 use pyo3::{intern, IntoPyObjectExt};
 
+use super::strcache::StrCache;
 use crate::proto::{unescape, ContinueText, Response, TokenKind};
 
 /// Sequence numbers shared by every response of the process, as the design's `seq`.
@@ -38,16 +39,26 @@ fn classes(py: Python<'_>) -> PyResult<&Classes> {
 }
 
 /// A new `IMAP4Response` holding `rsp`.
+#[allow(dead_code)] // the entry point for bindings that keep no string cache
 pub(crate) fn new_response<'py>(
     py: Python<'py>,
     rsp: &Response<'_>,
+) -> PyResult<Bound<'py, PyAny>> {
+    new_response_cached(py, rsp, None)
+}
+
+/// A new `IMAP4Response` holding `rsp`, its short strings taken from `cache` when given.
+pub(crate) fn new_response_cached<'py>(
+    py: Python<'py>,
+    rsp: &Response<'_>,
+    cache: Option<&mut StrCache>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let classes = classes(py)?;
     let obj = classes
         .list_new
         .bind(py)
         .call1((classes.response.bind(py),))?;
-    fill(&obj, rsp, None)?;
+    fill(&obj, rsp, None, cache)?;
     Ok(obj)
 }
 
@@ -57,11 +68,12 @@ pub(crate) fn fill(
     obj: &Bound<'_, PyAny>,
     rsp: &Response<'_>,
     literals: Option<&Bound<'_, PyList>>,
+    cache: Option<&mut StrCache>,
 ) -> PyResult<()> {
     let py = obj.py();
     let list = obj.cast::<PyList>()?;
     let found = PyList::empty(py);
-    convert_tokens(list, rsp, literals, &found)?;
+    convert_tokens(list, rsp, literals, &found, cache)?;
     let kind = rsp.kind();
     let info = match rsp.continuation() {
         Some(ContinueText::Base64(bytes)) => PyBytes::new(py, &bytes).into_any(),
@@ -102,8 +114,13 @@ fn convert_tokens(
     rsp: &Response<'_>,
     literals: Option<&Bound<'_, PyList>>,
     found: &Bound<'_, PyList>,
+    mut cache: Option<&mut StrCache>,
 ) -> PyResult<()> {
     let py = top.py();
+    let mut string = |bytes: &[u8]| match cache.as_deref_mut() {
+        Some(cache) => cache.get(py, bytes),
+        None => text_str(py, bytes),
+    };
     let raw = rsp.raw();
     let tokens = rsp.tokens();
     let mut stack: Vec<(Bound<'_, PyList>, usize)> = vec![(top.clone(), tokens.len())];
@@ -114,10 +131,10 @@ fn convert_tokens(
         let parent = &stack[stack.len() - 1].0;
         let bytes = token.bytes(raw);
         let item = match token.kind {
-            TokenKind::Atom => text_str(py, bytes)?.into_any(),
+            TokenKind::Atom => string(bytes)?.into_any(),
             TokenKind::Number => token.num.into_bound_py_any(py)?,
             TokenKind::Quoted if token.num != 0 => text_str(py, &unescape(bytes))?.into_any(),
-            TokenKind::Quoted => text_str(py, bytes)?.into_any(),
+            TokenKind::Quoted => string(bytes)?.into_any(),
             TokenKind::Literal => {
                 let data = PyBytes::new(py, bytes).into_any();
                 found.append(&data)?;
