@@ -1,24 +1,35 @@
 //! Encoding command arguments: atom, quoted string, literal — or refusal.
 //!
 //! RFC 3501 §4 and §9: an argument goes on the wire as an atom when it is one, as a quoted
-//! string when it can be (7-bit text without CR, LF or NUL; 8-bit UTF-8 only after
-//! `ENABLE UTF8=ACCEPT`), and otherwise as a literal. The rule that keeps commands from
-//! being injected: CR, LF and NUL never go into an atom or a quoted string. The
-//! [`CommandBuilder`] enforces it for every piece of text it writes; only literal data may
-//! hold those bytes, and its length is announced before it.
+//! string when it can be (text without CR, LF or NUL; 8-bit bytes only after
+//! `ENABLE UTF8=ACCEPT`), and otherwise as a literal whose length is announced first.
+//!
+//! Rules:
+//! - CR, LF and NUL never go into an atom, a quoted string or any other command text: every
+//!   [`CommandBuilder`] method that writes text checks it. Only literal data may hold those
+//!   bytes, so a caller's argument can never end the command line and start another one.
+//! - A literal header is written only by the builder, at the end of a text part; raw text
+//!   that ends like one (`{5}`) is refused, since the server would read the next line as
+//!   literal data.
+//! - Non-synchronising literals (RFC 7888) are chosen by [`CommandBuilder::finish`] from
+//!   what the server offers: LITERAL+ allows any size, LITERAL- up to 4096 bytes. Binary
+//!   literals (RFC 3516 `~{n}`) are always synchronising.
 
 use super::error::EncodeError;
+
+/// Largest literal that may be non-synchronising under LITERAL- (RFC 7888 §4).
+pub const LITERAL_MINUS_MAX: usize = 4096;
 
 /// Returns `"…"` with `\` and `"` escaped.
 ///
 /// # Errors
-/// [`EncodeError::ControlCharacter`] for CR, LF or NUL; [`EncodeError::NonAscii`] for a byte
-/// of 0x80 or more.
+/// [`EncodeError::ControlCharacter`] for CR, LF or NUL (checked first);
+/// [`EncodeError::NonAscii`] for a byte of 0x80 or more.
 pub fn quote(s: &[u8]) -> Result<Vec<u8>, EncodeError> {
-    if s.iter().any(|&b| b >= 0x80) {
-        if has_control(s) {
-            return Err(EncodeError::ControlCharacter);
-        }
+    if has_control(s) {
+        return Err(EncodeError::ControlCharacter);
+    }
+    if !s.is_ascii() {
         return Err(EncodeError::NonAscii);
     }
     quote_utf8(s)
@@ -44,24 +55,39 @@ pub fn quote_utf8(s: &[u8]) -> Result<Vec<u8>, EncodeError> {
     Ok(out)
 }
 
-/// True for a non-empty RFC 3501 atom: no atom-specials `(){ %*"\]`, controls or 8-bit.
+/// True for a non-empty RFC 3501 atom: ASCII without atom-specials `(){ %*"\]` or controls.
 #[must_use]
 pub fn is_atom(s: &[u8]) -> bool {
-    !s.is_empty() && s.iter().all(|&b| is_atom_char(b) && b != b']')
+    !s.is_empty() && s.iter().all(|&b| is_astring_char(b) && b != b']')
 }
 
-/// True for a non-empty `astring` atom (ATOM-CHAR or `]`).
+/// True for a non-empty `astring` atom: ASTRING-CHAR is ATOM-CHAR or `]`.
 #[must_use]
 pub fn is_astring_atom(s: &[u8]) -> bool {
-    !s.is_empty() && s.iter().all(|&b| is_atom_char(b))
+    !s.is_empty() && s.iter().all(|&b| is_astring_char(b))
 }
 
-fn is_atom_char(b: u8) -> bool {
-    b > 0x20 && b < 0x7f && !matches!(b, b'(' | b')' | b'{' | b'%' | b'*' | b'"' | b'\\')
+fn is_astring_char(b: u8) -> bool {
+    (0x21..0x7f).contains(&b) && !matches!(b, b'(' | b')' | b'{' | b'%' | b'*' | b'"' | b'\\')
 }
 
 fn has_control(s: &[u8]) -> bool {
     s.iter().any(|&b| matches!(b, b'\r' | b'\n' | 0))
+}
+
+/// True when `s` ends with something a server would read as a literal header:
+/// `{`, digits, an optional `+`, then `}` (a `~` before it changes nothing).
+fn ends_like_literal_header(s: &[u8]) -> bool {
+    let Some(inner) = s.strip_suffix(b"}") else {
+        return false;
+    };
+    let inner = inner.strip_suffix(b"+").unwrap_or(inner);
+    let digits = inner
+        .iter()
+        .rev()
+        .take_while(|b| b.is_ascii_digit())
+        .count();
+    digits > 0 && inner[..inner.len() - digits].ends_with(b"{")
 }
 
 /// How an `astring` argument goes on the wire.
@@ -75,7 +101,8 @@ pub enum ArgForm {
     Literal,
 }
 
-/// The form for `s`: an atom when it is one, quoted when it can be, else a literal.
+/// The form for `s`: an atom when it is one, quoted when it can be, else a literal (any CR,
+/// LF or NUL; 8-bit bytes unless `utf8_quoting`).
 #[must_use]
 pub fn astring_form(s: &[u8], utf8_quoting: bool) -> ArgForm {
     if is_astring_atom(s) {
@@ -88,38 +115,79 @@ pub fn astring_form(s: &[u8], utf8_quoting: bool) -> ArgForm {
 }
 
 /// How a literal is announced.
+///
+/// Given to [`CommandBuilder::literal`], it is the form asked for; in a [`Part`] returned by
+/// [`CommandBuilder::finish`], the form actually written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LiteralMode {
-    /// `{n}`: the server must answer `+` before the data is sent.
+    /// `{n}`: the server's `+` must be awaited before the data is sent.
     Sync,
-    /// `{n+}` when the server allows it (LITERAL+, or LITERAL- for small literals), else sync.
+    /// `{n+}`: the data follows at once. Asked for, it is written when the server allows
+    /// it (see [`NonSyncLiterals`]), else it falls back to `{n}`.
     NonSync,
-    /// `~{n}` (RFC 3516 BINARY): the data may hold NUL.
+    /// `~{n}` (RFC 3516 BINARY): the data may hold NUL; synchronising.
     Binary,
 }
 
-/// Which non-synchronising literals the server accepts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum LiteralPlus {
-    /// Neither: every literal is synchronising.
-    None,
-    /// RFC 7888 LITERAL-: non-synchronising up to 4096 bytes.
-    Minus,
-    /// RFC 7888 LITERAL+: always non-synchronising.
-    Plus,
+impl LiteralMode {
+    /// True when the sender must wait for the server's `+` before sending the data.
+    #[must_use]
+    pub fn is_sync(self) -> bool {
+        self != LiteralMode::NonSync
+    }
 }
 
-/// A piece of an encoded command.
+/// Which non-synchronising literals the server accepts (RFC 7888).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum NonSyncLiterals {
+    /// Neither LITERAL+ nor LITERAL-: every literal is synchronising.
+    #[default]
+    Never,
+    /// LITERAL-: non-synchronising up to [`LITERAL_MINUS_MAX`] bytes.
+    UpTo4096,
+    /// LITERAL+: non-synchronising at any size.
+    Always,
+}
+
+impl NonSyncLiterals {
+    /// The choice for a server that announced LITERAL+ and/or LITERAL-.
+    #[must_use]
+    pub fn from_capabilities(literal_plus: bool, literal_minus: bool) -> Self {
+        match (literal_plus, literal_minus) {
+            (true, _) => NonSyncLiterals::Always,
+            (false, true) => NonSyncLiterals::UpTo4096,
+            (false, false) => NonSyncLiterals::Never,
+        }
+    }
+
+    /// The form a literal of `len` bytes asked for as `mode` is written in.
+    #[must_use]
+    pub fn announce(self, mode: LiteralMode, len: usize) -> LiteralMode {
+        let allowed = match self {
+            NonSyncLiterals::Always => true,
+            NonSyncLiterals::UpTo4096 => len <= LITERAL_MINUS_MAX,
+            NonSyncLiterals::Never => false,
+        };
+        match mode {
+            LiteralMode::NonSync if !allowed => LiteralMode::Sync,
+            other => other,
+        }
+    }
+}
+
+/// A piece of an encoded command, to be sent in order.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Part {
-    /// Command text; when a literal follows, it ends with that literal's header and CRLF.
+    /// Command text. When a literal follows, it ends with that literal's header and CRLF;
+    /// the last part ends with CRLF.
     Text(Vec<u8>),
-    /// Literal data; `sync` says whether the server's `+` must be awaited before sending it.
+    /// Literal data, sent after the text before it; when `mode.is_sync()`, only once the
+    /// server has answered that text with a continuation request.
     Literal {
         /// The data.
         data: Vec<u8>,
-        /// Wait for a continuation request first.
-        sync: bool,
+        /// The form its header was written in.
+        mode: LiteralMode,
     },
 }
 
@@ -130,6 +198,9 @@ enum Piece {
 }
 
 /// Builds one command: `tag SP name *(SP argument) CRLF`, literals included.
+///
+/// Items are separated by one space, except just after [`list_start`](Self::list_start)
+/// and before [`list_end`](Self::list_end); balancing the parentheses is the caller's job.
 #[derive(Clone, Debug)]
 pub struct CommandBuilder {
     pieces: Vec<Piece>,
@@ -139,7 +210,8 @@ pub struct CommandBuilder {
 }
 
 impl CommandBuilder {
-    /// Starts `tag name`.
+    /// Starts `tag name`; `name` may be several atoms separated by single spaces
+    /// (`UID FETCH`).
     ///
     /// # Errors
     /// [`EncodeError::Invalid`] when the tag or a word of the name is not an atom.
@@ -174,10 +246,10 @@ impl CommandBuilder {
     /// [`EncodeError::Invalid`] when `a` is neither.
     pub fn atom(&mut self, a: &[u8]) -> Result<&mut Self, EncodeError> {
         let flag = a.strip_prefix(b"\\").is_some_and(is_atom);
-        if !flag && !is_astring_atom(a) {
+        if !flag && !is_atom(a) {
             return Err(EncodeError::Invalid {
                 what: "atom",
-                why: "not an atom",
+                why: "not an atom or flag",
             });
         }
         self.space();
@@ -185,46 +257,57 @@ impl CommandBuilder {
         Ok(self)
     }
 
-    /// Appends pre-formed syntax such as `(FLAGS UID)` or `BODY.PEEK[]`.
+    /// Appends pre-formed syntax such as `(FLAGS UID)`, `1:*` or `BODY.PEEK[]`.
     ///
     /// # Errors
-    /// [`EncodeError::ControlCharacter`] when it holds CR, LF or NUL.
+    /// [`EncodeError::ControlCharacter`] when it holds CR, LF or NUL;
+    /// [`EncodeError::Invalid`] when it ends like a literal header.
     pub fn raw(&mut self, text: &[u8]) -> Result<&mut Self, EncodeError> {
         if has_control(text) {
             return Err(EncodeError::ControlCharacter);
+        }
+        if ends_like_literal_header(text) {
+            return Err(EncodeError::Invalid {
+                what: "command text",
+                why: "ends like a literal header",
+            });
         }
         self.space();
         self.text.extend_from_slice(text);
         Ok(self)
     }
 
-    /// Appends an `astring`: atom, quoted string or literal, whichever fits.
+    /// Appends an `astring`: atom, quoted string or literal, as [`astring_form`] chooses.
+    /// A literal is asked for as [`LiteralMode::NonSync`].
     pub fn astring(&mut self, s: &[u8], utf8: bool) -> &mut Self {
-        match astring_form(s, utf8) {
-            ArgForm::Atom => {
-                self.space();
-                self.text.extend_from_slice(s);
-                self
-            }
-            _ => self.string(s, utf8),
+        if astring_form(s, utf8) == ArgForm::Atom {
+            self.space();
+            self.text.extend_from_slice(s);
+            self
+        } else {
+            self.string(s, utf8)
         }
     }
 
-    /// Appends a `string`: quoted when it can be, else a literal; never an atom.
+    /// Appends a `string`: quoted when it can be, else a literal (asked for as
+    /// [`LiteralMode::NonSync`]); never an atom.
     pub fn string(&mut self, s: &[u8], utf8: bool) -> &mut Self {
-        match astring_form(s, utf8) {
-            ArgForm::Literal => self.literal(s, LiteralMode::NonSync),
-            _ => {
+        let quoted = if astring_form(s, utf8) == ArgForm::Literal {
+            None
+        } else {
+            quote_utf8(s).ok()
+        };
+        match quoted {
+            Some(q) => {
                 self.space();
-                // Cannot fail: astring_form chose quoting only for text without controls.
-                let quoted = quote_utf8(s).unwrap_or_default();
-                self.text.extend_from_slice(&quoted);
+                self.text.extend_from_slice(&q);
                 self
             }
+            None => self.literal(s, LiteralMode::NonSync),
         }
     }
 
-    /// Appends a literal.
+    /// Appends a literal; its header is written by [`finish`](Self::finish).
     pub fn literal(&mut self, data: &[u8], mode: LiteralMode) -> &mut Self {
         self.space();
         let text = std::mem::take(&mut self.text);
@@ -262,9 +345,10 @@ impl CommandBuilder {
         self
     }
 
-    /// The command as parts to send in order, literal headers chosen by `plus`.
+    /// The command as parts to send in order, each literal announced in the form
+    /// `non_sync` allows.
     #[must_use]
-    pub fn finish(mut self, plus: LiteralPlus) -> Vec<Part> {
+    pub fn finish(mut self, non_sync: NonSyncLiterals) -> Vec<Part> {
         let mut tail = std::mem::take(&mut self.text);
         tail.extend_from_slice(b"\r\n");
         self.pieces.push(Piece::Text(tail));
@@ -274,14 +358,14 @@ impl CommandBuilder {
             match piece {
                 Piece::Text(mut text) => {
                     if let Some(Piece::Literal(data, mode)) = pieces.peek() {
-                        let (header, _) = literal_header(data.len(), *mode, plus);
-                        text.extend_from_slice(header.as_bytes());
+                        let mode = non_sync.announce(*mode, data.len());
+                        write_header(&mut text, data.len(), mode);
                     }
                     parts.push(Part::Text(text));
                 }
                 Piece::Literal(data, mode) => {
-                    let (_, sync) = literal_header(data.len(), mode, plus);
-                    parts.push(Part::Literal { data, sync });
+                    let mode = non_sync.announce(mode, data.len());
+                    parts.push(Part::Literal { data, mode });
                 }
             }
         }
@@ -289,16 +373,14 @@ impl CommandBuilder {
     }
 }
 
-/// The header announcing a literal of `len` bytes and whether it is synchronising.
-fn literal_header(len: usize, mode: LiteralMode, plus: LiteralPlus) -> (String, bool) {
-    let non_sync = match plus {
-        LiteralPlus::Plus => mode != LiteralMode::Sync,
-        LiteralPlus::Minus => mode != LiteralMode::Sync && len <= 4096,
-        LiteralPlus::None => false,
+/// Writes `{len}`, `{len+}` or `~{len}` and CRLF.
+fn write_header(out: &mut Vec<u8>, len: usize, mode: LiteralMode) {
+    let header = match mode {
+        LiteralMode::Sync => format!("{{{len}}}\r\n"),
+        LiteralMode::NonSync => format!("{{{len}+}}\r\n"),
+        LiteralMode::Binary => format!("~{{{len}}}\r\n"),
     };
-    let prefix = if mode == LiteralMode::Binary { "~" } else { "" };
-    let plus_sign = if non_sync { "+" } else { "" };
-    (format!("{prefix}{{{len}{plus_sign}}}\r\n"), !non_sync)
+    out.extend_from_slice(header.as_bytes());
 }
 
 #[cfg(test)]

@@ -4,34 +4,128 @@ use proptest::prelude::*;
 
 use super::*;
 
-fn unquote(q: &[u8]) -> Vec<u8> {
-    crate::proto::unescape(&q[1..q.len() - 1])
+/// Reads back a quoted string: strips the quotes and undoes `\` escapes.
+fn unquote(q: &[u8]) -> Option<Vec<u8>> {
+    let inner = q.strip_prefix(b"\"")?.strip_suffix(b"\"")?;
+    let mut out = Vec::with_capacity(inner.len());
+    let mut bytes = inner.iter();
+    while let Some(&b) = bytes.next() {
+        match b {
+            b'\\' => match bytes.next() {
+                Some(&e @ (b'\\' | b'"')) => out.push(e),
+                _ => return None,
+            },
+            b'"' => return None,
+            _ => out.push(b),
+        }
+    }
+    Some(out)
+}
+
+fn text(parts: &[Part]) -> Vec<u8> {
+    let mut wire = Vec::new();
+    for part in parts {
+        match part {
+            Part::Text(t) => wire.extend_from_slice(t),
+            Part::Literal { data, .. } => wire.extend_from_slice(data),
+        }
+    }
+    wire
 }
 
 #[test]
 fn quoting() {
-    assert_eq!(quote(b"INBOX").unwrap(), b"\"INBOX\"");
-    assert_eq!(quote(br#"a"b\c"#).unwrap(), br#""a\"b\\c""#);
-    assert_eq!(quote(b"a\r\nb"), Err(EncodeError::ControlCharacter));
-    assert_eq!(quote(b"a\x00b"), Err(EncodeError::ControlCharacter));
-    assert_eq!(quote("zoë".as_bytes()), Err(EncodeError::NonAscii));
-    assert_eq!(
-        quote("zoë\n".as_bytes()),
-        Err(EncodeError::ControlCharacter)
-    );
+    type Case = (&'static [u8], Result<&'static [u8], EncodeError>);
+    let cases: &[Case] = &[
+        (b"INBOX", Ok(b"\"INBOX\"")),
+        (b"", Ok(b"\"\"")),
+        (br#"a"b\c"#, Ok(br#""a\"b\\c""#)),
+        (b"tab\there", Ok(b"\"tab\there\"")),
+        (b"a\r\nb", Err(EncodeError::ControlCharacter)),
+        (b"a\rb", Err(EncodeError::ControlCharacter)),
+        (b"a\nb", Err(EncodeError::ControlCharacter)),
+        (b"a\x00b", Err(EncodeError::ControlCharacter)),
+        ("zoë".as_bytes(), Err(EncodeError::NonAscii)),
+        ("zoë\n".as_bytes(), Err(EncodeError::ControlCharacter)),
+    ];
+    for (input, want) in cases {
+        assert_eq!(quote(input), want.clone().map(<[u8]>::to_vec), "{input:?}");
+    }
     assert_eq!(quote_utf8("zoë".as_bytes()).unwrap(), "\"zoë\"".as_bytes());
+    assert_eq!(quote_utf8(b"\xff\\").unwrap(), b"\"\xff\\\\\"");
+    assert_eq!(quote_utf8(b"\xffa\n"), Err(EncodeError::ControlCharacter));
 }
 
 #[test]
 fn forms() {
-    assert!(is_atom(b"INBOX") && !is_atom(b"") && !is_atom(b"a b") && !is_atom(b"a]"));
-    assert!(is_astring_atom(b"a]") && !is_astring_atom(b"a*") && !is_astring_atom(b"a%"));
-    assert_eq!(astring_form(b"INBOX", false), ArgForm::Atom);
-    assert_eq!(astring_form(b"My Folder", false), ArgForm::Quoted);
-    assert_eq!(astring_form(b"", false), ArgForm::Quoted);
-    assert_eq!(astring_form("Entwürfe".as_bytes(), false), ArgForm::Literal);
-    assert_eq!(astring_form("Entwürfe".as_bytes(), true), ArgForm::Quoted);
-    assert_eq!(astring_form(b"x\r\ny", true), ArgForm::Literal);
+    let cases: &[(&[u8], bool, bool, ArgForm, ArgForm)] = &[
+        // input, is_atom, is_astring_atom, form without UTF-8, form with UTF-8
+        (b"INBOX", true, true, ArgForm::Atom, ArgForm::Atom),
+        (b"a]", false, true, ArgForm::Atom, ArgForm::Atom),
+        (b"[x", true, true, ArgForm::Atom, ArgForm::Atom),
+        (b"", false, false, ArgForm::Quoted, ArgForm::Quoted),
+        (b"My Folder", false, false, ArgForm::Quoted, ArgForm::Quoted),
+        (b"a*", false, false, ArgForm::Quoted, ArgForm::Quoted),
+        (b"a%", false, false, ArgForm::Quoted, ArgForm::Quoted),
+        (b"a(", false, false, ArgForm::Quoted, ArgForm::Quoted),
+        (b"a{", false, false, ArgForm::Quoted, ArgForm::Quoted),
+        (b"a\"", false, false, ArgForm::Quoted, ArgForm::Quoted),
+        (b"a\\", false, false, ArgForm::Quoted, ArgForm::Quoted),
+        (b"a\x7f", false, false, ArgForm::Quoted, ArgForm::Quoted),
+        (b"a\x01", false, false, ArgForm::Quoted, ArgForm::Quoted),
+        (
+            "Entwürfe".as_bytes(),
+            false,
+            false,
+            ArgForm::Literal,
+            ArgForm::Quoted,
+        ),
+        (b"x\r\ny", false, false, ArgForm::Literal, ArgForm::Literal),
+        (b"x\x00", false, false, ArgForm::Literal, ArgForm::Literal),
+    ];
+    for &(input, atom, astring_atom, plain, utf8) in cases {
+        assert_eq!(is_atom(input), atom, "{input:?}");
+        assert_eq!(is_astring_atom(input), astring_atom, "{input:?}");
+        assert_eq!(astring_form(input, false), plain, "{input:?}");
+        assert_eq!(astring_form(input, true), utf8, "{input:?}");
+    }
+}
+
+#[test]
+fn literal_header_lookalikes() {
+    for (text, looks) in [
+        (&b"{5}"[..], true),
+        (b"x {12+}", true),
+        (b"~{0}", true),
+        (b"{}", false),
+        (b"{+}", false),
+        (b"{5}x", false),
+        (b"5}", false),
+        (b"(a)", false),
+    ] {
+        assert_eq!(ends_like_literal_header(text), looks, "{text:?}");
+    }
+}
+
+#[test]
+fn non_sync_choice() {
+    use LiteralMode::{Binary, NonSync, Sync};
+    use NonSyncLiterals::{Always, Never, UpTo4096};
+    assert_eq!(NonSyncLiterals::from_capabilities(false, false), Never);
+    assert_eq!(NonSyncLiterals::from_capabilities(false, true), UpTo4096);
+    assert_eq!(NonSyncLiterals::from_capabilities(true, true), Always);
+    let cases = [
+        (Never, NonSync, 1, Sync),
+        (UpTo4096, NonSync, 4096, NonSync),
+        (UpTo4096, NonSync, 4097, Sync),
+        (Always, NonSync, 1 << 30, NonSync),
+        (Always, Sync, 1, Sync),
+        (Always, Binary, 1, Binary),
+    ];
+    for (choice, asked, len, written) in cases {
+        assert_eq!(choice.announce(asked, len), written);
+        assert_eq!(written.is_sync(), written != NonSync);
+    }
 }
 
 #[test]
@@ -39,13 +133,25 @@ fn login_with_quoted_user_and_literal_password() {
     let mut cmd = CommandBuilder::new(b"A1", b"LOGIN").unwrap();
     cmd.astring(b"fred smith", false)
         .astring("pässwörd".as_bytes(), false);
+    let password = "pässwörd".as_bytes().to_vec();
     assert_eq!(
-        cmd.finish(LiteralPlus::None),
+        cmd.clone().finish(NonSyncLiterals::Never),
         vec![
             Part::Text(b"A1 LOGIN \"fred smith\" {10}\r\n".to_vec()),
             Part::Literal {
-                data: "pässwörd".as_bytes().to_vec(),
-                sync: true
+                data: password.clone(),
+                mode: LiteralMode::Sync
+            },
+            Part::Text(b"\r\n".to_vec()),
+        ]
+    );
+    assert_eq!(
+        cmd.finish(NonSyncLiterals::Always),
+        vec![
+            Part::Text(b"A1 LOGIN \"fred smith\" {10+}\r\n".to_vec()),
+            Part::Literal {
+                data: password,
+                mode: LiteralMode::NonSync
             },
             Part::Text(b"\r\n".to_vec()),
         ]
@@ -53,7 +159,8 @@ fn login_with_quoted_user_and_literal_password() {
 }
 
 #[test]
-fn append_with_flags_date_and_literal_plus() {
+fn append_with_flags_date_and_literal() {
+    let message = b"Subject: hi\r\n\r\nbody\r\n";
     let mut cmd = CommandBuilder::new(b"A2", b"APPEND").unwrap();
     cmd.astring(b"INBOX", false)
         .list_start()
@@ -63,42 +170,103 @@ fn append_with_flags_date_and_literal_plus() {
         .unwrap()
         .list_end()
         .string(b"17-Jul-1996 02:44:25 -0700", false)
-        .literal(b"Subject: hi\r\n\r\nbody\r\n", LiteralMode::NonSync);
+        .literal(message, LiteralMode::NonSync);
+    let parts = cmd.finish(NonSyncLiterals::UpTo4096);
     assert_eq!(
-        cmd.finish(LiteralPlus::Plus),
-        vec![
-            Part::Text(
-                b"A2 APPEND INBOX (\\Seen $Work) \"17-Jul-1996 02:44:25 -0700\" {21+}\r\n".to_vec()
-            ),
-            Part::Literal {
-                data: b"Subject: hi\r\n\r\nbody\r\n".to_vec(),
-                sync: false
-            },
-            Part::Text(b"\r\n".to_vec()),
-        ]
+        text(&parts),
+        b"A2 APPEND INBOX (\\Seen $Work) \"17-Jul-1996 02:44:25 -0700\" {21+}\r\n\
+          Subject: hi\r\n\r\nbody\r\n\r\n"
     );
+    assert_eq!(parts.len(), 3);
+}
+
+#[test]
+fn exact_commands() {
+    let mut select = CommandBuilder::new(b"A3", b"SELECT").unwrap();
+    select.astring(crate::proto::mutf7::encode("Entwürfe").as_bytes(), false);
+    let mut store = CommandBuilder::new(b"A4", b"UID STORE").unwrap();
+    store
+        .raw(b"1:3,7")
+        .unwrap()
+        .atom(b"+FLAGS.SILENT")
+        .unwrap()
+        .list_start()
+        .atom(b"\\Deleted")
+        .unwrap()
+        .list_end();
+    let mut fetch = CommandBuilder::new(b"A5", b"FETCH").unwrap();
+    fetch
+        .number(1)
+        .list_start()
+        .atom(b"UID")
+        .unwrap()
+        .raw(b"BODY.PEEK[HEADER.FIELDS (SUBJECT)]")
+        .unwrap()
+        .list_end();
+    let mut empty = CommandBuilder::new(b"A6", b"X").unwrap();
+    empty
+        .list_start()
+        .list_end()
+        .nil()
+        .list_start()
+        .list_start();
+    empty.string(b"", false).list_end().list_end();
+    let mut search = CommandBuilder::new(b"A7", b"SEARCH CHARSET").unwrap();
+    search
+        .atom(b"UTF-8")
+        .unwrap()
+        .atom(b"SUBJECT")
+        .unwrap()
+        .string("café".as_bytes(), false);
+    let mut utf8 = CommandBuilder::new(b"A8", b"SEARCH").unwrap();
+    utf8.atom(b"SUBJECT")
+        .unwrap()
+        .string("café".as_bytes(), true);
+    let cases: Vec<(CommandBuilder, &[u8])> = vec![
+        (select, b"A3 SELECT Entw&APw-rfe\r\n"),
+        (store, b"A4 UID STORE 1:3,7 +FLAGS.SILENT (\\Deleted)\r\n"),
+        (
+            fetch,
+            b"A5 FETCH 1 (UID BODY.PEEK[HEADER.FIELDS (SUBJECT)])\r\n",
+        ),
+        (empty, b"A6 X () NIL ((\"\"))\r\n"),
+        (
+            search,
+            "A7 SEARCH CHARSET UTF-8 SUBJECT {5}\r\ncafé\r\n".as_bytes(),
+        ),
+        (utf8, "A8 SEARCH SUBJECT \"café\"\r\n".as_bytes()),
+        (CommandBuilder::new(b"A9", b"NOOP").unwrap(), b"A9 NOOP\r\n"),
+    ];
+    for (cmd, wire) in cases {
+        assert_eq!(
+            text(&cmd.finish(NonSyncLiterals::Never)),
+            wire,
+            "{}",
+            String::from_utf8_lossy(wire)
+        );
+    }
 }
 
 #[test]
 fn several_literals_and_modes() {
+    use LiteralMode::{Binary, NonSync, Sync};
     let mut cmd = CommandBuilder::new(b"A3", b"UID FETCH").unwrap();
     cmd.raw(b"1:*")
         .unwrap()
-        .literal(&[0u8; 5000], LiteralMode::NonSync)
-        .literal(b"x", LiteralMode::NonSync);
-    cmd.literal(b"\x00y", LiteralMode::Binary)
+        .literal(&[b'a'; 5000], LiteralMode::NonSync)
+        .literal(b"x", LiteralMode::NonSync)
+        .literal(b"\x00y", LiteralMode::Binary)
+        .list_start()
         .literal(b"s", LiteralMode::Sync)
+        .list_end()
         .nil()
-        .number(7);
-    let parts = cmd.finish(LiteralPlus::Minus);
+        .number(u64::MAX);
+    let parts = cmd.finish(NonSyncLiterals::UpTo4096);
     let texts: Vec<&[u8]> = parts
         .iter()
-        .filter_map(|p| {
-            if let Part::Text(t) = p {
-                Some(&t[..])
-            } else {
-                None
-            }
+        .filter_map(|p| match p {
+            Part::Text(t) => Some(&t[..]),
+            Part::Literal { .. } => None,
         })
         .collect();
     assert_eq!(
@@ -106,58 +274,188 @@ fn several_literals_and_modes() {
         vec![
             &b"A3 UID FETCH 1:* {5000}\r\n"[..],
             b" {1+}\r\n",
-            b" ~{2+}\r\n",
-            b" {1}\r\n",
-            b" NIL 7\r\n"
+            b" ~{2}\r\n",
+            b" ({1}\r\n",
+            b") NIL 18446744073709551615\r\n"
         ]
     );
-    let syncs: Vec<bool> = parts
+    let modes: Vec<LiteralMode> = parts
         .iter()
-        .filter_map(|p| {
-            if let Part::Literal { sync, .. } = p {
-                Some(*sync)
-            } else {
-                None
-            }
+        .filter_map(|p| match p {
+            Part::Literal { mode, .. } => Some(*mode),
+            Part::Text(_) => None,
         })
         .collect();
-    assert_eq!(syncs, vec![true, false, false, true]);
+    assert_eq!(modes, vec![Sync, NonSync, Binary, Sync]);
 }
 
 #[test]
 fn refusals() {
-    assert!(CommandBuilder::new(b"A 1", b"NOOP").is_err());
-    assert!(CommandBuilder::new(b"A1", b"NO\r\nOP").is_err());
+    let invalid_command = Err(EncodeError::Invalid {
+        what: "command",
+        why: "tag and name must be atoms",
+    });
+    for (tag, name) in [
+        (&b"A 1"[..], &b"NOOP"[..]),
+        (b"", b"NOOP"),
+        (b"A1", b""),
+        (b"A1", b"NO\r\nOP"),
+        (b"A1", b"UID  FETCH"),
+        (b"A1", b"NOOP "),
+        (b"A*", b"NOOP"),
+    ] {
+        assert_eq!(CommandBuilder::new(tag, name).map(|_| ()), invalid_command);
+    }
     let mut cmd = CommandBuilder::new(b"A1", b"X").unwrap();
     assert_eq!(
         cmd.raw(b"a\r\nA2 LOGOUT").err(),
         Some(EncodeError::ControlCharacter)
     );
-    assert!(cmd.atom(b"two words").is_err());
+    assert_eq!(cmd.raw(b"a\x00").err(), Some(EncodeError::ControlCharacter));
+    assert_eq!(
+        cmd.raw(b"x {5}").err(),
+        Some(EncodeError::Invalid {
+            what: "command text",
+            why: "ends like a literal header"
+        })
+    );
+    for bad in [
+        &b"two words"[..],
+        b"",
+        b"a]",
+        b"\\",
+        b"\\a*",
+        b"a\n",
+        b"\xc3\xa9",
+    ] {
+        assert_eq!(
+            cmd.atom(bad).err(),
+            Some(EncodeError::Invalid {
+                what: "atom",
+                why: "not an atom or flag"
+            }),
+            "{bad:?}"
+        );
+    }
+    // Nothing refused was written.
+    assert_eq!(text(&cmd.finish(NonSyncLiterals::Never)), b"A1 X\r\n");
+}
+
+#[derive(Clone, Debug)]
+enum Op {
+    Atom(Vec<u8>),
+    Raw(Vec<u8>),
+    Astring(Vec<u8>, bool),
+    String(Vec<u8>, bool),
+    Literal(Vec<u8>, LiteralMode),
+    Nil,
+    Number(u64),
+    ListStart,
+    ListEnd,
+}
+
+fn bytes() -> impl Strategy<Value = Vec<u8>> {
+    let byte = prop_oneof![
+        Just(b'\r'),
+        Just(b'\n'),
+        Just(0u8),
+        Just(b'"'),
+        Just(b'\\'),
+        Just(b'{'),
+        Just(b'}'),
+        Just(b'+'),
+        Just(b'5'),
+        b'a'..=b'z',
+        any::<u8>(),
+    ];
+    proptest::collection::vec(byte, 0..12)
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    let mode = prop_oneof![
+        Just(LiteralMode::Sync),
+        Just(LiteralMode::NonSync),
+        Just(LiteralMode::Binary)
+    ];
+    prop_oneof![
+        bytes().prop_map(Op::Atom),
+        bytes().prop_map(Op::Raw),
+        (bytes(), any::<bool>()).prop_map(|(s, u)| Op::Astring(s, u)),
+        (bytes(), any::<bool>()).prop_map(|(s, u)| Op::String(s, u)),
+        (bytes(), mode).prop_map(|(d, m)| Op::Literal(d, m)),
+        Just(Op::Nil),
+        any::<u64>().prop_map(Op::Number),
+        Just(Op::ListStart),
+        Just(Op::ListEnd),
+    ]
+}
+
+fn non_sync() -> impl Strategy<Value = NonSyncLiterals> {
+    prop_oneof![
+        Just(NonSyncLiterals::Never),
+        Just(NonSyncLiterals::UpTo4096),
+        Just(NonSyncLiterals::Always)
+    ]
 }
 
 proptest! {
     #[test]
-    fn quote_round_trips(s in proptest::collection::vec(1u8..0x80, 0..64)) {
+    fn quote_round_trips(s in bytes()) {
         match quote(&s) {
-            Ok(q) => prop_assert_eq!(unquote(&q), s),
+            Ok(q) => {
+                prop_assert!(q.is_ascii() && !has_control(&q));
+                prop_assert_eq!(unquote(&q), Some(s.clone()));
+            }
+            Err(EncodeError::ControlCharacter) => prop_assert!(has_control(&s)),
+            Err(e) => {
+                prop_assert_eq!(e, EncodeError::NonAscii);
+                prop_assert!(!s.is_ascii() && !has_control(&s));
+            }
+        }
+        match quote_utf8(&s) {
+            Ok(q) => prop_assert_eq!(unquote(&q), Some(s)),
             Err(e) => prop_assert_eq!(e, EncodeError::ControlCharacter),
         }
     }
 
     #[test]
-    fn no_control_bytes_outside_literals(args in proptest::collection::vec(any::<Vec<u8>>(), 0..6), utf8: bool) {
+    fn controls_only_travel_inside_literals(
+        ops in proptest::collection::vec(op(), 0..12),
+        choice in non_sync(),
+    ) {
         let mut cmd = CommandBuilder::new(b"T1", b"X").unwrap();
-        for a in &args {
-            cmd.astring(a, utf8);
-            let _ = cmd.raw(a);
-            let _ = cmd.atom(a);
+        for op in &ops {
+            match op {
+                Op::Atom(a) => { let _ = cmd.atom(a); }
+                Op::Raw(r) => { let _ = cmd.raw(r); }
+                Op::Astring(s, utf8) => { cmd.astring(s, *utf8); }
+                Op::String(s, utf8) => { cmd.string(s, *utf8); }
+                Op::Literal(d, m) => { cmd.literal(d, *m); }
+                Op::Nil => { cmd.nil(); }
+                Op::Number(n) => { cmd.number(*n); }
+                Op::ListStart => { cmd.list_start(); }
+                Op::ListEnd => { cmd.list_end(); }
+            }
         }
-        for part in cmd.finish(LiteralPlus::None) {
-            if let Part::Text(text) = part {
-                let body = &text[..text.len() - 2];
-                prop_assert!(text.ends_with(b"\r\n"));
-                prop_assert!(!body.iter().any(|&b| matches!(b, b'\r' | b'\n' | 0)));
+        let parts = cmd.finish(choice);
+        prop_assert!(parts.len() % 2 == 1);
+        for (i, part) in parts.iter().enumerate() {
+            match (part, parts.get(i + 1)) {
+                (Part::Text(t), Some(Part::Literal { data, mode })) => {
+                    let mut header = Vec::new();
+                    write_header(&mut header, data.len(), *mode);
+                    prop_assert!(t.ends_with(&header));
+                    prop_assert_eq!(*mode, choice.announce(*mode, data.len()));
+                    let body = &t[..t.len() - header.len()];
+                    prop_assert!(!has_control(body));
+                    prop_assert!(!ends_like_literal_header(body));
+                }
+                (Part::Text(t), None) => {
+                    let body = t.strip_suffix(b"\r\n");
+                    prop_assert!(body.is_some_and(|b| !has_control(b)));
+                }
+                (Part::Literal { .. }, Some(Part::Text(_))) => {}
+                _ => prop_assert!(false, "parts out of order at {}", i),
             }
         }
     }

@@ -2,22 +2,30 @@
 //!
 //! Printable ASCII (0x20–0x7E) stands for itself, except `&`, written `&-`. Any other run of
 //! characters is written `&`, then its UTF-16BE code units in base64 with `,` for `/` and no
-//! `=` padding, then `-`. Decoding is strict, so that every name has one spelling: an
-//! unterminated or empty shift, a byte outside the alphabet, leftover bits that are not zero,
-//! a run that encodes printable ASCII, two runs back to back, an unpaired surrogate and raw
-//! bytes outside 0x20–0x7E are all refused.
+//! `=` padding, then `-`.
+//!
+//! Decoding is strict, so that every name has exactly one spelling and `encode(decode(x))`
+//! gives back `x`. Refused, with the offset of the offending byte:
+//! - a raw byte outside 0x20–0x7E;
+//! - an `&` without its closing `-`;
+//! - a byte outside the modified base64 alphabet inside a run (`=` and `/` included);
+//! - a run whose length cannot be whole UTF-16 units, or whose spare bits are not zero;
+//! - a run that encodes printable ASCII, which must be written as itself;
+//! - a run directly after another one (`&AOQ-&APY-`: one run must hold both);
+//! - a UTF-16 surrogate without its partner.
 
 use super::error::{ParseError, ParseErrorKind};
 
+/// The modified base64 alphabet: standard base64 with `,` in place of `/`.
 const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+,";
 
-/// Encodes `s` in modified UTF-7.
+/// Encodes `s` in modified UTF-7; the result is printable ASCII only.
 #[must_use]
 pub fn encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 8);
     let mut run: Vec<u16> = Vec::new();
     for c in s.chars() {
-        if (' '..='~').contains(&c) {
+        if is_printable(c) {
             flush(&mut out, &mut run);
             out.push(c);
             if c == '&' {
@@ -32,37 +40,62 @@ pub fn encode(s: &str) -> String {
     out
 }
 
+/// Writes the pending run of UTF-16 units as `&…-` and empties it.
 fn flush(out: &mut String, run: &mut Vec<u16>) {
     if run.is_empty() {
         return;
     }
     out.push('&');
-    let bytes: Vec<u8> = run.iter().flat_map(|u| u.to_be_bytes()).collect();
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..=chunk.len() {
-            out.push(char::from(ALPHABET[(n >> (18 - 6 * i)) as usize & 63]));
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for unit in run.drain(..) {
+        // At most 4 spare bits + 16 new ones: fits in a u32.
+        acc = (acc << 16) | u32::from(unit);
+        bits += 16;
+        while bits >= 6 {
+            bits -= 6;
+            out.push(symbol(acc >> bits));
         }
+        acc &= (1 << bits) - 1;
+    }
+    if bits > 0 {
+        out.push(symbol(acc << (6 - bits)));
     }
     out.push('-');
-    run.clear();
+}
+
+/// The alphabet symbol of the low six bits of `v`.
+fn symbol(v: u32) -> char {
+    char::from(ALPHABET[(v & 63) as usize])
+}
+
+/// The six-bit value of an alphabet symbol.
+fn sextet(c: u8) -> Option<u32> {
+    let v = match c {
+        b'A'..=b'Z' => c - b'A',
+        b'a'..=b'z' => c - b'a' + 26,
+        b'0'..=b'9' => c - b'0' + 52,
+        b'+' => 62,
+        b',' => 63,
+        _ => return None,
+    };
+    Some(u32::from(v))
+}
+
+fn is_printable(c: char) -> bool {
+    (' '..='~').contains(&c)
 }
 
 /// Decodes a modified UTF-7 mailbox name.
 ///
 /// # Errors
-/// [`ParseErrorKind::Invalid`] with `what` = "modified UTF-7" and the offset of the fault.
+/// [`ParseErrorKind::Invalid`] with `what` = "modified UTF-7" and the offset of the
+/// offending byte, for any of the faults listed in the module documentation.
 pub fn decode(s: &[u8]) -> Result<String, ParseError> {
     let mut out = String::with_capacity(s.len());
     let mut pos = 0;
+    // Where the last non-empty run ended, to catch a second one right after it.
     let mut last_run_end = None;
-    while pos < s.len() {
-        let b = s[pos];
+    while let Some(&b) = s.get(pos) {
         if b != b'&' {
             if !(0x20..=0x7e).contains(&b) {
                 return Err(invalid("byte outside printable ASCII", pos));
@@ -71,55 +104,68 @@ pub fn decode(s: &[u8]) -> Result<String, ParseError> {
             pos += 1;
             continue;
         }
-        let Some(len) = s[pos + 1..].iter().position(|&c| c == b'-') else {
+        let body = pos + 1;
+        let Some(len) = s[body..].iter().position(|&c| c == b'-') else {
             return Err(invalid("unterminated '&' shift", pos));
         };
-        let run = &s[pos + 1..pos + 1 + len];
-        if run.is_empty() {
+        if len == 0 {
             out.push('&');
         } else {
             if last_run_end == Some(pos) {
                 return Err(invalid("adjacent encoded runs", pos));
             }
-            decode_run(run, pos + 1, &mut out)?;
-            last_run_end = Some(pos + len + 2);
+            decode_run(&s[body..body + len], body, &mut out)?;
+            last_run_end = Some(body + len + 1);
         }
-        pos += len + 2;
+        pos = body + len + 1;
     }
     Ok(out)
 }
 
-fn decode_run(run: &[u8], offset: usize, out: &mut String) -> Result<(), ParseError> {
-    let mut bytes = Vec::with_capacity(run.len() * 3 / 4);
+/// Decodes the base64 between `&` and `-`; `start` is the offset of its first byte.
+fn decode_run(run: &[u8], start: usize, out: &mut String) -> Result<(), ParseError> {
     let (mut acc, mut bits) = (0u32, 0u32);
+    // A high surrogate waiting for its low half, with the offset where it ended.
+    let mut high: Option<(u16, usize)> = None;
     for (i, &c) in run.iter().enumerate() {
-        let Some(v) = ALPHABET.iter().position(|&a| a == c) else {
-            return Err(invalid(
-                "byte outside the modified base64 alphabet",
-                offset + i,
-            ));
-        };
-        acc = (acc << 6) | v as u32;
+        let offset = start + i;
+        let v = sextet(c)
+            .ok_or_else(|| invalid("byte outside the modified base64 alphabet", offset))?;
+        // At most 14 spare bits + 6 new ones: fits in a u32.
+        acc = (acc << 6) | v;
         bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            bytes.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
+        if bits < 16 {
+            continue;
         }
-    }
-    if bits >= 6 || acc != 0 || bytes.len() % 2 != 0 {
-        return Err(invalid(
-            "wrong padding or leftover bits",
-            offset + run.len(),
-        ));
-    }
-    let units = bytes.chunks(2).map(|p| u16::from_be_bytes([p[0], p[1]]));
-    for c in char::decode_utf16(units) {
-        let c = c.map_err(|_| invalid("unpaired UTF-16 surrogate", offset))?;
-        if (' '..='~').contains(&c) {
+        bits -= 16;
+        let unit = u16::try_from(acc >> bits).unwrap_or(u16::MAX);
+        acc &= (1 << bits) - 1;
+        let c = match (high.take(), unit) {
+            (None, 0xD800..=0xDBFF) => {
+                high = Some((unit, offset));
+                continue;
+            }
+            (Some((h, _)), 0xDC00..=0xDFFF) => {
+                let scalar =
+                    0x1_0000 + ((u32::from(h) - 0xD800) << 10) + (u32::from(unit) - 0xDC00);
+                char::from_u32(scalar)
+            }
+            (None, _) => char::from_u32(u32::from(unit)),
+            (Some(_), _) => None,
+        };
+        let Some(c) = c else {
+            return Err(invalid("unpaired UTF-16 surrogate", offset));
+        };
+        if is_printable(c) {
             return Err(invalid("printable ASCII needlessly encoded", offset));
         }
         out.push(c);
+    }
+    if bits >= 6 || acc != 0 {
+        return Err(invalid("wrong padding or leftover bits", start + run.len()));
+    }
+    if let Some((_, offset)) = high {
+        return Err(invalid("unpaired UTF-16 surrogate", offset));
     }
     Ok(())
 }
@@ -144,46 +190,55 @@ mod tests {
     fn known_answers() {
         let cases = [
             ("INBOX", "INBOX"),
+            ("", ""),
             ("&", "&-"),
+            ("a&&b", "a&-&-b"),
             ("Entwürfe", "Entw&APw-rfe"),
             ("~peter/mail/台北/日本語", "~peter/mail/&U,BTFw-/&ZeVnLIqe-"),
             ("😀", "&2D3eAA-"),
+            ("ä&ö", "&AOQ-&-&APY-"),
+            ("äö", "&AOQA9g-"),
             ("a\u{0}b", "a&AAA-b"),
-            ("", ""),
+            ("\u{7f}\t", "&AH8ACQ-"),
+            ("\u{ffff}", "&,,8-"),
         ];
         for (name, encoded) in cases {
-            assert_eq!(encode(name), encoded);
-            assert_eq!(decode(encoded.as_bytes()).unwrap(), name);
+            assert_eq!(encode(name), encoded, "{name:?}");
+            assert_eq!(decode(encoded.as_bytes()).unwrap(), name, "{encoded:?}");
         }
     }
 
     #[test]
     fn rejects_malformed() {
-        let cases: &[(&[u8], &str)] = &[
-            (b"&AGE", "unterminated '&' shift"),
-            (b"&AG$-", "byte outside the modified base64 alphabet"),
-            (b"&AG/-", "byte outside the modified base64 alphabet"),
-            (b"&AGE=-", "byte outside the modified base64 alphabet"),
-            (b"&AOQ-&APY-", "adjacent encoded runs"),
-            (b"&AEE-", "printable ASCII needlessly encoded"),
-            (b"&AG-", "wrong padding or leftover bits"),
-            (b"&AGF-", "wrong padding or leftover bits"),
-            (b"&2D0-", "unpaired UTF-16 surrogate"),
-            (b"caf\xc3\xa9", "byte outside printable ASCII"),
-            (b"tab\t", "byte outside printable ASCII"),
+        let cases: &[(&[u8], &str, usize)] = &[
+            (b"x&AGE", "unterminated '&' shift", 1),
+            (b"&", "unterminated '&' shift", 0),
+            (b"&AG$-", "byte outside the modified base64 alphabet", 3),
+            (b"&AG/-", "byte outside the modified base64 alphabet", 3),
+            (b"&AOQ=-", "byte outside the modified base64 alphabet", 4),
+            (b"&AOQ-&APY-", "adjacent encoded runs", 5),
+            (b"&AEE-", "printable ASCII needlessly encoded", 3),
+            (b"&AOQAQQ-", "printable ASCII needlessly encoded", 6),
+            (b"&AG-", "wrong padding or leftover bits", 3),
+            (b"&AOR-", "wrong padding or leftover bits", 4),
+            (b"&AOQA-", "wrong padding or leftover bits", 5),
+            (b"&2D3-", "wrong padding or leftover bits", 4),
+            (b"&2D0-", "unpaired UTF-16 surrogate", 3),
+            (b"&3gA-", "unpaired UTF-16 surrogate", 3),
+            (b"&2D0A5A-", "unpaired UTF-16 surrogate", 6),
+            (b"caf\xc3\xa9", "byte outside printable ASCII", 3),
+            (b"tab\t", "byte outside printable ASCII", 3),
         ];
-        for (input, why) in cases {
+        for &(input, why, offset) in cases {
             let err = decode(input).unwrap_err();
             assert_eq!(
-                err.kind,
-                ParseErrorKind::Invalid {
-                    what: "modified UTF-7",
-                    why
-                },
-                "{input:?}"
+                err,
+                invalid(why, offset),
+                "{}",
+                String::from_utf8_lossy(input)
             );
         }
-        // separated runs are fine
+        // Runs separated by anything, even an encoded '&', are fine.
         assert_eq!(decode(b"&AOQ-x&APY-").unwrap(), "äxö");
     }
 
@@ -196,9 +251,22 @@ mod tests {
         }
 
         #[test]
+        fn plain_ascii_is_unchanged(s in "[ -%'-~]*") {
+            prop_assert_eq!(encode(&s), s);
+        }
+
+        #[test]
         fn decode_never_panics_and_is_canonical(data: Vec<u8>) {
             if let Ok(s) = decode(&data) {
                 prop_assert_eq!(encode(&s).into_bytes(), data);
+            }
+        }
+
+        #[test]
+        fn decode_of_near_miss_runs_is_canonical(body in "[A-Za-z0-9+,=/]{0,12}", tail in "-?") {
+            let data = format!("&{body}{tail}");
+            if let Ok(s) = decode(data.as_bytes()) {
+                prop_assert_eq!(encode(&s), data);
             }
         }
     }
