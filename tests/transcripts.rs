@@ -38,9 +38,17 @@ fn every_transcript_parses_in_any_chunking() {
         let data = std::fs::read(&path).expect("readable");
         let whole = frames(&data, data.len());
         assert!(whole.len() > 5, "{}", path.display());
-        assert_eq!(whole.iter().map(|(raw, _)| raw.len()).sum::<usize>(), data.len());
+        assert_eq!(
+            whole.iter().map(|(raw, _)| raw.len()).sum::<usize>(),
+            data.len()
+        );
         for chunk in [1, 3, 100] {
-            assert_eq!(frames(&data, chunk), whole, "{} in chunks of {chunk}", path.display());
+            assert_eq!(
+                frames(&data, chunk),
+                whole,
+                "{} in chunks of {chunk}",
+                path.display()
+            );
         }
     }
     assert!(files >= 4);
