@@ -34,6 +34,7 @@ lint-python: venv
 	$(VENV)/bin/ruff check python tests bench
 	$(VENV)/bin/ruff format --check python tests bench
 	$(VENV)/bin/mypy
+	$(PY) -m mypy.stubtest imaprs._imaprs
 
 # The protocol core knows nothing of sockets, threads, clocks or Python.
 layering:
@@ -45,6 +46,7 @@ test-rust:
 
 test-python: build-dev
 	$(PY) -m pytest -q
+	$(PY) bench/parse_bench.py --quick
 
 fuzz-smoke:
 	command -v cargo-fuzz >/dev/null || cargo install -q cargo-fuzz --locked

@@ -3,22 +3,37 @@ from typing import Any, Iterator, List, Optional, Union, final
 from ._types import IMAP4Response
 
 __version__: str
+__all__ = [
+    "ResponseReader",
+    "NEED_DATA",
+    "_fill_raw",
+    "_fill_template",
+    "qstr",
+    "iutf7_encode",
+    "iutf7_decode",
+    "idate2unix",
+    "unix2idate",
+    "seqset_expand",
+    "seqset_format",
+    "__version__",
+]
 
 @final
 class _NeedData: ...
 
 NEED_DATA: _NeedData
 
+@final
 class ResponseReader:
-    def __init__(
-        self,
+    def __new__(
+        cls,
         *,
         max_line: Optional[int] = None,
         max_literal: Optional[int] = None,
         max_depth: Optional[int] = None,
         max_literals: Optional[int] = None,
         max_response: Optional[int] = None,
-    ) -> None: ...
+    ) -> ResponseReader: ...
     def receive_data(self, data: bytes) -> None: ...
     def next_event(self) -> Union[IMAP4Response, _NeedData]: ...
     def __iter__(self) -> Iterator[IMAP4Response]: ...
