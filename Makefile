@@ -30,7 +30,7 @@ lint-rust:
 	cargo clippy --all-targets --no-default-features -- -D warnings
 	cargo clippy --lib --features python -- -D warnings
 
-lint-python: venv
+lint-python: build-dev
 	$(VENV)/bin/ruff check python tests bench
 	$(VENV)/bin/ruff format --check python tests bench
 	$(VENV)/bin/mypy
