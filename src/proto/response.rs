@@ -354,6 +354,35 @@ static QUOTED_STOP: [bool; 256] = {
     table
 };
 
+/// Length of the run of `bytes` before the first quote, backslash, CR or LF.
+///
+/// Eight bytes at a time: for each stop byte `c`, `x = word ^ c*0x01..01` has a zero byte
+/// where `c` is, and `(x - 0x01..01) & !x & 0x80..80` sets the top bit of the lowest such
+/// byte (higher ones may be false positives, which is why only the lowest is taken).
+fn quoted_run(bytes: &[u8]) -> usize {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let mut i = 0;
+    while let Some(chunk) = bytes.get(i..i + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let w = u64::from_le_bytes(word);
+        let zero_at = |c: u8| {
+            let x = w ^ (LO * u64::from(c));
+            x.wrapping_sub(LO) & !x & HI
+        };
+        let hits = zero_at(b'"') | zero_at(b'\\') | zero_at(b'\r') | zero_at(b'\n');
+        if hits != 0 {
+            return i + (hits.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    i + bytes[i..]
+        .iter()
+        .position(|&b| QUOTED_STOP[b as usize])
+        .unwrap_or(bytes.len() - i)
+}
+
 struct Lexer<'a, 'l> {
     raw: &'a [u8],
     end: usize,
@@ -480,10 +509,7 @@ impl Lexer<'_, '_> {
         let mut pos = open + 1;
         let mut escaped = false;
         loop {
-            pos += raw[pos..self.end]
-                .iter()
-                .position(|&b| QUOTED_STOP[b as usize])
-                .unwrap_or(self.end - pos);
+            pos += quoted_run(&raw[pos..self.end]);
             match raw.get(pos) {
                 Some(b'\\') if pos + 1 < self.end && !QUOTED_STOP[raw[pos + 1] as usize] => {
                     pos += 2;

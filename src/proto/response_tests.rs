@@ -337,3 +337,11 @@ fn deep_nesting_uses_no_recursion() {
     assert_eq!(rsp.tokens().len(), depth + 1);
     assert_eq!(rsp.tokens()[1].num as usize, depth - 1);
 }
+
+proptest::proptest! {
+    #[test]
+    fn quoted_run_finds_the_first_stop_byte(bytes: Vec<u8>) {
+        let expected = bytes.iter().position(|b| matches!(b, b'"' | b'\\' | b'\r' | b'\n')).unwrap_or(bytes.len());
+        proptest::prop_assert_eq!(super::quoted_run(&bytes), expected);
+    }
+}
