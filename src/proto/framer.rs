@@ -12,11 +12,50 @@
 //! [`Limits::max_literal`] fails when its header is read, before any of it is buffered.
 //! Nothing is ever allocated from an announced size. Once framing has failed the stream
 //! cannot be resynchronised, so every later call returns the same error.
+//!
+//! Streaming: with [`Framer::set_stream_threshold`], a literal announced at or above the
+//! threshold is not buffered. [`Framer::next_event`] hands its data out in
+//! [`Event::LiteralChunk`]s as it arrives (each chunk is dropped from the buffer on the next
+//! call), and the response that finally completes holds an empty literal (`{0}`) in its
+//! place. Streamed literals do not count toward [`Limits::max_literal`] or
+//! [`Limits::max_response`]: they are never held, so a message far larger than memory can be
+//! received with the buffer bounded by one read plus one line.
 
 use super::error::{ParseError, ParseErrorKind};
 use super::limits::{Limit, Limits};
 
-/// A push framer: [`Framer::feed`] bytes, then take responses with [`Framer::next_response`].
+/// What [`Framer::next_event`] yields.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Event<'a> {
+    /// A complete response (line, literals and final CRLF); a streamed literal appears in it
+    /// as an empty literal.
+    Response(&'a [u8]),
+    /// A piece of a streamed literal's data.
+    LiteralChunk {
+        /// The response so far, up to and including the literal's (rewritten) header: enough
+        /// to tell which command and which FETCH item the data belongs to.
+        head: &'a [u8],
+        /// The literal's position among the literals of its response (0 for the first).
+        index: usize,
+        /// Offset of `data` within the literal.
+        offset: u64,
+        /// The literal's announced size.
+        total: u64,
+        /// The bytes.
+        data: &'a [u8],
+    },
+}
+
+/// A literal being streamed.
+#[derive(Clone, Copy, Debug)]
+struct Stream {
+    index: usize,
+    offset: u64,
+    total: u64,
+}
+
+/// A push framer: [`Framer::feed`] bytes, then take responses with [`Framer::next_response`]
+/// (or [`Framer::next_event`] when literals are streamed).
 #[derive(Clone, Debug)]
 pub struct Framer {
     limits: Limits,
@@ -32,6 +71,12 @@ pub struct Framer {
     /// Literals announced so far in the current response.
     literals: usize,
     failed: Option<ParseError>,
+    /// Literals of at least this size are streamed.
+    stream_threshold: Option<u64>,
+    /// The literal being streamed; its data starts at `line_start`.
+    stream: Option<Stream>,
+    /// Bytes handed out in the last chunk, dropped from `buf` on the next call.
+    handed_out: usize,
 }
 
 impl Framer {
@@ -47,7 +92,16 @@ impl Framer {
             literal_end: None,
             literals: 0,
             failed: None,
+            stream_threshold: None,
+            stream: None,
+            handed_out: 0,
         }
+    }
+
+    /// Streams literals of `threshold` bytes or more instead of buffering them (`None`, the
+    /// default, buffers every literal). Applies from the next literal header on.
+    pub fn set_stream_threshold(&mut self, threshold: Option<u64>) {
+        self.stream_threshold = threshold;
     }
 
     /// The limits in force.
@@ -58,6 +112,7 @@ impl Framer {
 
     /// Appends received bytes.
     pub fn feed(&mut self, data: &[u8]) {
+        self.drop_handed_out();
         if self.start > 0 && (self.start == self.buf.len() || self.start >= self.buf.len() / 2) {
             self.compact();
         }
@@ -71,19 +126,61 @@ impl Framer {
     /// A [`ParseErrorKind::Limit`] or [`ParseErrorKind::BadLiteral`] error when the stream
     /// breaks a limit; framing is then lost and the same error is returned from now on.
     pub fn next_response(&mut self) -> Result<Option<&[u8]>, ParseError> {
+        loop {
+            match self.advance()? {
+                Ready::Response(start, end) => return Ok(Some(&self.buf[start..end])),
+                Ready::Chunk(_) => {}
+                Ready::NeedData => return Ok(None),
+            }
+        }
+    }
+
+    /// The next complete response or piece of a streamed literal, or `None` when more bytes
+    /// are needed.
+    ///
+    /// # Errors
+    /// As [`Framer::next_response`].
+    pub fn next_event(&mut self) -> Result<Option<Event<'_>>, ParseError> {
+        match self.advance()? {
+            Ready::Response(start, end) => Ok(Some(Event::Response(&self.buf[start..end]))),
+            Ready::Chunk(stream) => {
+                let data_start = self.line_start;
+                let len = self.handed_out;
+                Ok(Some(Event::LiteralChunk {
+                    head: &self.buf[self.start..data_start],
+                    index: stream.index,
+                    offset: stream.offset - len as u64,
+                    total: stream.total,
+                    data: &self.buf[data_start..data_start + len],
+                }))
+            }
+            Ready::NeedData => Ok(None),
+        }
+    }
+
+    /// One step of [`Framer::next_event`], as offsets into the buffer.
+    fn advance(&mut self) -> Result<Ready, ParseError> {
         if let Some(err) = &self.failed {
             return Err(err.clone());
         }
+        self.drop_handed_out();
         match self.frame() {
-            Ok(Some(end)) => {
+            Ok(Step::Complete(end)) => {
                 let start = self.start;
                 self.start = end;
                 self.line_start = end;
                 self.scan = end;
                 self.literals = 0;
-                Ok(Some(&self.buf[start..end]))
+                Ok(Ready::Response(start, end))
             }
-            Ok(None) => Ok(None),
+            Ok(Step::Chunk(len)) => match self.stream {
+                Some(stream) => {
+                    self.handed_out = len;
+                    Ok(Ready::Chunk(stream))
+                }
+                None => Ok(Ready::NeedData),
+            },
+            Ok(Step::NeedData) => Ok(Ready::NeedData),
             Err(err) => {
                 self.failed = Some(err.clone());
                 Err(err)
@@ -91,9 +188,26 @@ impl Framer {
         }
     }
 
+    /// Drops the chunk handed out last from the buffer; ends the stream when it was the last.
+    fn drop_handed_out(&mut self) {
+        if self.handed_out == 0 {
+            return;
+        }
+        let at = self.line_start;
+        self.buf.drain(at..at + self.handed_out);
+        self.handed_out = 0;
+        if self.stream.is_some_and(|s| s.offset == s.total) {
+            self.stream = None;
+        }
+    }
+
     /// Bytes of the current literal that have not arrived yet (0 when not inside one).
     #[must_use]
     pub fn pending_literal(&self) -> u64 {
+        if let Some(stream) = self.stream {
+            let waiting = (self.buf.len() - self.line_start - self.handed_out) as u64;
+            return (stream.total - stream.offset).saturating_sub(waiting);
+        }
         self.literal_end
             .map_or(0, |end| end.saturating_sub(self.buf.len()) as u64)
     }
@@ -135,12 +249,27 @@ impl Framer {
         }
     }
 
-    /// Advances the scan; the end offset of the response once it is complete.
-    fn frame(&mut self) -> Result<Option<usize>, ParseError> {
+    /// Advances the scan: the end offset of the response once it is complete, or the length
+    /// of a streamed chunk (starting at `line_start`).
+    fn frame(&mut self) -> Result<Step, ParseError> {
         loop {
+            if let Some(stream) = &mut self.stream {
+                let available = (self.buf.len() - self.line_start) as u64;
+                let left = stream.total - stream.offset;
+                if left > 0 {
+                    if available == 0 {
+                        return Ok(Step::NeedData);
+                    }
+                    let len = available.min(left);
+                    stream.offset += len;
+                    // `len` <= bytes in the buffer, so it fits a usize.
+                    return Ok(Step::Chunk(len as usize));
+                }
+                self.stream = None;
+            }
             if let Some(end) = self.literal_end {
                 if self.buf.len() < end {
-                    return Ok(None);
+                    return Ok(Step::NeedData);
                 }
                 self.literal_end = None;
                 self.line_start = end;
@@ -149,14 +278,14 @@ impl Framer {
             let Some(i) = memchr::memchr(b'\n', &self.buf[self.scan..]) else {
                 self.scan = self.buf.len();
                 self.check_sizes(self.buf.len())?;
-                return Ok(None);
+                return Ok(Step::NeedData);
             };
             let lf = self.scan + i;
             self.check_sizes(lf)?;
             let line = &self.buf[self.line_start..lf];
             let line = line.strip_suffix(b"\r").unwrap_or(line);
             match literal_header(line) {
-                None => return Ok(Some(lf + 1)),
+                None => return Ok(Step::Complete(lf + 1)),
                 Some(announced) => self.start_literal(announced, lf)?,
             }
         }
@@ -177,6 +306,21 @@ impl Framer {
 
     fn start_literal(&mut self, announced: Option<u64>, lf: usize) -> Result<(), ParseError> {
         let n = announced.unwrap_or(u64::MAX);
+        if announced.is_some() && self.stream_threshold.is_some_and(|t| n >= t) {
+            self.literals += 1;
+            if self.literals > self.limits.max_literals {
+                return Err(self.limit(Limit::Literals, self.literals as u64, lf));
+            }
+            let lf = self.rewrite_header_empty(lf);
+            self.stream = Some(Stream {
+                index: self.literals - 1,
+                offset: 0,
+                total: n,
+            });
+            self.line_start = lf + 1;
+            self.scan = lf + 1;
+            return Ok(());
+        }
         if n > self.limits.max_literal {
             return Err(self.limit(Limit::Literal, n, lf));
         }
@@ -194,6 +338,26 @@ impl Framer {
         Ok(())
     }
 
+    /// Rewrites the literal header ending the line at `lf` to announce 0 bytes (the data is
+    /// streamed instead); returns where the line feed is now.
+    fn rewrite_header_empty(&mut self, lf: usize) -> usize {
+        let close = if lf > 0 && self.buf[lf - 1] == b'\r' {
+            lf - 2
+        } else {
+            lf - 1
+        };
+        let mut digits_end = close;
+        if self.buf[digits_end - 1] == b'+' {
+            digits_end -= 1;
+        }
+        let mut digits_start = digits_end;
+        while self.buf[digits_start - 1].is_ascii_digit() {
+            digits_start -= 1;
+        }
+        self.buf.splice(digits_start..close, *b"0");
+        lf - (close - digits_start - 1)
+    }
+
     fn limit(&self, limit: Limit, actual: u64, offset: usize) -> ParseError {
         let max = self.limits.value(limit);
         let kind = ParseErrorKind::Limit {
@@ -203,6 +367,23 @@ impl Framer {
         };
         ParseError::new(kind, offset - self.start)
     }
+}
+
+/// What [`Framer::advance`] found, as offsets.
+enum Ready {
+    Response(usize, usize),
+    Chunk(Stream),
+    NeedData,
+}
+
+/// One step of framing.
+enum Step {
+    /// The response ends at this offset.
+    Complete(usize),
+    /// This many bytes of a streamed literal are at `line_start`.
+    Chunk(usize),
+    /// More bytes are needed.
+    NeedData,
 }
 
 /// The size announced by a literal header ending `line`: `None` when there is none,

@@ -3,6 +3,7 @@
 use proptest::prelude::*;
 
 use super::*;
+use crate::proto::framer::Event;
 
 const STREAM: &[u8] = b"* OK [CAPABILITY IMAP4rev1] ready\r\n\
 * 1 FETCH (BODY[] {11}\r\nhello\r\nworld UID 5)\r\n\
@@ -203,5 +204,149 @@ proptest! {
                 let _ = crate::proto::parse_response(&frame, &mut tokens, &limits);
             }
         }
+    }
+}
+
+/// Responses, streamed data per (response number, literal index, bytes), peak buffer.
+type Streamed = (Vec<Vec<u8>>, Vec<(usize, usize, Vec<u8>)>, usize);
+
+/// Feeds `data` in `chunk`-byte pieces with streaming from `threshold`; returns the complete
+/// responses, the streamed data per (response number, literal index), and the largest
+/// buffer seen.
+fn stream_events(data: &[u8], chunk: usize, threshold: u64, limits: Limits) -> Streamed {
+    let mut framer = Framer::new(limits);
+    framer.set_stream_threshold(Some(threshold));
+    let (mut responses, mut streamed, mut peak) =
+        (Vec::new(), Vec::<(usize, usize, Vec<u8>)>::new(), 0);
+    for piece in data.chunks(chunk) {
+        framer.feed(piece);
+        peak = peak.max(framer.buffered());
+        while let Some(event) = framer.next_event().unwrap() {
+            match event {
+                Event::Response(raw) => responses.push(raw.to_vec()),
+                Event::LiteralChunk {
+                    head,
+                    index,
+                    offset,
+                    total,
+                    data,
+                } => {
+                    assert!(head.ends_with(b"{0}\r\n") || head.ends_with(b"{0}\n"));
+                    let key = (responses.len(), index);
+                    match streamed.last_mut() {
+                        Some((r, i, bytes)) if (*r, *i) == key => {
+                            assert_eq!(offset, bytes.len() as u64);
+                            bytes.extend_from_slice(data);
+                        }
+                        _ => {
+                            assert_eq!(offset, 0);
+                            streamed.push((key.0, key.1, data.to_vec()));
+                        }
+                    }
+                    assert!(offset + data.len() as u64 <= total);
+                }
+            }
+        }
+    }
+    framer.finish().unwrap();
+    (responses, streamed, peak)
+}
+
+fn big_fetch(size: usize) -> (Vec<u8>, Vec<u8>) {
+    let body: Vec<u8> = (0..size).map(|i| (i % 251) as u8).collect();
+    let mut data = format!("* 7 FETCH (UID 9 BODY[] {{{size}}}\r\n").into_bytes();
+    data.extend_from_slice(&body);
+    data.extend_from_slice(b" BODY[HEADER] {5}\r\nHi\r\n\r FLAGS (\\Seen))\r\nA1 OK done\r\n");
+    (data, body)
+}
+
+#[test]
+fn streams_a_big_literal_with_bounded_buffer() {
+    let limits = Limits {
+        max_literal: 1000,
+        max_response: 10_000,
+        ..Limits::default()
+    };
+    let (data, body) = big_fetch(1 << 20);
+    let (responses, streamed, peak) = stream_events(&data, 4096, 1000, limits);
+    assert_eq!(
+        responses,
+        vec![
+            b"* 7 FETCH (UID 9 BODY[] {0}\r\n BODY[HEADER] {5}\r\nHi\r\n\r FLAGS (\\Seen))\r\n"
+                .to_vec(),
+            b"A1 OK done\r\n".to_vec(),
+        ]
+    );
+    assert_eq!(streamed.len(), 1);
+    assert_eq!((streamed[0].0, streamed[0].1), (0, 0));
+    assert!(streamed[0].2 == body);
+    assert!(peak <= 4096 + 64, "buffer grew to {peak}");
+}
+
+#[test]
+fn streaming_gives_the_same_result_in_any_chunking() {
+    let (data, _) = big_fetch(5000);
+    let reference = stream_events(&data, data.len(), 100, Limits::default());
+    for chunk in [1, 2, 3, 17, 999] {
+        let got = stream_events(&data, chunk, 100, Limits::default());
+        assert_eq!(
+            (&got.0, &got.1),
+            (&reference.0, &reference.1),
+            "chunk {chunk}"
+        );
+    }
+}
+
+#[test]
+fn streamed_headers_of_every_form_are_rewritten() {
+    for (header, rewritten) in [("{12+}", "{0}"), ("~{12}", "~{0}"), ("{012}", "{0}")] {
+        let data = format!("* 1 FETCH (BODY[] {header}\r\nhello world!)\r\n");
+        let (responses, streamed, _) = stream_events(data.as_bytes(), 5, 10, Limits::default());
+        assert_eq!(
+            responses,
+            vec![format!("* 1 FETCH (BODY[] {rewritten}\r\n)\r\n").into_bytes()]
+        );
+        assert_eq!(streamed, vec![(0, 0, b"hello world!".to_vec())]);
+    }
+}
+
+#[test]
+fn pending_literal_while_streaming() {
+    let mut framer = Framer::new(Limits::default());
+    framer.set_stream_threshold(Some(10));
+    framer.feed(b"* 1 FETCH (BODY[] {100}\r\n0123456789");
+    let Some(Event::LiteralChunk {
+        data,
+        offset,
+        total,
+        ..
+    }) = framer.next_event().unwrap()
+    else {
+        panic!("expected a chunk");
+    };
+    assert_eq!((data, offset, total), (&b"0123456789"[..], 0, 100));
+    assert_eq!(framer.next_event().unwrap(), None);
+    assert_eq!(framer.pending_literal(), 90);
+    assert_eq!(framer.buffered(), 23);
+    framer.feed(&[b'x'; 90]);
+    framer.feed(b")\r\n");
+    assert!(matches!(
+        framer.next_event().unwrap(),
+        Some(Event::LiteralChunk { offset: 10, .. })
+    ));
+    assert_eq!(
+        framer.next_event().unwrap(),
+        Some(Event::Response(&b"* 1 FETCH (BODY[] {0}\r\n)\r\n"[..]))
+    );
+    assert_eq!(framer.buffered(), 0);
+}
+
+proptest! {
+    #[test]
+    fn streaming_any_chunking(chunk in 1usize..300, threshold in 1u64..2000) {
+        let (data, _) = big_fetch(1500);
+        let reference = stream_events(&data, data.len(), threshold, Limits::default());
+        let got = stream_events(&data, chunk, threshold, Limits::default());
+        prop_assert_eq!((got.0, got.1), (reference.0, reference.1));
     }
 }

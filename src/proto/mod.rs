@@ -22,7 +22,7 @@ pub mod seqset;
 mod value;
 
 pub use error::{EncodeError, ParseError, ParseErrorKind};
-pub use framer::Framer;
+pub use framer::{Event, Framer};
 pub use limits::{Limit, Limits};
 pub use response::{parse_response, parse_template, ContinueText, Kind, Response, Status};
 pub use seqset::SequenceSet;
