@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from imaprs import NEED_DATA, IMAP4Response, LimitError, ParseError, ResponseReader
+from imaprs import NEED_DATA, IMAP4Response, LimitError, LiteralChunk, ParseError, ResponseReader
 
 STREAM = (
     b"* OK [CAPABILITY IMAP4rev1 LITERAL+] Dovecot ready.\r\n"
@@ -181,3 +181,31 @@ def test_arbitrary_bytes_never_crash(data: bytes) -> None:
             continue
         if event is NEED_DATA:
             break
+
+
+def test_streaming_big_literals_in_chunks() -> None:
+    body = bytes(range(256)) * 4096  # 1 MiB
+    data = (
+        b"* 3 FETCH (UID 8 BODY[] {%d}\r\n" % len(body)
+        + body
+        + b" BODY[HEADER] {4}\r\nab\r\n)\r\nA1 OK done\r\n"
+    )
+    reader = ResponseReader(stream_threshold=1000, max_literal=2000, max_response=4000)
+    received = bytearray()
+    responses = []
+    first: list[LiteralChunk] = []
+    for i in range(0, len(data), 8192):
+        reader.receive_data(data[i : i + 8192])
+        for event in reader:
+            if isinstance(event, LiteralChunk):
+                assert event.offset == len(received) and event.total == len(body)
+                assert event.index == 0 and event.head.endswith(b"BODY[] {0}\r\n")
+                received += event.data
+                first[:] = first or [event]
+            else:
+                responses.append(event)
+        assert reader.buffered <= 8192 + 64
+    assert bytes(received) == body
+    assert responses[0].data == (3, "FETCH", ["UID", 8, "BODY[]", b"", "BODY[HEADER]", b"ab\r\n"])
+    assert responses[1].tag == "A1"
+    assert repr(first[0]) == f"LiteralChunk(index=0, offset=0, total={len(body)}, ...)"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from ._functions import group, qstr_iutf7, qstr_or_lit, response_map, ungroup
 from ._imaprs import (
+    LiteralChunk,
     ResponseReader,
     __version__,
     idate2unix,
@@ -36,6 +37,7 @@ __all__ = [
     "IMAP4Response",
     "IMAP4SeqSet",
     "ResponseReader",
+    "LiteralChunk",
     "NEED_DATA",
     "qstr",
     "qstr_or_lit",

@@ -13,6 +13,7 @@ mod strcache;
 fn _imaprs(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
     m.add_class::<reader::ResponseReader>()?;
+    m.add_class::<reader::LiteralChunk>()?;
     m.add("NEED_DATA", reader::need_data(py)?.clone_ref(py))?;
     m.add_function(wrap_pyfunction!(reader::_fill_raw, m)?)?;
     m.add_function(wrap_pyfunction!(reader::_fill_template, m)?)?;

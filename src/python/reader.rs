@@ -8,13 +8,13 @@ use std::borrow::Cow;
 
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::PyList;
+use pyo3::types::{PyBytes, PyList};
 
 use super::errors::parse_error;
 use super::response::{fill, new_response_cached};
 use super::strcache::StrCache;
 use crate::proto::{
-    parse_response, parse_template, Framer, Limits, ParseError, ParseErrorKind, Tokens,
+    parse_response, parse_template, Event, Framer, Limits, ParseError, ParseErrorKind, Tokens,
 };
 
 /// The type of the `NEED_DATA` sentinel.
@@ -35,6 +35,33 @@ pub(crate) fn need_data(py: Python<'_>) -> PyResult<&Py<NeedData>> {
     NEED_DATA.get_or_try_init(py, || Py::new(py, NeedData))
 }
 
+/// A piece of a streamed literal (see `ResponseReader(stream_threshold=...)`).
+///
+/// Attributes:
+///     head: the response so far, up to the literal's header (rewritten to `{0}`).
+///     index: the literal's position among its response's literals.
+///     offset: where `data` starts within the literal.
+///     total: the literal's announced size.
+///     data: the bytes.
+#[pyclass(module = "imaprs", name = "LiteralChunk", frozen, get_all)]
+pub(crate) struct LiteralChunk {
+    head: Py<PyBytes>,
+    index: usize,
+    offset: u64,
+    total: u64,
+    data: Py<PyBytes>,
+}
+
+#[pymethods]
+impl LiteralChunk {
+    fn __repr__(&self) -> String {
+        format!(
+            "LiteralChunk(index={}, offset={}, total={}, ...)",
+            self.index, self.offset, self.total
+        )
+    }
+}
+
 /// Incremental IMAP response reader over the sans-I/O core.
 ///
 /// Args:
@@ -43,6 +70,9 @@ pub(crate) fn need_data(py: Python<'_>) -> PyResult<&Py<NeedData>> {
 ///     max_depth: deepest list nesting.
 ///     max_literals: most literals in one response.
 ///     max_response: most bytes in one response.
+///     stream_threshold: literals of at least this many bytes are not buffered but handed
+///         out as `LiteralChunk` events while they arrive; the response then holds `b""` in
+///         their place.
 #[pyclass(module = "imaprs", name = "ResponseReader")]
 pub(crate) struct ResponseReader {
     framer: Framer,
@@ -54,13 +84,14 @@ pub(crate) struct ResponseReader {
 #[pymethods]
 impl ResponseReader {
     #[new]
-    #[pyo3(signature = (*, max_line=None, max_literal=None, max_depth=None, max_literals=None, max_response=None))]
+    #[pyo3(signature = (*, max_line=None, max_literal=None, max_depth=None, max_literals=None, max_response=None, stream_threshold=None))]
     fn new(
         max_line: Option<usize>,
         max_literal: Option<u64>,
         max_depth: Option<usize>,
         max_literals: Option<usize>,
         max_response: Option<u64>,
+        stream_threshold: Option<u64>,
     ) -> Self {
         let d = Limits::default();
         let limits = Limits {
@@ -70,8 +101,10 @@ impl ResponseReader {
             max_literals: max_literals.unwrap_or(d.max_literals),
             max_response: max_response.unwrap_or(d.max_response),
         };
+        let mut framer = Framer::new(limits);
+        framer.set_stream_threshold(stream_threshold);
         ResponseReader {
-            framer: Framer::new(limits),
+            framer,
             tokens: Tokens::new(),
             strings: StrCache::new(),
             eof: false,
@@ -93,7 +126,8 @@ impl ResponseReader {
         Ok(())
     }
 
-    /// The next complete `IMAP4Response`, or `NEED_DATA`.
+    /// The next complete `IMAP4Response` (or, with `stream_threshold`, `LiteralChunk`), or
+    /// `NEED_DATA`.
     ///
     /// Raises:
     ///     ParseError: the response could not be parsed (its bytes are in `.raw`); the
@@ -130,11 +164,29 @@ impl ResponseReader {
 impl ResponseReader {
     fn next_response<'py>(&mut self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
         let limits = *self.framer.limits();
-        match self.framer.next_response() {
-            Ok(Some(raw)) => match parse_response(raw, &mut self.tokens, &limits) {
-                Ok(rsp) => new_response_cached(py, &rsp, Some(&mut self.strings)).map(Some),
-                Err(err) => Err(parse_error(py, &err, Some(raw))),
-            },
+        match self.framer.next_event() {
+            Ok(Some(Event::LiteralChunk {
+                head,
+                index,
+                offset,
+                total,
+                data,
+            })) => {
+                let chunk = LiteralChunk {
+                    head: PyBytes::new(py, head).unbind(),
+                    index,
+                    offset,
+                    total,
+                    data: PyBytes::new(py, data).unbind(),
+                };
+                Ok(Some(Bound::new(py, chunk)?.into_any()))
+            }
+            Ok(Some(Event::Response(raw))) => {
+                match parse_response(raw, &mut self.tokens, &limits) {
+                    Ok(rsp) => new_response_cached(py, &rsp, Some(&mut self.strings)).map(Some),
+                    Err(err) => Err(parse_error(py, &err, Some(raw))),
+                }
+            }
             Ok(None) if self.eof => match self.framer.finish() {
                 Ok(()) => Ok(None),
                 Err(err) => Err(parse_error(py, &err, None)),
