@@ -5,6 +5,7 @@
 
 #![forbid(unsafe_code)]
 
+mod child;
 pub mod compress;
 mod error;
 pub mod sasl;

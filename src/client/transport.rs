@@ -32,23 +32,20 @@
 
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpStream, ToSocketAddrs};
-use std::process::{Child, ChildStdin, ChildStdout};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::thread;
-use std::time::{Duration, Instant};
+use std::process::Child;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use rustls::{ClientConfig, ClientConnection, StreamOwned};
 use rustls_pki_types::ServerName;
 
+use crate::client::child::{lock, Pipes};
 use crate::client::compress::Deflate;
 use crate::client::tls::{self, INJECTED};
 use crate::client::Error;
 
 /// How long a shutdown waits for `close_notify` to be written or a child process to exit.
-const CLOSE_GRACE: Duration = Duration::from_secs(1);
-/// Size of the chunks read from a child process.
-const PIPE_CHUNK: usize = 16 * 1024;
+pub(crate) const CLOSE_GRACE: Duration = Duration::from_secs(1);
 
 /// A connected byte stream to an IMAP server.
 #[derive(Debug)]
@@ -443,115 +440,6 @@ impl Write for Socket {
     }
 }
 
-/// A child process's stdin, and its stdout as chunks from a reader thread.
-#[derive(Debug)]
-struct Pipes {
-    child: Arc<Mutex<Child>>,
-    stdin: Option<ChildStdin>,
-    chunks: Receiver<io::Result<Vec<u8>>>,
-    pending: Vec<u8>,
-    pos: usize,
-    eof: bool,
-    read_timeout: Option<Duration>,
-    bytes_in: u64,
-    bytes_out: u64,
-}
-
-impl Pipes {
-    fn start(mut child: Child) -> Result<Self, Error> {
-        let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
-            drop(child.kill());
-            drop(child.wait());
-            return Err(usage("the child process needs piped stdin and stdout"));
-        };
-        let (sender, chunks) = mpsc::sync_channel(4);
-        let spawned = thread::Builder::new()
-            .name("imaprs-child-stdout".to_owned())
-            .spawn(move || pump(stdout, &sender));
-        let mut pipes = Self {
-            child: Arc::new(Mutex::new(child)),
-            stdin: Some(stdin),
-            chunks,
-            pending: Vec::new(),
-            pos: 0,
-            eof: false,
-            read_timeout: None,
-            bytes_in: 0,
-            bytes_out: 0,
-        };
-        if let Err(err) = spawned {
-            pipes.close();
-            return Err(Error::Io(err));
-        }
-        Ok(pipes)
-    }
-
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        while self.pos >= self.pending.len() {
-            if self.eof {
-                return Ok(0);
-            }
-            let next = match self.read_timeout {
-                Some(timeout) => self.chunks.recv_timeout(timeout),
-                None => self
-                    .chunks
-                    .recv()
-                    .map_err(|_| RecvTimeoutError::Disconnected),
-            };
-            match next {
-                Ok(chunk) => (self.pending, self.pos) = (chunk?, 0),
-                Err(RecvTimeoutError::Timeout) => return Err(io::ErrorKind::TimedOut.into()),
-                Err(RecvTimeoutError::Disconnected) => self.eof = true,
-            }
-        }
-        let available = self.pending.get(self.pos..).unwrap_or_default();
-        let n = available.len().min(buf.len());
-        buf[..n].copy_from_slice(&available[..n]);
-        self.pos += n;
-        self.bytes_in += n as u64;
-        Ok(n)
-    }
-
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let stdin = self.stdin.as_mut().ok_or(io::ErrorKind::NotConnected)?;
-        let n = stdin.write(buf)?;
-        self.bytes_out += n as u64;
-        Ok(n)
-    }
-
-    /// Closes stdin, gives the child a moment to exit, then kills it and reaps it.
-    fn close(&mut self) {
-        drop(self.stdin.take());
-        let deadline = Instant::now() + CLOSE_GRACE;
-        while Instant::now() < deadline {
-            if !matches!(lock(&self.child).try_wait(), Ok(None)) {
-                return;
-            }
-            thread::sleep(Duration::from_millis(10));
-        }
-        let mut child = lock(&self.child);
-        drop(child.kill());
-        drop(child.wait());
-    }
-}
-
-/// Copies a child's stdout into the channel until end of file or until the reader goes away.
-fn pump(mut stdout: ChildStdout, sender: &SyncSender<io::Result<Vec<u8>>>) {
-    let mut buf = vec![0; PIPE_CHUNK];
-    loop {
-        let message = match stdout.read(&mut buf) {
-            Ok(0) => return,
-            Ok(n) => Ok(buf.get(..n).unwrap_or_default().to_vec()),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => Err(e),
-        };
-        let failed = message.is_err();
-        if sender.send(message).is_err() || failed {
-            return;
-        }
-    }
-}
-
 /// Connects to the first address of `host` that answers.
 fn connect_tcp(host: &str, port: u16, timeout: Option<Duration>) -> Result<TcpStream, Error> {
     check_timeout(timeout)?;
@@ -610,16 +498,11 @@ fn check_timeout(timeout: Option<Duration>) -> Result<(), Error> {
     Ok(())
 }
 
-/// Locks the child; a panic elsewhere while it was held leaves it usable for kill and wait.
-fn lock(child: &Mutex<Child>) -> MutexGuard<'_, Child> {
-    child.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
 fn closed() -> Error {
     Error::Closed("the transport was shut down".to_owned())
 }
 
-fn usage(text: &str) -> Error {
+pub(crate) fn usage(text: &str) -> Error {
     Error::Usage(text.to_owned())
 }
 
