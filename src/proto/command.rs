@@ -43,6 +43,13 @@ pub fn quote_utf8(s: &[u8]) -> Result<Vec<u8>, EncodeError> {
     if has_control(s) {
         return Err(EncodeError::ControlCharacter);
     }
+    Ok(escape_quoted(s))
+}
+
+/// `"…"` with `\` and `"` escaped, and no other check: the caller has made sure that `s`
+/// holds no CR, LF or NUL (or, like imaplib2's `qstr(s, validate=False)`, asked for none).
+#[must_use]
+pub fn escape_quoted(s: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(s.len() + 2);
     out.push(b'"');
     for &b in s {
@@ -52,7 +59,7 @@ pub fn quote_utf8(s: &[u8]) -> Result<Vec<u8>, EncodeError> {
         out.push(b);
     }
     out.push(b'"');
-    Ok(out)
+    out
 }
 
 /// True for a non-empty RFC 3501 atom: ASCII without atom-specials `(){ %*"\]` or controls.

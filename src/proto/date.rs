@@ -18,7 +18,7 @@
 //! - Formatting writes `DD-Mon-YYYY HH:MM:SS +HHMM` with a zero-padded day and English month
 //!   abbreviation, the local time at the given offset.
 
-use super::error::{ParseError, ParseErrorKind};
+use super::error::ParseError;
 
 const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
@@ -231,13 +231,7 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
 }
 
 fn invalid(why: &'static str, offset: usize) -> ParseError {
-    ParseError::new(
-        ParseErrorKind::Invalid {
-            what: "INTERNALDATE",
-            why,
-        },
-        offset,
-    )
+    ParseError::invalid("INTERNALDATE", why, offset)
 }
 
 #[cfg(test)]

@@ -25,6 +25,12 @@ impl ParseError {
         ParseError { kind, offset }
     }
 
+    /// A [`ParseErrorKind::Invalid`] error: `what` could not be parsed because `why`.
+    #[must_use]
+    pub fn invalid(what: &'static str, why: &'static str, offset: usize) -> Self {
+        ParseError::new(ParseErrorKind::Invalid { what, why }, offset)
+    }
+
     /// True when the error is a configured limit being exceeded.
     #[must_use]
     pub fn is_limit(&self) -> bool {

@@ -14,7 +14,7 @@
 //! - a run directly after another one (`&AOQ-&APY-`: one run must hold both);
 //! - a UTF-16 surrogate without its partner.
 
-use super::error::{ParseError, ParseErrorKind};
+use super::error::ParseError;
 
 /// The modified base64 alphabet: standard base64 with `,` in place of `/`.
 const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+,";
@@ -171,13 +171,7 @@ fn decode_run(run: &[u8], start: usize, out: &mut String) -> Result<(), ParseErr
 }
 
 fn invalid(why: &'static str, offset: usize) -> ParseError {
-    ParseError::new(
-        ParseErrorKind::Invalid {
-            what: "modified UTF-7",
-            why,
-        },
-        offset,
-    )
+    ParseError::invalid("modified UTF-7", why, offset)
 }
 
 #[cfg(test)]

@@ -25,7 +25,7 @@
 
 use std::fmt;
 
-use super::error::{ParseError, ParseErrorKind};
+use super::error::ParseError;
 
 /// One end of a range: a number (1 to 2^32-1) or `*`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -274,13 +274,7 @@ fn seq_number(text: &[u8], offset: usize) -> Result<SeqNum, ParseError> {
 }
 
 fn invalid(why: &'static str, offset: usize) -> ParseError {
-    ParseError::new(
-        ParseErrorKind::Invalid {
-            what: "sequence set",
-            why,
-        },
-        offset,
-    )
+    ParseError::invalid("sequence set", why, offset)
 }
 
 #[cfg(test)]

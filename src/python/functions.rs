@@ -27,24 +27,11 @@ pub(crate) fn qstr(s: &str, validate: bool) -> PyResult<String> {
     let quoted = if validate {
         command::quote(s.as_bytes())
     } else {
-        Ok(escape_unchecked(s.as_bytes()))
+        Ok(command::escape_quoted(s.as_bytes()))
     };
     let quoted = quoted.map_err(|e| encode_error(&e))?;
     // The input was a str and quoting only adds ASCII bytes, so the result is UTF-8.
     Ok(String::from_utf8_lossy(&quoted).into_owned())
-}
-
-fn escape_unchecked(s: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(s.len() + 2);
-    out.push(b'"');
-    for &b in s {
-        if b == b'"' || b == b'\\' {
-            out.push(b'\\');
-        }
-        out.push(b);
-    }
-    out.push(b'"');
-    out
 }
 
 /// Encodes a mailbox name in modified UTF-7 (RFC 3501 §5.1.3).
