@@ -1,0 +1,210 @@
+"""Connection benchmark against a local Dovecot: imaprs, the standard library's imaplib and
+IMAPClient, side by side in one run.
+
+Starts a throw-away Dovecot on loopback (the test suite's harness), fills a mailbox with a
+deterministic realistic corpus, then measures:
+
+1. FETCH 1:* (UID FLAGS INTERNALDATE RFC822.SIZE ENVELOPE BODYSTRUCTURE): imaplib's
+   unparsed ``fetch()``, IMAPClient's parsed ``fetch()``, imaprs's parsed responses;
+2. every message body (BODY.PEEK[]): imaplib in memory, imaprs streamed to disk; peak memory
+   of each, measured in a child process;
+3. N single-message UID FETCHes: sequential in each library, and pipelined with imaprs.
+
+Figures, never assertions. The imaprs rows appear once the connection engine (``imaprs.IMAP4``)
+is built; until then the script measures the other libraries.
+
+usage: python bench/engine_bench.py [--messages 10000] [--singles 2000] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import imaplib
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+import imaprs  # noqa: E402
+from servers import Dovecot, seed_mailbox  # noqa: E402
+
+ITEMS = "(UID FLAGS INTERNALDATE RFC822.SIZE ENVELOPE BODYSTRUCTURE)"
+HAS_ENGINE = hasattr(imaprs, "IMAP4")
+
+
+def timed(fn: Callable[[], Any], repeat: int = 1) -> Tuple[float, Any]:
+    best, result = float("inf"), None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = fn()
+        best = min(best, time.perf_counter() - start)
+    return best, result
+
+
+def imaplib_fetch_all(server: Dovecot, user: str, password: str) -> int:
+    conn = imaplib.IMAP4(server.host, server.port)
+    conn.login(user, password)
+    conn.select("INBOX", readonly=True)
+    typ, data = conn.fetch("1:*", ITEMS)
+    assert typ == "OK"
+    conn.logout()
+    # a message is a (header, literal) tuple or a line starting with its number
+    return sum(1 for item in data if isinstance(item, tuple) or item[:1].isdigit())
+
+
+def imapclient_fetch_all(server: Dovecot, user: str, password: str) -> Optional[int]:
+    try:
+        from imapclient import IMAPClient
+    except ImportError:
+        return None
+    with IMAPClient(server.host, port=server.port, ssl=False, use_uid=False) as client:
+        client.login(user, password)
+        client.select_folder("INBOX", readonly=True)
+        # IMAPClient fetches a list of message numbers (it cannot take "1:*").
+        count = client.folder_status("INBOX", ["MESSAGES"])[b"MESSAGES"]
+        items = ["UID", "FLAGS", "INTERNALDATE", "RFC822.SIZE", "ENVELOPE", "BODYSTRUCTURE"]
+        result = client.fetch(list(range(1, count + 1)), items)
+        return len(result)
+
+
+def imaprs_fetch_all(server: Dovecot, user: str, password: str) -> int:
+    with imaprs.IMAP4((server.host, server.port)) as conn:
+        conn.login(user, password, allow_cleartext=True)
+        conn.select("INBOX", readonly=True)
+        cmd = conn.fetch(
+            "1:*", "UID", "FLAGS", "INTERNALDATE", "RFC822.SIZE", "ENVELOPE", "BODYSTRUCTURE"
+        )
+        return len(cmd.queue) if hasattr(cmd, "queue") else sum(1 for _ in cmd)
+
+
+def imaplib_singles(server: Dovecot, user: str, password: str, uids: List[int]) -> int:
+    conn = imaplib.IMAP4(server.host, server.port)
+    conn.login(user, password)
+    conn.select("INBOX", readonly=True)
+    for uid in uids:
+        typ, _ = conn.uid("FETCH", str(uid), "(FLAGS RFC822.SIZE)")
+        assert typ == "OK"
+    conn.logout()
+    return len(uids)
+
+
+def imaprs_singles(
+    server: Dovecot, user: str, password: str, uids: List[int], pipelined: bool
+) -> int:
+    with imaprs.IMAP4((server.host, server.port)) as conn:
+        conn.login(user, password, allow_cleartext=True)
+        conn.select("INBOX", readonly=True)
+        if not pipelined:
+            for uid in uids:
+                conn.fetch([uid], "FLAGS", "RFC822.SIZE", uid=True)
+            return len(uids)
+        cmds = [conn.fetch([uid], "FLAGS", "RFC822.SIZE", uid=True, wait=False) for uid in uids]
+        for cmd in cmds:
+            cmd.wait()
+        return len(cmds)
+
+
+def peak_memory_child(
+    mode: str, server: Dovecot, user: str, password: str, out: Path
+) -> Dict[str, float]:
+    """Downloads every body in a child process and reports its time and peak RSS."""
+    code = f"""
+import imaplib, json, resource, sys, time
+sys.path.insert(0, {str(ROOT / "tests")!r})
+import imaprs
+start = time.perf_counter()
+total = 0
+if {mode!r} == "imaplib":
+    conn = imaplib.IMAP4({server.host!r}, {server.port})
+    conn.login({user!r}, {password!r})
+    conn.select("INBOX", readonly=True)
+    typ, data = conn.fetch("1:*", "(BODY.PEEK[])")
+    total = sum(len(item[1]) for item in data if isinstance(item, tuple))
+    conn.logout()
+else:
+    with imaprs.IMAP4(({server.host!r}, {server.port})) as conn, open({str(out)!r}, "wb") as sink:
+        conn.login({user!r}, {password!r}, allow_cleartext=True)
+        conn.select("INBOX", readonly=True)
+        cmd = conn.fetch("1:*", "BODY.PEEK[]", sink=sink, wait=False)
+        for _ in cmd:
+            pass
+        cmd.check()
+        total = sink.tell()
+elapsed = time.perf_counter() - start
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({{"seconds": elapsed, "peak_mb": peak, "bytes": total}}))
+"""
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return json.loads(proc.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=10_000)
+    parser.add_argument("--singles", type=int, default=2_000)
+    parser.add_argument(
+        "--quick", action="store_true", help="300 messages, 100 singles (a smoke test)"
+    )
+    args = parser.parse_args()
+    if args.quick:
+        args.messages, args.singles = 300, 100
+
+    with Dovecot() as server:
+        user = server.add_user()
+        start = time.perf_counter()
+        seed_mailbox(server, user.name, args.messages)
+        print(
+            f"Dovecot {'.'.join(map(str, server.version))}: {args.messages:,} messages seeded "
+            f"in {time.perf_counter() - start:.1f} s; "
+            f"imaprs engine: {'yes' if HAS_ENGINE else 'not built yet'}\n"
+        )
+        creds = (server, user.name, user.password)
+
+        print("1. FETCH 1:* " + ITEMS)
+        base, count = timed(lambda: imaplib_fetch_all(*creds), 3)
+        print(f"   imaplib fetch() (unparsed)      {base:7.3f} s  {count:,} messages")
+        seconds, count = timed(lambda: imapclient_fetch_all(*creds), 1)
+        if count is not None:
+            print(f"   IMAPClient fetch() (parsed)     {seconds:7.3f} s  {count:,} messages")
+        if HAS_ENGINE:
+            mine, count = timed(lambda: imaprs_fetch_all(*creds), 3)
+            print(f"   imaprs fetch() (parsed)         {mine:7.3f} s  {count:,} messages")
+            print(
+                f"   imaprs / imaplib: {mine / base:.2f}x time (target <= 1.2); "
+                f"IMAPClient / imaprs: {seconds / mine:.1f}x (target >= 10)"
+            )
+
+        print("\n2. every body, BODY.PEEK[]")
+        out = Path(server.root) / "bodies.bin"
+        lib = peak_memory_child("imaplib", server, user.name, user.password, out)
+        print(
+            f"   imaplib  {lib['seconds']:7.3f} s  peak RSS {lib['peak_mb']:7.1f} MB  "
+            f"{lib['bytes'] / 1e6:.0f} MB of bodies"
+        )
+        if HAS_ENGINE:
+            mine_dl = peak_memory_child("imaprs", server, user.name, user.password, out)
+            print(
+                f"   imaprs   {mine_dl['seconds']:7.3f} s  peak RSS {mine_dl['peak_mb']:7.1f} MB  "
+                "streamed to disk"
+            )
+
+        print(f"\n3. {args.singles:,} single-message UID FETCHes")
+        uids = list(range(1, args.singles + 1))
+        base, _ = timed(lambda: imaplib_singles(*creds, uids))
+        print(f"   imaplib sequential   {base:7.3f} s")
+        if HAS_ENGINE:
+            seq, _ = timed(lambda: imaprs_singles(*creds, uids, False))
+            pipe, _ = timed(lambda: imaprs_singles(*creds, uids, True))
+            print(f"   imaprs sequential    {seq:7.3f} s  ({base / seq:.2f}x imaplib)")
+            print(
+                f"   imaprs pipelined     {pipe:7.3f} s  ({base / pipe:.1f}x imaplib, target >= 5)"
+            )
+
+
+if __name__ == "__main__":
+    main()
