@@ -29,7 +29,7 @@ const SECONDS_PER_DAY: i64 = 86_400;
 /// Parses an INTERNALDATE into Unix time (seconds since 1970-01-01 00:00:00 UTC).
 ///
 /// # Errors
-/// [`ParseErrorKind::Invalid`] with `what` = "INTERNALDATE" and the offset of the field at
+/// [`ParseErrorKind::Invalid`](crate::proto::ParseErrorKind::Invalid) with `what` = "INTERNALDATE" and the offset of the field at
 /// fault, when the text does not follow the grammar or a field is out of range.
 pub fn parse_internaldate(s: &[u8]) -> Result<i64, ParseError> {
     let (body, base) = match s {

@@ -25,7 +25,7 @@ impl ParseError {
         ParseError { kind, offset }
     }
 
-    /// A [`ParseErrorKind::Invalid`] error: `what` could not be parsed because `why`.
+    /// A [`ParseErrorKind::Invalid`](crate::proto::ParseErrorKind::Invalid) error: `what` could not be parsed because `why`.
     #[must_use]
     pub fn invalid(what: &'static str, why: &'static str, offset: usize) -> Self {
         ParseError::new(ParseErrorKind::Invalid { what, why }, offset)

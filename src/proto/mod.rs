@@ -11,6 +11,7 @@
 #![warn(missing_docs)]
 
 pub mod base64;
+pub mod claim;
 pub mod command;
 pub mod date;
 mod error;

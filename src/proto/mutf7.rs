@@ -88,7 +88,7 @@ fn is_printable(c: char) -> bool {
 /// Decodes a modified UTF-7 mailbox name.
 ///
 /// # Errors
-/// [`ParseErrorKind::Invalid`] with `what` = "modified UTF-7" and the offset of the
+/// [`ParseErrorKind::Invalid`](crate::proto::ParseErrorKind::Invalid) with `what` = "modified UTF-7" and the offset of the
 /// offending byte, for any of the faults listed in the module documentation.
 pub fn decode(s: &[u8]) -> Result<String, ParseError> {
     let mut out = String::with_capacity(s.len());

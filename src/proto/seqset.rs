@@ -55,7 +55,7 @@ impl SequenceSet {
     /// Parses `1,3,5:10,20:*`; ranges may be reversed (`5:1`).
     ///
     /// # Errors
-    /// [`ParseErrorKind::Invalid`] with `what` = "sequence set" and the offset of the fault,
+    /// [`ParseErrorKind::Invalid`](crate::proto::ParseErrorKind::Invalid) with `what` = "sequence set" and the offset of the fault,
     /// for an empty item, 0, a number over 2^32-1, any other byte, or `$`.
     pub fn parse(s: &[u8]) -> Result<SequenceSet, ParseError> {
         if s.is_empty() {
@@ -166,7 +166,7 @@ impl SequenceSet {
     /// The sorted, distinct numbers of the set.
     ///
     /// # Errors
-    /// [`ParseErrorKind::Invalid`] with why "highest SN or UID not known" when the set
+    /// [`ParseErrorKind::Invalid`](crate::proto::ParseErrorKind::Invalid) with why "highest SN or UID not known" when the set
     /// mentions `*`, or "sequence set too large" when it holds more than `max_count`
     /// numbers; nothing is allocated in either case.
     pub fn expand(&self, max_count: usize) -> Result<Vec<u32>, ParseError> {
