@@ -29,6 +29,7 @@ lint-rust:
 	cargo fmt --all -- --check
 	cargo clippy --all-targets --no-default-features -- -D warnings
 	cargo clippy --lib --features python -- -D warnings
+	RUSTDOCFLAGS="-D warnings" cargo doc --no-default-features --no-deps -q
 
 lint-python: build-dev
 	$(VENV)/bin/ruff check python tests bench
