@@ -8,6 +8,7 @@ UTF-7 and INTERNALDATE, and ``ResponseReader``, the sans-I/O parser for any fron
 from __future__ import annotations
 
 from ._functions import group, qstr_iutf7, qstr_or_lit, response_map, ungroup
+from ._imap4 import IMAP4, IMAP4Command, Raw
 from ._imaprs import (
     LiteralChunk,
     ResponseReader,
@@ -18,6 +19,7 @@ from ._imaprs import (
     qstr,
     unix2idate,
 )
+from ._tls import TLSOptions
 from ._types import NEED_DATA, IMAP4Response, IMAP4SeqSet
 from .errors import (
     BAD,
@@ -25,17 +27,24 @@ from .errors import (
     NO,
     OK,
     AccessModeError,
+    ConnectionClosed,
     IMAP4Error,
+    IMAP4Timeout,
     LimitError,
     ParseError,
     ProtocolError,
     StatusError,
+    TLSError,
     UIDValidityError,
 )
 
 __all__ = [
+    "IMAP4",
+    "IMAP4Command",
     "IMAP4Response",
     "IMAP4SeqSet",
+    "Raw",
+    "TLSOptions",
     "ResponseReader",
     "LiteralChunk",
     "NEED_DATA",
@@ -55,6 +64,9 @@ __all__ = [
     "LimitError",
     "ParseError",
     "AccessModeError",
+    "ConnectionClosed",
+    "IMAP4Timeout",
+    "TLSError",
     "StatusError",
     "OK",
     "NO",

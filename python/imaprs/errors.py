@@ -31,6 +31,9 @@ __all__ = [
     "NO",
     "BAD",
     "BYE",
+    "IMAP4Timeout",
+    "TLSError",
+    "ConnectionClosed",
 ]
 
 
@@ -72,6 +75,18 @@ class LimitError(ProtocolError):
 
     def __str__(self) -> str:
         return str(self.args[0])
+
+
+class IMAP4Timeout(IMAP4Error, TimeoutError):
+    """A deadline passed while waiting for the server; the connection stays usable."""
+
+
+class TLSError(IMAP4Error):
+    """TLS failed: handshake, certificate verification, or an unsafe STARTTLS."""
+
+
+class ConnectionClosed(IMAP4Error):
+    """The connection is closed (by the server, the network, or after a fatal error)."""
 
 
 class ParseError(IMAP4Error, ValueError):

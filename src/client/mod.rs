@@ -7,6 +7,7 @@
 
 mod child;
 pub mod compress;
+pub mod connection;
 mod error;
 pub mod sasl;
 pub mod tls;

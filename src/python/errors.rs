@@ -6,11 +6,17 @@
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
+use crate::client::Error;
 use crate::proto::{EncodeError, ParseError, ParseErrorKind};
 
 mod classes {
     pyo3::import_exception!(imaprs.errors, ParseError);
     pyo3::import_exception!(imaprs.errors, LimitError);
+    pyo3::import_exception!(imaprs.errors, ProtocolError);
+    pyo3::import_exception!(imaprs.errors, IMAP4Timeout);
+    pyo3::import_exception!(imaprs.errors, TLSError);
+    pyo3::import_exception!(imaprs.errors, ConnectionClosed);
+    pyo3::import_exception!(imaprs.errors, IMAP4Error);
 }
 
 /// A parse failure as `imaprs.ParseError` (or `imaprs.LimitError` for a limit), carrying
@@ -39,5 +45,20 @@ pub(crate) fn encode_error(err: &EncodeError) -> PyErr {
             pyo3::exceptions::PyValueError::new_err("Control characters not allowed in commands")
         }
         other => pyo3::exceptions::PyValueError::new_err(other.to_string()),
+    }
+}
+
+/// A connection error as the matching `imaprs` exception.
+pub(crate) fn client_error(py: Python<'_>, err: &Error) -> PyErr {
+    let text = err.to_string();
+    match err {
+        Error::Parse(parse) => parse_error(py, parse, None),
+        Error::Encode(encode) => encode_error(encode),
+        Error::Timeout(_) => classes::IMAP4Timeout::new_err(text),
+        Error::Tls(_) | Error::StartTls(_) => classes::TLSError::new_err(text),
+        Error::Closed(_) | Error::Io(_) => classes::ConnectionClosed::new_err(text),
+        Error::Protocol(_) => classes::ProtocolError::new_err(text),
+        Error::Usage(_) => pyo3::exceptions::PyValueError::new_err(text),
+        _ => classes::IMAP4Error::new_err(text),
     }
 }

@@ -2,6 +2,7 @@
 
 use pyo3::prelude::*;
 
+mod connection;
 mod errors;
 mod functions;
 mod reader;
@@ -14,6 +15,7 @@ fn _imaprs(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
     m.add_class::<reader::ResponseReader>()?;
     m.add_class::<reader::LiteralChunk>()?;
+    m.add_class::<connection::PyConnection>()?;
     m.add("NEED_DATA", reader::need_data(py)?.clone_ref(py))?;
     m.add_function(wrap_pyfunction!(reader::_fill_raw, m)?)?;
     m.add_function(wrap_pyfunction!(reader::_fill_template, m)?)?;
