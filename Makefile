@@ -32,8 +32,8 @@ lint-rust:
 	RUSTDOCFLAGS="-D warnings" cargo doc --no-default-features --no-deps -q
 
 lint-python: build-dev
-	$(VENV)/bin/ruff check python tests bench
-	$(VENV)/bin/ruff format --check python tests bench
+	$(VENV)/bin/ruff check python tests bench examples
+	$(VENV)/bin/ruff format --check python tests bench examples
 	$(VENV)/bin/mypy
 	$(PY) -m mypy.stubtest imaprs._imaprs
 
@@ -54,6 +54,10 @@ fuzz-smoke:
 	for t in $(FUZZ_TARGETS); do \
 	  RUSTC_BOOTSTRAP=1 cargo fuzz run --fuzz-dir fuzz $$t -- -max_total_time=$(FUZZ_SECONDS) -dict=fuzz/imap.dict 2>&1 | tail -n 3; \
 	done
+
+# The main job: a tour of imaprs against a Dovecot it starts on loopback.
+demo: build-dev
+	$(PY) examples/tour.py
 
 bench: build-dev
 	$(PY) bench/parse_bench.py
