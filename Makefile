@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 FUZZ_SECONDS ?= 20
 FUZZ_TARGETS := response framer mutf7 seqset
 
-.PHONY: test venv build-dev lint lint-rust lint-python layering test-rust test-python fuzz-smoke bench demo clean
+.PHONY: test demo venv build-dev lint lint-rust lint-python layering test-rust test-python fuzz-smoke bench demo clean
 
 test: venv build-dev lint test-rust test-python fuzz-smoke
 
