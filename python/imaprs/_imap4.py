@@ -118,6 +118,8 @@ class IMAP4:
         self.encrypted = tls is not None
         self.queue: collections.OrderedDict[int, IMAP4Response] = collections.OrderedDict()
         self.cmds: collections.OrderedDict[str, IMAP4Command] = collections.OrderedDict()
+        # (tag, name, sequence set) of the commands in flight, in send order, for claiming.
+        self._active: List[Tuple[str, str, Optional[str]]] = []
         self.caps: set[str] = set()
         self.readonly: Optional[bool] = None
         greeting = self._conn.greeting
@@ -141,6 +143,7 @@ class IMAP4:
             tag = self._conn.tag()
             cmd = IMAP4Command(self, tag, name, list(args), seqset)
             self.cmds[tag] = cmd
+            self._active.append((tag, name, seqset))
             self._conn.send(tag, name, list(args))
             return cmd
 
@@ -149,14 +152,14 @@ class IMAP4:
     def _pump(self) -> IMAP4Response:
         """Reads one response and routes it."""
         with self._lock:
-            active = [(c.tag, c.name, c.seqset) for c in self.cmds.values()]
-            rsp, claimed = self._conn.read(active)
+            rsp, claimed = self._conn.read(self._active)
             if rsp.dtype == "CAPABILITY":
                 self._set_caps(rsp[1:])
             if rsp.type == "done":
                 cmd = self.cmds.pop(rsp.tag, None)
                 if cmd is None:
                     raise ProtocolError(f"completion for an unknown tag: {rsp.text}")
+                self._active.remove((cmd.tag, cmd.name, cmd.seqset))
                 cmd.result = rsp
             elif claimed is not None:
                 self.cmds[claimed].queue.append(rsp)

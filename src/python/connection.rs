@@ -126,7 +126,7 @@ impl PyConnection {
     fn read<'py>(
         &self,
         py: Python<'py>,
-        active: Vec<(String, String, Option<String>)>,
+        active: &Bound<'py, PyList>,
     ) -> PyResult<Bound<'py, PyTuple>> {
         let conn = &self.conn;
         let raw = py
@@ -139,21 +139,26 @@ impl PyConnection {
         let mut tokens = Tokens::new();
         let rsp = parse_response(&raw, &mut tokens, &Limits::default())
             .map_err(|e| client_error(py, &Error::Parse(e)))?;
-        let claimed = Key::of(&rsp).and_then(|key| {
-            active.into_iter().find_map(|(tag, name, set)| {
+        // Commands complete in order, so the claimer is almost always the first in flight:
+        // the list is walked lazily and the walk stops there.
+        let mut claimed = py.None().into_bound(py);
+        if let Some(key) = Key::of(&rsp) {
+            for item in active.iter() {
+                let (tag, name, set): (Bound<'py, PyAny>, String, Option<String>) =
+                    item.extract()?;
                 let set = set.and_then(|s| SequenceSet::parse(s.as_bytes()).ok());
-                claim_for(&name, set).claims(&key).then_some(tag)
-            })
-        });
+                if claim_for(&name, set).claims(&key) {
+                    claimed = tag;
+                    break;
+                }
+            }
+        }
         let mut strings = self
             .strings
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let obj = new_response_cached(py, &rsp, Some(&mut strings))?;
-        let tag = claimed
-            .map(|t| PyString::new(py, &t).into_any())
-            .unwrap_or_else(|| py.None().into_bound(py));
-        PyTuple::new(py, [obj, tag])
+        PyTuple::new(py, [obj, claimed])
     }
 
     /// True when a response is buffered (reading it will not wait on the network).
