@@ -1,42 +1,77 @@
 //! One IMAP connection: greeting, tags, sending commands (with their literals), reading
-//! responses.
+//! responses; shared by threads.
 //!
 //! Rules:
 //! - The greeting must be `* OK`, `* PREAUTH` or `* BYE`; anything else (an SSH banner, an
 //!   HTTP server) fails at once with [`Error::Protocol`], and `* BYE` with [`Error::Closed`].
 //! - Tags are five random upper-case letters and a counter, unique per connection.
-//! - A synchronising literal is sent only after the server's continuation request; responses
-//!   that arrive meanwhile are kept, in order, and handed out by [`Connection::read_response`]
-//!   before anything newer. A tagged completion instead of `+` ends the command: the rest of
-//!   it is not sent.
-//! - Framing errors and limits close the connection: every later call fails with the same
-//!   error text.
-//!
-//! This is the core the threaded engine builds on; it holds no locks itself (`&mut self`).
+//! - Full duplex: every method takes `&self`. Reading holds the read side only; it waits for
+//!   the server with a [`Waiter`] and takes the transport just long enough to pull the bytes
+//!   that are there, so another thread can write while one waits (a child process has no
+//!   waiter: its reads hold the transport). Writes hold the transport; one command's parts
+//!   are written by one [`Connection::write`] each, so callers that interleave commands
+//!   serialise whole commands themselves.
+//! - [`Connection::send`] is the one-thread convenience: a synchronising literal is sent only
+//!   after the server's continuation request; responses that arrive meanwhile are kept, in
+//!   order, and handed out by the next reads before anything newer. A tagged completion
+//!   instead of `+` ends the command: the rest of it is not sent.
+//! - Framing errors, limits and transport failures close the connection: every later call
+//!   fails with the same error text. A read timeout leaves it usable.
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use crate::client::transport::Transport;
+use rustls::ClientConfig;
+use rustls_pki_types::ServerName;
+
+use crate::client::transport::{ShutdownHandle, Transport, Waiter};
 use crate::client::Error;
 use crate::proto::command::{CommandBuilder, NonSyncLiterals, Part};
-use crate::proto::{parse_response, Framer, Kind, Limits, Tokens};
+use crate::proto::{parse_response, Event, Framer, Kind, Limits, Tokens};
 
 const READ_CHUNK: usize = 64 * 1024;
+
+/// What a read yields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Item {
+    /// A complete response: line, literals, CRLF (a streamed literal appears as `{0}`).
+    Response(Vec<u8>),
+    /// A piece of a streamed literal (see [`Connection::set_stream_threshold`]).
+    Chunk {
+        /// The response up to and including the literal's header.
+        head: Vec<u8>,
+        /// The literal's position in its response.
+        index: usize,
+        /// Offset of `data` in the literal.
+        offset: u64,
+        /// The literal's announced size.
+        total: u64,
+        /// The bytes.
+        data: Vec<u8>,
+    },
+}
 
 /// A connection to an IMAP server.
 #[derive(Debug)]
 pub struct Connection {
-    transport: Transport,
+    io: Mutex<Transport>,
+    rd: Mutex<ReadSide>,
+    waiter: Option<Waiter>,
+    handle: Option<ShutdownHandle>,
+    closed: Mutex<Option<String>>,
+    tag_prefix: String,
+    counter: AtomicU32,
+    non_sync: Mutex<NonSyncLiterals>,
+}
+
+#[derive(Debug)]
+struct ReadSide {
     framer: Framer,
     tokens: Tokens,
-    inbox: VecDeque<Vec<u8>>,
-    tag_prefix: String,
-    counter: u32,
-    read_buf: Vec<u8>,
-    closed: Option<String>,
-    /// Which non-synchronising literals the server accepts.
-    pub non_sync: NonSyncLiterals,
+    inbox: VecDeque<Item>,
+    buf: Vec<u8>,
 }
 
 impl Connection {
@@ -46,57 +81,114 @@ impl Connection {
     /// [`Error::Protocol`] when the greeting is not IMAP, [`Error::Closed`] for `* BYE`, or
     /// any transport error.
     pub fn open(transport: Transport, limits: Limits) -> Result<(Connection, Vec<u8>), Error> {
-        let mut conn = Connection {
-            transport,
-            framer: Framer::new(limits),
-            tokens: Tokens::new(),
-            inbox: VecDeque::new(),
+        let conn = Connection {
+            waiter: transport.waiter()?,
+            handle: transport.shutdown_handle().ok(),
+            io: Mutex::new(transport),
+            rd: Mutex::new(ReadSide {
+                framer: Framer::new(limits),
+                tokens: Tokens::new(),
+                inbox: VecDeque::new(),
+                buf: vec![0; READ_CHUNK],
+            }),
+            closed: Mutex::new(None),
             tag_prefix: random_prefix(),
-            counter: 0,
-            read_buf: vec![0; READ_CHUNK],
-            closed: None,
-            non_sync: NonSyncLiterals::Never,
+            counter: AtomicU32::new(0),
+            non_sync: Mutex::new(NonSyncLiterals::Never),
         };
-        let greeting = conn.read_frame_with(greeting_check)?;
-        let upper = greeting.get(..9).unwrap_or(&greeting).to_ascii_uppercase();
-        if upper.starts_with(b"* BYE") {
-            let text = String::from_utf8_lossy(&greeting).trim_end().to_owned();
-            return Err(Error::Closed(format!("server greeted with {text}")));
-        }
+        let greeting = {
+            let mut rd = lock(&conn.rd);
+            loop {
+                match rd.framer.next_response() {
+                    Ok(Some(frame)) => break frame.to_vec(),
+                    Ok(None) => conn.fill(&mut rd, true)?,
+                    Err(err) => return Err(conn.close_with(Error::Parse(err))),
+                }
+            }
+        };
+        let greeting = match conn.next_greeting(greeting) {
+            Ok(greeting) => greeting,
+            Err(err) => return Err(conn.close_with(err)),
+        };
         Ok((conn, greeting))
     }
 
-    /// A new tag, unique on this connection.
-    pub fn next_tag(&mut self) -> String {
-        self.counter += 1;
-        format!("{}{}", self.tag_prefix, self.counter)
+    fn next_greeting(&self, first: Vec<u8>) -> Result<Vec<u8>, Error> {
+        let upper = first.get(..9).unwrap_or(&first).to_ascii_uppercase();
+        if upper.starts_with(b"* BYE") {
+            let text = String::from_utf8_lossy(&first).trim_end().to_owned();
+            return Err(Error::Closed(format!("server greeted with {text}")));
+        }
+        Ok(first)
     }
 
-    /// Sets how long a read may wait (`None`: forever).
+    /// A new tag, unique on this connection.
+    pub fn next_tag(&self) -> String {
+        let n = self.counter.fetch_add(1, Ordering::Relaxed) + 1;
+        format!("{}{}", self.tag_prefix, n)
+    }
+
+    /// Which non-synchronising literals the server accepts (LITERAL+ / LITERAL-).
+    pub fn set_non_sync(&self, non_sync: NonSyncLiterals) {
+        *lock(&self.non_sync) = non_sync;
+    }
+
+    /// Sets how long a read (and a write) may wait (`None`: forever).
     ///
     /// # Errors
     /// A transport error.
-    pub fn set_timeout(&mut self, timeout: Option<Duration>) -> Result<(), Error> {
-        self.transport.set_read_timeout(timeout)?;
-        self.transport.set_write_timeout(timeout)
+    pub fn set_timeout(&self, timeout: Option<Duration>) -> Result<(), Error> {
+        let mut io = lock(&self.io);
+        io.set_read_timeout(timeout)?;
+        io.set_write_timeout(timeout)
+    }
+
+    /// Streams literals of at least `threshold` bytes as [`Item::Chunk`]s (None: never).
+    pub fn set_stream_threshold(&self, threshold: Option<u64>) {
+        lock(&self.rd).framer.set_stream_threshold(threshold);
+    }
+
+    /// The wire form of a command built with `build`: text, and literals each with whether it
+    /// must wait for the server's `+`.
+    ///
+    /// # Errors
+    /// Encoding errors (a control character outside a literal, a bad atom).
+    pub fn encode(
+        &self,
+        tag: &str,
+        name: &str,
+        build: impl FnOnce(&mut CommandBuilder) -> Result<(), Error>,
+    ) -> Result<Vec<Part>, Error> {
+        let mut builder = CommandBuilder::new(tag.as_bytes(), name.as_bytes())?;
+        build(&mut builder)?;
+        Ok(builder.finish(*lock(&self.non_sync)))
+    }
+
+    /// Writes `data` as it is.
+    ///
+    /// # Errors
+    /// Transport errors (the connection is then closed).
+    pub fn write(&self, data: &[u8]) -> Result<(), Error> {
+        self.check_open()?;
+        let written = lock(&self.io).write_all(data);
+        written.map_err(|err| self.close_with(err))
     }
 
     /// Sends a command built with `build`, waiting for the server's `+` before each
     /// synchronising literal. Returns whether the whole command was sent (false when the
-    /// server answered a literal's header with a completion instead).
+    /// server answered a literal's header with a completion instead). For one thread at a
+    /// time: the wait for `+` reads responses.
     ///
     /// # Errors
     /// Encoding errors (nothing is sent then) or transport errors.
     pub fn send(
-        &mut self,
+        &self,
         tag: &str,
         name: &str,
         build: impl FnOnce(&mut CommandBuilder) -> Result<(), Error>,
     ) -> Result<bool, Error> {
         self.check_open()?;
-        let mut builder = CommandBuilder::new(tag.as_bytes(), name.as_bytes())?;
-        build(&mut builder)?;
-        for part in builder.finish(self.non_sync) {
+        for part in self.encode(tag, name, build)? {
             match part {
                 Part::Text(text) => self.write(&text)?,
                 Part::Literal { data, mode } => {
@@ -116,102 +208,250 @@ impl Connection {
     /// # Errors
     /// [`Error::Timeout`] (the connection stays usable), [`Error::Closed`] at end of stream,
     /// parse/limit errors (the connection is closed).
-    pub fn read_response(&mut self) -> Result<Vec<u8>, Error> {
-        if let Some(frame) = self.inbox.pop_front() {
-            return Ok(frame);
+    pub fn read_response(&self) -> Result<Vec<u8>, Error> {
+        loop {
+            if let Item::Response(frame) = self.read_one()? {
+                return Ok(frame);
+            }
         }
-        self.read_frame_with(|_| Ok(()))
     }
 
-    /// True when a response is already buffered, so [`Connection::read_response`] will not
-    /// wait on the network.
-    pub fn has_buffered_response(&mut self) -> Result<bool, Error> {
-        if !self.inbox.is_empty() {
+    /// The next item; waits for the network if nothing is buffered.
+    ///
+    /// # Errors
+    /// As [`Connection::read_response`].
+    pub fn read_one(&self) -> Result<Item, Error> {
+        let mut items = self.read_items(1)?;
+        items.pop().ok_or_else(|| Error::Protocol("no item".into()))
+    }
+
+    /// At least one and at most `max` items: waits for the first, then adds those already
+    /// buffered (one network read can carry hundreds of small responses).
+    ///
+    /// # Errors
+    /// As [`Connection::read_response`]; items read before an error are kept for later.
+    pub fn read_items(&self, max: usize) -> Result<Vec<Item>, Error> {
+        let mut rd = lock(&self.rd);
+        let mut items = Vec::new();
+        while items.len() < max.max(1) {
+            if let Some(item) = rd.inbox.pop_front() {
+                items.push(item);
+                continue;
+            }
+            match self.next_event(&mut rd) {
+                Ok(Some(item)) => items.push(item),
+                Ok(None) if items.is_empty() => {
+                    self.fill(&mut rd, false)?;
+                }
+                Ok(None) => break,
+                Err(err) => {
+                    // Keep what was read for later calls; report the error now.
+                    if items.is_empty() {
+                        return Err(err);
+                    }
+                    break;
+                }
+            }
+        }
+        Ok(items)
+    }
+
+    /// Puts items back, to be read again first (in their order).
+    pub fn unread(&self, items: Vec<Item>) {
+        let mut rd = lock(&self.rd);
+        for item in items.into_iter().rev() {
+            rd.inbox.push_front(item);
+        }
+    }
+
+    /// True when a response is already buffered, so a read will not wait on the network.
+    ///
+    /// # Errors
+    /// A framing error (the connection is then closed).
+    pub fn has_buffered_response(&self) -> Result<bool, Error> {
+        let mut rd = lock(&self.rd);
+        if !rd.inbox.is_empty() {
             return Ok(true);
         }
-        match self.framer.next_response() {
-            Ok(Some(frame)) => {
-                let frame = frame.to_vec();
-                self.inbox.push_back(frame);
+        match self.next_event(&mut rd)? {
+            Some(item) => {
+                rd.inbox.push_back(item);
                 Ok(true)
             }
-            Ok(None) => Ok(false),
-            Err(err) => Err(self.close_with(Error::Parse(err))),
+            None => Ok(false),
         }
     }
 
-    /// Closes the connection.
-    pub fn shutdown(&mut self) {
-        self.closed
-            .get_or_insert_with(|| "closed by the client".to_owned());
-        self.transport.shutdown();
+    /// Upgrades to TLS after the server's tagged `OK` to `STARTTLS`. Anything already read
+    /// past that line is an attack: [`Error::StartTls`], and the connection is closed.
+    ///
+    /// # Errors
+    /// [`Error::StartTls`], [`Error::Tls`].
+    pub fn start_tls(
+        &self,
+        config: &std::sync::Arc<ClientConfig>,
+        server_name: ServerName<'static>,
+    ) -> Result<(), Error> {
+        self.check_open()?;
+        let rd = lock(&self.rd);
+        let unread: &[u8] = if rd.inbox.is_empty() && rd.framer.buffered() == 0 {
+            &[]
+        } else {
+            b"?"
+        };
+        let result = lock(&self.io).start_tls_checked(unread, config, server_name);
+        drop(rd);
+        result.map_err(|err| self.close_with(err))
     }
 
-    fn await_continuation(&mut self, tag: &str) -> Result<bool, Error> {
+    /// Turns on DEFLATE both ways after the server's tagged `OK` to `COMPRESS`.
+    ///
+    /// # Errors
+    /// [`Error::Protocol`] when the server sent more after that line (it cannot be told from
+    /// compressed data); transport errors.
+    pub fn compress(&self, level: u32) -> Result<(), Error> {
+        self.check_open()?;
+        let rd = lock(&self.rd);
+        if !rd.inbox.is_empty() || rd.framer.buffered() != 0 {
+            drop(rd);
+            return Err(self.close_with(Error::Protocol(
+                "the server sent data after its OK to COMPRESS".into(),
+            )));
+        }
+        let result = lock(&self.io).compress(level);
+        drop(rd);
+        result
+    }
+
+    /// Whether the link is encrypted with TLS, and whether it is compressed.
+    pub fn link_state(&self) -> (bool, bool) {
+        let io = lock(&self.io);
+        (io.is_tls(), io.is_compressed())
+    }
+
+    /// Closes the connection; a thread blocked reading wakes with [`Error::Closed`].
+    pub fn shutdown(&self) {
+        lock(&self.closed).get_or_insert_with(|| "closed by the client".to_owned());
+        if let Some(handle) = &self.handle {
+            handle.shutdown();
+        }
+        lock(&self.io).shutdown();
+    }
+
+    /// Whether the connection is closed, and why.
+    pub fn closed_reason(&self) -> Option<String> {
+        lock(&self.closed).clone()
+    }
+
+    fn await_continuation(&self, tag: &str) -> Result<bool, Error> {
+        let mut rd = lock(&self.rd);
         loop {
-            let frame = self.read_frame_with(|_| Ok(()))?;
-            let rsp = parse_response(&frame, &mut self.tokens, self.framer.limits())?;
+            let Some(item) = self.next_event(&mut rd)? else {
+                self.fill(&mut rd, false)?;
+                continue;
+            };
+            let Item::Response(frame) = &item else {
+                rd.inbox.push_back(item);
+                continue;
+            };
+            let limits = *rd.framer.limits();
+            let rsp = parse_response(frame, &mut rd.tokens, &limits)?;
             match rsp.kind() {
                 Kind::Continue => return Ok(true),
                 Kind::Done if rsp.tag() == tag.as_bytes() => {
-                    self.inbox.push_back(frame);
+                    rd.inbox.push_back(item);
                     return Ok(false);
                 }
-                _ => self.inbox.push_back(frame),
+                _ => rd.inbox.push_back(item),
             }
         }
     }
 
-    fn write(&mut self, data: &[u8]) -> Result<(), Error> {
-        if let Err(err) = self.transport.write_all(data) {
-            return Err(self.close_with(err));
-        }
-        Ok(())
+    fn next_event(&self, rd: &mut ReadSide) -> Result<Option<Item>, Error> {
+        let event = match rd.framer.next_event() {
+            Ok(event) => event,
+            Err(err) => return Err(self.close_with(Error::Parse(err))),
+        };
+        Ok(event.map(|event| match event {
+            Event::Response(frame) => Item::Response(frame.to_vec()),
+            Event::LiteralChunk {
+                head,
+                index,
+                offset,
+                total,
+                data,
+            } => Item::Chunk {
+                head: head.to_vec(),
+                index,
+                offset,
+                total,
+                data: data.to_vec(),
+            },
+        }))
     }
 
-    fn read_frame_with(
-        &mut self,
-        check_start: impl Fn(&[u8]) -> Result<(), Error>,
-    ) -> Result<Vec<u8>, Error> {
-        self.check_open()?;
+    /// Reads once from the network into the framer, waiting for data without holding the
+    /// transport when there is a waiter.
+    fn fill(&self, rd: &mut ReadSide, greeting: bool) -> Result<(), Error> {
         loop {
-            match self.framer.next_response() {
-                Ok(Some(frame)) => return Ok(frame.to_vec()),
-                Ok(None) => {}
-                Err(err) => return Err(self.close_with(Error::Parse(err))),
-            }
-            let n = match self.transport.read(&mut self.read_buf) {
-                Ok(0) => {
+            self.check_open()?;
+            let ReadSide { framer, buf, .. } = rd;
+            let result = match &self.waiter {
+                Some(_) => lock(&self.io).read_nonblocking(buf),
+                None => lock(&self.io).read(buf).map(Some),
+            };
+            let n = match result {
+                Ok(Some(0)) => {
                     return Err(
                         self.close_with(Error::Closed("the server closed the connection".into()))
                     )
                 }
-                Ok(n) => n,
+                Ok(Some(n)) => n,
+                Ok(None) => {
+                    if let Some(waiter) = &self.waiter {
+                        match waiter.wait() {
+                            Ok(()) => continue,
+                            Err(err @ Error::Timeout(_)) => return Err(err),
+                            Err(err) => return Err(self.close_with(err)),
+                        }
+                    }
+                    continue;
+                }
                 Err(err @ Error::Timeout(_)) => return Err(err),
                 Err(err) => return Err(self.close_with(err)),
             };
-            let data = &self.read_buf[..n];
-            if self.framer.buffered() == 0 {
-                if let Err(err) = check_start(data) {
+            let data = &buf[..n];
+            if greeting && framer.buffered() == 0 {
+                if let Err(err) = greeting_check(data) {
                     return Err(self.close_with(err));
                 }
             }
-            self.framer.feed(data);
+            framer.feed(data);
+            return Ok(());
         }
     }
 
     fn check_open(&self) -> Result<(), Error> {
-        match &self.closed {
+        match &*lock(&self.closed) {
             Some(why) => Err(Error::Closed(why.clone())),
             None => Ok(()),
         }
     }
 
-    fn close_with(&mut self, err: Error) -> Error {
-        self.closed = Some(err.to_string());
-        self.transport.shutdown();
+    fn close_with(&self, err: Error) -> Error {
+        lock(&self.closed).get_or_insert_with(|| err.to_string());
+        if let Some(handle) = &self.handle {
+            handle.shutdown();
+        }
+        if let Ok(mut io) = self.io.try_lock() {
+            io.shutdown();
+        }
         err
     }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// Fails fast when the first bytes from the server cannot start an IMAP greeting.
@@ -237,4 +477,25 @@ fn random_prefix() -> String {
     // unpredictable, so a failure here is not an error.
     let _ = getrandom::fill(&mut bytes);
     bytes.iter().map(|b| char::from(b'A' + b % 26)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn connection_is_shared_by_threads() {
+        fn sync<T: Send + Sync>() {}
+        sync::<Connection>();
+    }
+
+    #[test]
+    fn greeting_check_refuses_other_protocols() {
+        assert!(greeting_check(b"* OK hi").is_ok());
+        assert!(greeting_check(b"*").is_ok());
+        assert!(matches!(
+            greeting_check(b"SSH-2.0-OpenSSH"),
+            Err(Error::Protocol(_))
+        ));
+    }
 }

@@ -166,6 +166,39 @@ impl Transport {
         }
     }
 
+    /// Reads what is available without waiting: bytes already decrypted or inflated inside the
+    /// transport, or what the socket holds now. `Ok(None)` when nothing is ready yet (wait with
+    /// a [`Transport::waiter`], then call again); `Ok(Some(0))` when the server closed.
+    ///
+    /// Together with a waiter this lets one thread wait for the server without holding the
+    /// transport, so another thread can write meanwhile. A child process has no waiter: its
+    /// read blocks as [`Transport::read`] does.
+    pub fn read_nonblocking(&mut self, buf: &mut [u8]) -> Result<Option<usize>, Error> {
+        let tcp = match &self.link {
+            Link::Plain(socket) => socket.tcp.try_clone()?,
+            Link::Tls(stream) => stream.sock.tcp.try_clone()?,
+            _ => return self.read(buf).map(Some),
+        };
+        tcp.set_nonblocking(true)?;
+        let result = self.read(buf);
+        tcp.set_nonblocking(false)?;
+        match result {
+            Err(Error::Timeout(_)) => Ok(None),
+            other => other.map(Some),
+        }
+    }
+
+    /// A handle on the socket that blocks in [`Waiter::wait`] until the server sends
+    /// something (or the read timeout passes), without borrowing the transport. None for a
+    /// child process.
+    pub fn waiter(&self) -> Result<Option<Waiter>, Error> {
+        Ok(match &self.link {
+            Link::Plain(socket) => Some(Waiter(socket.tcp.try_clone()?)),
+            Link::Tls(stream) => Some(Waiter(stream.sock.tcp.try_clone()?)),
+            _ => None,
+        })
+    }
+
     /// Writes all of `data` and pushes it to the wire (compressed and flushed if compressing).
     pub fn write_all(&mut self, data: &[u8]) -> Result<(), Error> {
         self.ensure_open()?;
@@ -343,6 +376,26 @@ impl ShutdownHandle {
         match &self.target {
             Target::Tcp(tcp) => drop(tcp.shutdown(Shutdown::Both)),
             Target::Child(child) => drop(lock(child).kill()),
+        }
+    }
+}
+
+/// Waits for the server to send something, apart from the transport (see
+/// [`Transport::waiter`]).
+#[derive(Debug)]
+pub struct Waiter(TcpStream);
+
+impl Waiter {
+    /// Blocks until a byte can be read from the socket, the server closes it, or the read
+    /// timeout set on the transport passes ([`Error::Timeout`]).
+    pub fn wait(&self) -> Result<(), Error> {
+        let mut byte = [0u8; 1];
+        loop {
+            match self.0.peek(&mut byte) {
+                Ok(_) => return Ok(()),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(io_error(e, "server response")),
+            }
         }
     }
 }

@@ -135,6 +135,51 @@ impl Key {
     }
 }
 
+impl Key {
+    /// The key of a FETCH response known only up to a streamed literal's header (the `head`
+    /// of a literal chunk): its message number, and its UID when the UID item comes before
+    /// the literal (servers send it first). `None` for anything but `* n FETCH (`.
+    #[must_use]
+    pub fn of_fetch_head(head: &[u8]) -> Option<Key> {
+        let rest = head.strip_prefix(b"* ")?;
+        let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+        let number = parse_u64(rest.get(..digits)?)?;
+        let rest = rest.get(digits..)?;
+        if rest.len() < 7 || !rest[..7].eq_ignore_ascii_case(b" FETCH ") {
+            return None;
+        }
+        let items = rest.get(7..)?.strip_prefix(b"(")?;
+        // Only the first items are looked at, before any string or nested list could hide
+        // a fake "UID".
+        let mut uid = None;
+        let mut words = items.split(|&b| b == b' ');
+        while let Some(word) = words.next() {
+            if word.eq_ignore_ascii_case(b"UID") {
+                uid = words.next().and_then(parse_u64);
+                break;
+            }
+            if word.iter().any(|b| matches!(b, b'"' | b'(' | b'{' | b'[')) {
+                break;
+            }
+            if words.next().is_none() {
+                break;
+            }
+        }
+        Some(Key {
+            name: Some("FETCH".to_owned()),
+            number: Some(number),
+            uid,
+        })
+    }
+}
+
+fn parse_u64(digits: &[u8]) -> Option<u64> {
+    if digits.is_empty() || digits.len() > 19 || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    std::str::from_utf8(digits).ok()?.parse().ok()
+}
+
 /// The value of the UID item in a FETCH response's attribute list.
 fn fetch_uid(rsp: &Response<'_>) -> Option<u64> {
     let tokens = rsp.tokens();
@@ -187,6 +232,20 @@ mod tests {
 
     fn set(s: &str) -> Option<SequenceSet> {
         Some(SequenceSet::parse(s.as_bytes()).unwrap())
+    }
+
+    #[test]
+    fn fetch_heads() {
+        let key = Key::of_fetch_head(b"* 12 FETCH (UID 34 BODY[] {0}\r\n").unwrap();
+        assert_eq!((key.number, key.uid), (Some(12), Some(34)));
+        let key = Key::of_fetch_head(b"* 3 FETCH (RFC822.SIZE 9 UID 7 BODY[] {0}\r\n").unwrap();
+        assert_eq!((key.number, key.uid), (Some(3), Some(7)));
+        let key = Key::of_fetch_head(b"* 3 fetch (FLAGS (\\Seen) UID 7 BODY[] {0}\r\n").unwrap();
+        assert_eq!((key.number, key.uid), (Some(3), Some(7)));
+        let key = Key::of_fetch_head(b"* 3 FETCH (BODY[HEADER] {0}\r\n").unwrap();
+        assert_eq!((key.number, key.uid), (Some(3), None));
+        assert_eq!(Key::of_fetch_head(b"* 3 EXISTS"), None);
+        assert_eq!(Key::of_fetch_head(b"* LIST () \"/\" {0}\r\n"), None);
     }
 
     #[test]

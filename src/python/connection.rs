@@ -1,78 +1,85 @@
-//! `_Connection`: the connection core as a Python object, for `imaprs.IMAP4`.
+//! `_Connection`: the connection core as a Python object, for `imaprs.IMAP4` and
+//! `imaprs.imaplib`.
 //!
 //! Conversions only: arguments become command parts through the core's builder, responses
-//! become `IMAP4Response` objects, and the GIL is released for every network wait.
+//! become `IMAP4Response` objects, and the GIL is released for every network wait. The core
+//! is full duplex, so one thread may write while another waits for the server.
 
+use std::process::{Command, Stdio};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyList, PyString, PyTuple};
+use pyo3::types::{PyBytes, PyList, PyTuple};
 
+use super::args::{add_args, to_args};
 use super::errors::client_error;
+use super::reader::LiteralChunk;
 use super::response::new_response_cached;
 use super::strcache::StrCache;
-use crate::client::connection::Connection;
+use crate::client::connection::{Connection, Item};
 use crate::client::tls::{self, TlsOptions};
 use crate::client::transport::Transport;
 use crate::client::Error;
 use crate::proto::claim::{claim_for, Key};
-use crate::proto::command::{CommandBuilder, LiteralMode};
+use crate::proto::command::{NonSyncLiterals, Part};
 use crate::proto::{parse_response, Limits, SequenceSet, Tokens};
 
 /// A connection to an IMAP server (internal; use `imaprs.IMAP4`).
-#[pyclass(module = "imaprs", name = "_Connection")]
+#[pyclass(module = "imaprs", name = "_Connection", frozen)]
 pub(crate) struct PyConnection {
-    conn: Mutex<Connection>,
-    strings: Mutex<StrCache>,
+    conn: Connection,
+    strings: Mutex<(StrCache, Tokens)>,
     greeting: Vec<u8>,
+    limits: Limits,
+    host: String,
 }
 
 #[pymethods]
 impl PyConnection {
-    /// Connects, over TLS when `tls` (an `imaprs.TLSOptions`) is given, and reads the greeting.
+    /// Connects, over TLS when `tls` (an `imaprs.TLSOptions`) is given, and reads the
+    /// greeting. With `argv`, runs that command and talks over its stdin and stdout instead.
     #[new]
-    #[pyo3(signature = (host, port, timeout=None, tls=None))]
+    #[pyo3(signature = (host, port, timeout=None, tls=None, *, argv=None, max_line=None))]
     fn new(
         py: Python<'_>,
         host: String,
         port: u16,
         timeout: Option<f64>,
         tls: Option<&Bound<'_, PyAny>>,
+        argv: Option<Vec<String>>,
+        max_line: Option<usize>,
     ) -> PyResult<Self> {
-        let timeout = match timeout {
-            Some(t) if !(t > 0.0 && t.is_finite()) => {
-                return Err(PyValueError::new_err("timeout must be positive"))
-            }
-            Some(t) => Some(Duration::from_secs_f64(t)),
-            None => None,
-        };
+        let timeout = duration(timeout)?;
         let options = tls.map(tls_options).transpose()?;
+        let mut limits = Limits::default();
+        if let Some(max_line) = max_line {
+            limits.max_line = max_line;
+        }
         let (conn, greeting) = py
             .detach(|| -> Result<(Connection, Vec<u8>), Error> {
-                let transport = match &options {
-                    Some(opts) => {
+                let transport = match (&argv, &options) {
+                    (Some(argv), _) => spawn(argv)?,
+                    (None, Some(opts)) => {
                         let config = tls::client_config(opts)?;
-                        Transport::connect_tls(
-                            &host,
-                            port,
-                            timeout,
-                            &config,
-                            opts.server_name_for(&host)?,
-                        )?
+                        let name = opts.server_name_for(&host)?;
+                        Transport::connect_tls(&host, port, timeout, &config, name)?
                     }
-                    None => Transport::connect(&host, port, timeout)?,
+                    (None, None) => Transport::connect(&host, port, timeout)?,
                 };
-                let (mut conn, greeting) = Connection::open(transport, Limits::default())?;
-                conn.set_timeout(timeout)?;
-                Ok((conn, greeting))
+                let mut transport = transport;
+                transport.set_read_timeout(timeout)?;
+                transport.set_write_timeout(timeout)?;
+                Connection::open(transport, limits)
             })
             .map_err(|e| client_error(py, &e))?;
         Ok(PyConnection {
-            conn: Mutex::new(conn),
-            strings: Mutex::new(StrCache::new()),
+            conn,
+            strings: Mutex::new((StrCache::new(), Tokens::new())),
             greeting,
+            limits,
+            host,
         })
     }
 
@@ -80,26 +87,87 @@ impl PyConnection {
     #[getter]
     fn greeting<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let mut tokens = Tokens::new();
-        let rsp = parse_response(&self.greeting, &mut tokens, &Limits::default())
+        let rsp = parse_response(&self.greeting, &mut tokens, &self.limits)
             .map_err(|e| client_error(py, &Error::Parse(e)))?;
         new_response_cached(py, &rsp, None)
     }
 
+    /// The greeting, as the server sent it.
+    #[getter]
+    fn greeting_raw<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, &self.greeting)
+    }
+
+    /// `(encrypted, compressed)`.
+    #[getter]
+    fn link(&self) -> (bool, bool) {
+        self.conn.link_state()
+    }
+
     /// A new tag.
     fn tag(&self) -> String {
-        self.lock().next_tag()
+        self.conn.next_tag()
     }
 
     /// Uses LITERAL+ (`plus`) or LITERAL- (`minus`) for literals from now on.
     fn set_literal_plus(&self, plus: bool, minus: bool) {
-        self.lock().non_sync =
-            crate::proto::command::NonSyncLiterals::from_capabilities(plus, minus);
+        self.conn
+            .set_non_sync(NonSyncLiterals::from_capabilities(plus, minus));
+    }
+
+    /// How long a network wait may last (None: forever).
+    fn set_timeout(&self, py: Python<'_>, timeout: Option<f64>) -> PyResult<()> {
+        let timeout = duration(timeout)?;
+        self.conn
+            .set_timeout(timeout)
+            .map_err(|e| client_error(py, &e))
+    }
+
+    /// Literals of at least `threshold` bytes are read as `LiteralChunk`s (None: never).
+    fn set_stream_threshold(&self, threshold: Option<u64>) {
+        self.conn.set_stream_threshold(threshold);
+    }
+
+    /// The wire form of `tag name args...` (see `send` for the arguments): a list of `bytes`
+    /// (text to write) and `(bytes, sync)` tuples (a literal's data; when `sync`, write it only
+    /// after the server's `+`).
+    fn encode<'py>(
+        &self,
+        py: Python<'py>,
+        tag: &str,
+        name: &str,
+        args: &Bound<'py, PyList>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let args = to_args(args.as_any())?;
+        let parts = self
+            .conn
+            .encode(tag, name, |b| add_args(b, &args))
+            .map_err(|e| client_error(py, &e))?;
+        let out = PyList::empty(py);
+        for part in parts {
+            match part {
+                Part::Text(text) => out.append(PyBytes::new(py, &text))?,
+                Part::Literal { data, mode } => {
+                    out.append((PyBytes::new(py, &data), mode.is_sync()))?;
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Writes `data` as it is.
+    fn write(&self, py: Python<'_>, data: &[u8]) -> PyResult<()> {
+        let conn = &self.conn;
+        py.detach(|| conn.write(data))
+            .map_err(|e| client_error(py, &e))
     }
 
     /// Sends `tag name args...`; `str` arguments go as atom, quoted string or literal as
     /// needed, `bytes` as literals, `int` as numbers, `None` as NIL, `list`/`tuple` as
-    /// parenthesised lists and `Raw` text as it is (still never with CR, LF or NUL). Returns
-    /// False when the server refused a literal (its completion is then the next response).
+    /// parenthesised lists and `Raw` text as it is (still never with CR, LF or NUL). Waits for
+    /// `+` before each synchronising literal, reading (and keeping) responses meanwhile, so it
+    /// is for one thread at a time. Returns False when the server refused a literal (its
+    /// completion is then the next response).
     fn send(
         &self,
         py: Python<'_>,
@@ -108,16 +176,9 @@ impl PyConnection {
         args: &Bound<'_, PyList>,
     ) -> PyResult<bool> {
         let args = to_args(args.as_any())?;
-        let tag = tag.to_owned();
-        let name = name.to_owned();
         let conn = &self.conn;
-        py.detach(|| {
-            let mut conn = conn
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            conn.send(&tag, &name, |b| add_args(b, &args))
-        })
-        .map_err(|e| client_error(py, &e))
+        py.detach(|| conn.send(tag, name, |b| add_args(b, &args)))
+            .map_err(|e| client_error(py, &e))
     }
 
     /// The next response and the tag of the first of `active` — `(tag, name, sequence set or
@@ -129,127 +190,162 @@ impl PyConnection {
         active: &Bound<'py, PyList>,
     ) -> PyResult<Bound<'py, PyTuple>> {
         let conn = &self.conn;
-        let raw = py
-            .detach(|| {
-                conn.lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner)
-                    .read_response()
-            })
+        let frame = py
+            .detach(|| conn.read_response())
             .map_err(|e| client_error(py, &e))?;
-        let mut tokens = Tokens::new();
-        let rsp = parse_response(&raw, &mut tokens, &Limits::default())
-            .map_err(|e| client_error(py, &Error::Parse(e)))?;
-        // Commands complete in order, so the claimer is almost always the first in flight:
-        // the list is walked lazily and the walk stops there.
-        let mut claimed = py.None().into_bound(py);
-        if let Some(key) = Key::of(&rsp) {
-            for item in active.iter() {
-                let (tag, name, set): (Bound<'py, PyAny>, String, Option<String>) =
-                    item.extract()?;
-                let set = set.and_then(|s| SequenceSet::parse(s.as_bytes()).ok());
-                if claim_for(&name, set).claims(&key) {
-                    claimed = tag;
+        self.routed(py, &Item::Response(frame), active)
+    }
+
+    /// At least one and at most `max` `(response or LiteralChunk, claiming tag or None)`
+    /// pairs: waits for the first, then takes what is already buffered. A response that does
+    /// not parse raises `ParseError` (with `.raw`) when it comes first; otherwise the batch
+    /// ends before it.
+    #[pyo3(signature = (active, max=256))]
+    fn read_batch<'py>(
+        &self,
+        py: Python<'py>,
+        active: &Bound<'py, PyList>,
+        max: usize,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let conn = &self.conn;
+        let items = py
+            .detach(|| conn.read_items(max))
+            .map_err(|e| client_error(py, &e))?;
+        let out = PyList::empty(py);
+        let mut items = items.into_iter();
+        while let Some(item) = items.next() {
+            match self.routed(py, &item, active) {
+                Ok(pair) => out.append(pair)?,
+                Err(err) if out.is_empty() => return Err(err),
+                Err(_) => {
+                    self.conn
+                        .unread(std::iter::once(item).chain(items).collect());
                     break;
                 }
             }
         }
-        let mut strings = self
-            .strings
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let obj = new_response_cached(py, &rsp, Some(&mut strings))?;
-        PyTuple::new(py, [obj, claimed])
+        Ok(out)
+    }
+
+    /// The next response as the server sent it: the line, every literal, the final CRLF.
+    fn read_raw<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        let conn = &self.conn;
+        let frame = py
+            .detach(|| conn.read_response())
+            .map_err(|e| client_error(py, &e))?;
+        Ok(PyBytes::new(py, &frame))
     }
 
     /// True when a response is buffered (reading it will not wait on the network).
     fn has_buffered(&self, py: Python<'_>) -> PyResult<bool> {
-        self.lock()
+        self.conn
             .has_buffered_response()
             .map_err(|e| client_error(py, &e))
     }
 
-    /// Closes the connection.
+    /// Upgrades to TLS; call right after reading the tagged OK to STARTTLS. Refuses
+    /// (TLSError, connection closed) when the server sent anything after that OK.
+    fn starttls(&self, py: Python<'_>, tls: &Bound<'_, PyAny>) -> PyResult<()> {
+        let opts = tls_options(tls)?;
+        let conn = &self.conn;
+        let host = &self.host;
+        py.detach(|| -> Result<(), Error> {
+            let config = tls::client_config(&opts)?;
+            conn.start_tls(&config, opts.server_name_for(host)?)
+        })
+        .map_err(|e| client_error(py, &e))
+    }
+
+    /// Turns on DEFLATE both ways; call right after reading the tagged OK to COMPRESS.
+    #[pyo3(signature = (level=6))]
+    fn compress(&self, py: Python<'_>, level: u32) -> PyResult<()> {
+        self.conn.compress(level).map_err(|e| client_error(py, &e))
+    }
+
+    /// Closes the connection; a thread waiting to read wakes with `ConnectionClosed`.
     fn close(&self, py: Python<'_>) {
         let conn = &self.conn;
-        py.detach(|| {
-            conn.lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .shutdown()
-        });
+        py.detach(|| conn.shutdown());
     }
 }
 
 impl PyConnection {
-    fn lock(&self) -> std::sync::MutexGuard<'_, Connection> {
-        self.conn
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-}
-
-/// A command argument taken out of its Python object, so the command can be built and
-/// sent without the GIL.
-enum Arg {
-    Nil,
-    Text(Vec<u8>),
-    Literal(Vec<u8>),
-    Number(u64),
-    List(Vec<Arg>),
-    Raw(Vec<u8>),
-}
-
-fn to_args(args: &Bound<'_, PyAny>) -> PyResult<Vec<Arg>> {
-    let mut out = Vec::new();
-    for arg in args.try_iter()? {
-        let arg = arg?;
-        out.push(if arg.is_none() {
-            Arg::Nil
-        } else if let Ok(s) = arg.cast::<PyString>() {
-            Arg::Text(s.to_cow()?.as_bytes().to_vec())
-        } else if let Ok(b) = arg.cast::<PyBytes>() {
-            Arg::Literal(b.as_bytes().to_vec())
-        } else if let Ok(n) = arg.extract::<u64>() {
-            Arg::Number(n)
-        } else if arg.cast::<PyList>().is_ok() || arg.cast::<PyTuple>().is_ok() {
-            Arg::List(to_args(&arg)?)
-        } else if let Ok(text) = arg.getattr("text").and_then(|t| t.extract::<String>()) {
-            Arg::Raw(text.into_bytes())
-        } else {
-            return Err(PyTypeError::new_err(format!(
-                "cannot send a {} argument",
-                arg.get_type().name()?
-            )));
-        });
-    }
-    Ok(out)
-}
-
-fn add_args(builder: &mut CommandBuilder, args: &[Arg]) -> Result<(), Error> {
-    for arg in args {
-        match arg {
-            Arg::Nil => {
-                builder.nil();
+    /// `(object, claiming tag)` for one item read.
+    fn routed<'py>(
+        &self,
+        py: Python<'py>,
+        item: &Item,
+        active: &Bound<'py, PyList>,
+    ) -> PyResult<Bound<'py, PyTuple>> {
+        match item {
+            Item::Response(frame) => {
+                let mut guard = self
+                    .strings
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                let (strings, tokens) = &mut *guard;
+                let rsp = parse_response(frame, tokens, &self.limits)
+                    .map_err(|e| super::errors::parse_error(py, &e, Some(frame)))?;
+                let claimed = claimer(py, Key::of(&rsp), active)?;
+                let obj = new_response_cached(py, &rsp, Some(strings))?;
+                PyTuple::new(py, [obj, claimed])
             }
-            Arg::Text(text) => {
-                builder.astring(text, false);
-            }
-            Arg::Literal(data) => {
-                builder.literal(data, LiteralMode::NonSync);
-            }
-            Arg::Number(n) => {
-                builder.number(*n);
-            }
-            Arg::List(items) => {
-                builder.list_start();
-                add_args(builder, items)?;
-                builder.list_end();
-            }
-            Arg::Raw(text) => {
-                builder.raw(text)?;
+            Item::Chunk {
+                head,
+                index,
+                offset,
+                total,
+                data,
+            } => {
+                let key = Key::of_fetch_head(head);
+                let claimed = claimer(py, key, active)?;
+                let chunk = LiteralChunk::new(py, head, *index, *offset, *total, data);
+                PyTuple::new(py, [Bound::new(py, chunk)?.into_any(), claimed])
             }
         }
     }
-    Ok(())
+}
+
+/// The tag of the first command in `active` that claims `key`. Commands complete in order,
+/// so the claimer is almost always the first in flight: the list is walked lazily.
+fn claimer<'py>(
+    py: Python<'py>,
+    key: Option<Key>,
+    active: &Bound<'py, PyList>,
+) -> PyResult<Bound<'py, PyAny>> {
+    if let Some(key) = key {
+        for item in active.iter() {
+            let (tag, name, set): (Bound<'py, PyAny>, String, Option<String>) = item.extract()?;
+            let set = set.and_then(|s| SequenceSet::parse(s.as_bytes()).ok());
+            if claim_for(&name, set).claims(&key) {
+                return Ok(tag);
+            }
+        }
+    }
+    Ok(py.None().into_bound(py))
+}
+
+fn duration(timeout: Option<f64>) -> PyResult<Option<Duration>> {
+    match timeout {
+        Some(t) if !(t > 0.0 && t.is_finite()) => {
+            Err(PyValueError::new_err("timeout must be positive"))
+        }
+        Some(t) => Ok(Some(Duration::from_secs_f64(t))),
+        None => Ok(None),
+    }
+}
+
+/// Runs `argv` with piped stdin and stdout (`IMAP4_stream`).
+fn spawn(argv: &[String]) -> Result<Transport, Error> {
+    let (program, args) = argv
+        .split_first()
+        .ok_or_else(|| Error::Usage("an empty command".into()))?;
+    let child = Command::new(program)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()?;
+    Transport::from_child(child)
 }
 
 fn tls_options(obj: &Bound<'_, PyAny>) -> PyResult<TlsOptions> {

@@ -52,6 +52,25 @@ pub(crate) struct LiteralChunk {
     data: Py<PyBytes>,
 }
 
+impl LiteralChunk {
+    pub(crate) fn new(
+        py: Python<'_>,
+        head: &[u8],
+        index: usize,
+        offset: u64,
+        total: u64,
+        data: &[u8],
+    ) -> Self {
+        LiteralChunk {
+            head: PyBytes::new(py, head).unbind(),
+            index,
+            offset,
+            total,
+            data: PyBytes::new(py, data).unbind(),
+        }
+    }
+}
+
 #[pymethods]
 impl LiteralChunk {
     fn __repr__(&self) -> String {
@@ -172,13 +191,7 @@ impl ResponseReader {
                 total,
                 data,
             })) => {
-                let chunk = LiteralChunk {
-                    head: PyBytes::new(py, head).unbind(),
-                    index,
-                    offset,
-                    total,
-                    data: PyBytes::new(py, data).unbind(),
-                };
+                let chunk = LiteralChunk::new(py, head, index, offset, total, data);
                 Ok(Some(Bound::new(py, chunk)?.into_any()))
             }
             Ok(Some(Event::Response(raw))) => {
