@@ -1,201 +1,96 @@
-"""IMAP4 and IMAP4Command: the native API (the imaplib2 design) over the Rust connection.
+"""IMAP4: the native API (the imaplib2 design) over the Rust connection.
 
 A command is sent at once and returns an :class:`IMAP4Command`; with ``wait=True`` (the
-default) the call also waits for its completion and raises ``NO``/``BAD`` on failure. Every
-response read is routed by the core's claiming rules: to the first command in flight that
-claims it, or to the unclaimed queue ``IMAP4.queue`` in arrival order.
-
-This is the first slice of the engine: one lock serialises sending and reading, so several
-threads may share a connection safely but do not yet overlap their waits.
+default) the call also waits for its completion and raises ``NO``/``BAD`` on failure. The
+engine (``_engine.py``) routes every response and lets threads share the connection; this
+module holds the connection set-up and the session commands (TLS, authentication,
+compression, selection, IDLE); ``_commands.py`` holds the mailbox and message commands.
 """
 
 from __future__ import annotations
 
-import collections
+import base64
 import ssl
-import threading
-from typing import Any, Deque, Iterable, Iterator, List, Optional, Tuple, Union
+from typing import Any, Callable, Optional, Tuple, Union
 
 from . import _imaprs
+from ._command import IMAP4Command, Raw
+from ._commands import Commands
+from ._engine import Engine
 from ._functions import qstr_iutf7
+from ._idle import Idle
+from ._log import LOG
 from ._tls import TLSOptions, tls_options
-from ._types import IMAP4Response, IMAP4SeqSet
-from .errors import BAD, BYE, NO, OK, IMAP4Error, ProtocolError
+from .errors import AccessModeError, IMAP4Error, ProtocolError, TLSError
 
 __all__ = ["IMAP4", "IMAP4Command", "Raw"]
 
 Address = Union[str, Tuple[str, int]]
+SSLContext = Union[ssl.SSLContext, TLSOptions]
+#: Answers one SASL challenge (bytes) with bytes, or None to cancel the exchange.
+Responder = Callable[[bytes], Optional[bytes]]
 
 
-class Raw:
-    """Command text sent as it is (``(FLAGS UID)``, ``BODY.PEEK[]``); CR, LF and NUL are
-    still refused."""
-
-    __slots__ = ("text",)
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-
-
-class IMAP4Command:
-    """One command sent to the server.
-
-    Attributes:
-        tag, name, args, uid: what was sent.
-        queue: the responses this command claimed and nobody has taken yet.
-        result: the tagged completion, or None while the command runs.
-    """
-
-    def __init__(
-        self, imap: IMAP4, tag: str, name: str, args: List[Any], seqset: Optional[str]
-    ) -> None:
-        self.imap = imap
-        self.tag = tag
-        self.name = name
-        self.args = args
-        self.uid = name.upper().startswith("UID ")
-        self.seqset = seqset
-        self.queue: Deque[IMAP4Response] = collections.deque()
-        self.result: Optional[IMAP4Response] = None
-
-    def __iter__(self) -> Iterator[IMAP4Response]:
-        while True:
-            while self.queue:
-                yield self.queue.popleft()
-            if self.result is not None:
-                return
-            self.imap._pump()
-
-    def wait(self, *expect: str) -> IMAP4Command:
-        """Waits for the completion, then :meth:`check` s it."""
-        while self.result is None:
-            self.imap._pump()
-        return self.check(*expect)
-
-    def check(self, *expect: str) -> IMAP4Command:
-        """Raises unless the completion status is one of ``expect`` (default: OK)."""
-        if self.result is None:
-            raise IMAP4Error("command is not finished")
-        status = self.result.status or ""
-        if status not in (expect or ("OK",)):
-            cls = {"NO": NO, "BAD": BAD, "OK": OK}.get(status, BAD)
-            raise cls(f"{self.name} failed", str(self.result.info), self.result, self)
-        return self
-
-    def defer(self) -> None:
-        """Moves this command's queued responses to the connection's unclaimed queue."""
-        for rsp in self.queue:
-            self.imap.queue[rsp.seq] = rsp
-        self.imap.queue = collections.OrderedDict(sorted(self.imap.queue.items()))
-        self.queue.clear()
-
-    def __repr__(self) -> str:
-        done = self.result is not None
-        return f"{self.name}(tag={self.tag!r}, uid={self.uid}, done={done}, qlen={len(self.queue)})"
-
-
-class IMAP4:
+class IMAP4(Commands, Engine):
     """A connection to an IMAP server.
 
     Args:
         addr: ``'host'``, ``'host:port'`` or ``(host, port)``; the port defaults to 993
-            with TLS, else 143.
-        timeout: seconds to wait on the network (None: forever).
-        ssl_ctx: an ``ssl.SSLContext`` or :class:`~imaprs.TLSOptions`: TLS from the start
-            (verified unless the context says otherwise).
+            with TLS from the start, else 143.
+        timeout: seconds any network wait may last (None: forever).
+        ssl_ctx: an ``ssl.SSLContext`` or :class:`~imaprs.TLSOptions` (verified unless the
+            context says otherwise): TLS from the start, or after STARTTLS when ``starttls``.
+        starttls: connect in clear text and require STARTTLS before anything else; a server
+            that does not offer it, refuses it, or greets with PREAUTH fails the connection.
+        max_line: the longest response line accepted (bytes).
     """
 
     def __init__(
         self,
         addr: Address,
         timeout: Optional[float] = 60.0,
-        ssl_ctx: Union[ssl.SSLContext, TLSOptions, None] = None,
+        ssl_ctx: Optional[SSLContext] = None,
+        *,
+        starttls: bool = False,
+        max_line: Optional[int] = None,
     ) -> None:
-        host, port = _address(addr, 993 if ssl_ctx is not None else 143)
-        tls = tls_options(ssl_ctx) if ssl_ctx is not None else None
-        self._conn = _imaprs._Connection(host, port, timeout, tls)
-        self._lock = threading.RLock()
-        self.encrypted = tls is not None
-        self.queue: collections.OrderedDict[int, IMAP4Response] = collections.OrderedDict()
-        self.cmds: collections.OrderedDict[str, IMAP4Command] = collections.OrderedDict()
-        # (tag, name, sequence set) of the commands in flight, in send order, for claiming.
-        self._active: List[Tuple[str, str, Optional[str]]] = []
-        self.caps: set[str] = set()
-        self.readonly: Optional[bool] = None
-        greeting = self._conn.greeting
+        if timeout is not None and timeout <= 0:
+            raise ValueError("timeout must be positive or None")
+        implicit = ssl_ctx is not None and not starttls
+        host, port = _address(addr, 993 if implicit else 143)
+        self.host = host
+        tls = tls_options(ssl_ctx) if implicit and ssl_ctx is not None else None
+        conn = _imaprs._Connection(host, port, timeout, tls, max_line=max_line)
+        self._engine_init(conn, timeout)
+        greeting = conn.greeting
         self.greeting = greeting.info
         self.state = "auth" if greeting.status == "PREAUTH" else "!auth"
-        if greeting.dtype == "CAPABILITY":
-            self._set_caps(greeting[1:])
-        else:
-            self.capability()
-        if "IMAP4REV1" not in self.caps and "IMAP4REV2" not in self.caps:
-            self._conn.close()
-            raise ProtocolError("server does not speak IMAP4rev1")
-
-    # -- the engine --------------------------------------------------------------------
-
-    def __call__(self, name: str, *args: Any, seqset: Optional[str] = None) -> IMAP4Command:
-        """Sends command ``name`` with ``args`` (see ``_Connection.send``) and returns it."""
-        if self.state == "logout":
-            raise IMAP4Error("connection is closed")
-        with self._lock:
-            tag = self._conn.tag()
-            cmd = IMAP4Command(self, tag, name, list(args), seqset)
-            self.cmds[tag] = cmd
-            self._active.append((tag, name, seqset))
-            self._conn.send(tag, name, list(args))
-            return cmd
-
-    imap = __call__
-
-    def _pump(self) -> IMAP4Response:
-        """Reads one response and routes it."""
-        with self._lock:
-            rsp, claimed = self._conn.read(self._active)
-            if rsp.dtype == "CAPABILITY":
-                self._set_caps(rsp[1:])
-            if rsp.type == "done":
-                cmd = self.cmds.pop(rsp.tag, None)
-                if cmd is None:
-                    raise ProtocolError(f"completion for an unknown tag: {rsp.text}")
-                self._active.remove((cmd.tag, cmd.name, cmd.seqset))
-                cmd.result = rsp
-            elif claimed is not None:
-                self.cmds[claimed].queue.append(rsp)
+        LOG.info("connected to %s:%s (%s)", host, port, "TLS" if implicit else "clear text")
+        try:
+            if starttls and greeting.status == "PREAUTH":
+                raise TLSError("server greeted with PREAUTH on a clear-text link; TLS was required")
+            if greeting.dtype == "CAPABILITY":
+                self._set_caps(greeting[1:])
             else:
-                self.queue[rsp.seq] = rsp
-                if rsp.status == "BYE" and not any(c.name == "LOGOUT" for c in self.cmds.values()):
-                    self.state = "logout"
-                    self._conn.close()
-                    raise BYE("server closed the connection", str(rsp.info), rsp)
-            return rsp
+                self.capability()
+            if "IMAP4REV1" not in self.caps and "IMAP4REV2" not in self.caps:
+                raise ProtocolError("server does not speak IMAP4rev1")
+            if starttls:
+                self.starttls(ssl_ctx if ssl_ctx is not None else ssl.create_default_context())
+        except BaseException:
+            self.state = "logout"
+            conn.close()
+            raise
 
-    def __iter__(self) -> Iterator[IMAP4Response]:
-        while True:
-            yield self._pump()
+    @property
+    def encrypted(self) -> bool:
+        """Whether the link is encrypted with TLS."""
+        return self._conn.link[0]
 
-    def poll(self) -> Optional[IMAP4Response]:
-        """A response if one is already buffered, else None (never waits on the network)."""
-        with self._lock:
-            return self._pump() if self._conn.has_buffered() else None
-
-    def claim(self, rsp: IMAP4Response) -> IMAP4Response:
-        """Takes ``rsp`` off the unclaimed queue."""
-        return self.queue.pop(rsp.seq)
-
-    def wait_all(self) -> None:
-        """Waits for every command in flight."""
-        while self.cmds:
-            self._pump()
-
-    def _run(self, wait: bool, name: str, *args: Any, seqset: Optional[str] = None) -> IMAP4Command:
-        cmd = self(name, *args, seqset=seqset)
-        return cmd.wait() if wait else cmd
-
-    def _set_caps(self, caps: Iterable[Any]) -> None:
-        self.caps = {str(c).upper() for c in caps}
-        self._conn.set_literal_plus("LITERAL+" in self.caps, "LITERAL-" in self.caps)
+    @property
+    def compressed(self) -> bool:
+        """Whether COMPRESS=DEFLATE is active."""
+        return self._conn.link[1]
 
     def __enter__(self) -> IMAP4:
         return self
@@ -203,7 +98,7 @@ class IMAP4:
     def __exit__(self, *exc: object) -> None:
         self.logout()
 
-    # -- commands ----------------------------------------------------------------------
+    # -- session -------------------------------------------------------------------------
 
     def capability(self) -> IMAP4Command:
         """CAPABILITY; refreshes ``caps``."""
@@ -214,129 +109,205 @@ class IMAP4:
         """NOOP: gives the server a chance to send news (to the unclaimed queue)."""
         return self._run(wait, "NOOP")
 
+    def starttls(self, ssl_ctx: Optional[SSLContext] = None) -> IMAP4Command:
+        """STARTTLS, then the TLS handshake (verified by default) and a fresh CAPABILITY.
+        Everything learnt before the handshake (capabilities, unclaimed responses) is
+        forgotten; any byte the server sent after its OK fails the connection."""
+        if self.encrypted:
+            raise RuntimeError("TLS is already active")
+        ctx = ssl_ctx if ssl_ctx is not None else ssl.create_default_context()
+        options = tls_options(ctx)
+        with self._send_lock:
+            cmd = self("STARTTLS")
+            try:
+                cmd.wait()
+                self._conn.starttls(options)
+            except IMAP4Error as exc:
+                self._fail(
+                    exc if isinstance(exc, TLSError) else TLSError(f"STARTTLS failed: {exc}")
+                )
+                raise self._error from exc  # type: ignore[misc]
+            with self._cond:
+                self.queue.clear()
+                self.caps = set()
+            self.capability()
+        return cmd
+
     def login(self, username: str, password: str, allow_cleartext: bool = False) -> IMAP4Command:
         """LOGIN. Refused under LOGINDISABLED, and on an unencrypted link unless
-        ``allow_cleartext``."""
+        ``allow_cleartext``. Non-ASCII names and passwords go as literals."""
         if "LOGINDISABLED" in self.caps:
             raise IMAP4Error("LOGIN is disabled by the server (LOGINDISABLED)")
+        self._check_cleartext(allow_cleartext)
+        cmd = self._run(True, "LOGIN", username, password)
+        self._authenticated(cmd)
+        return cmd
+
+    def authenticate(
+        self,
+        mech: Optional[str] = None,
+        ir: Optional[bytes] = None,
+        cr: Optional[Responder] = None,
+        *,
+        username: Optional[str] = None,
+        secret: Optional[str] = None,
+        authzid: Optional[str] = None,
+        allow_cleartext: bool = False,
+    ) -> IMAP4Command:
+        """AUTHENTICATE.
+
+        With ``username`` and ``secret`` (a password, or an OAuth 2.0 token for XOAUTH2 and
+        OAUTHBEARER), a built-in mechanism runs the exchange: PLAIN, LOGIN, CRAM-MD5,
+        XOAUTH2, OAUTHBEARER, SCRAM-SHA-1, SCRAM-SHA-256 (the server's proof is checked); with
+        ``mech=None`` the strongest one the server offers is chosen. Otherwise ``mech`` is
+        any mechanism: ``ir`` is its initial response and ``cr(challenge)`` answers each
+        challenge (None cancels). The initial response goes with the command when the server
+        offers SASL-IR. Base64 is done here, both ways.
+        """
+        offered = [c[5:] for c in self.caps if c.startswith("AUTH=")]
+        if mech is None:
+            mech = _imaprs._sasl_preferred(offered) if username is not None else None
+            if mech is None:
+                raise IMAP4Error(f"no usable SASL mechanism among {sorted(offered)}")
+        mech = mech.upper()
+        if f"AUTH={mech}" not in self.caps:
+            raise IMAP4Error(f"the server does not offer AUTH={mech}")
+        if mech in ("PLAIN", "LOGIN"):
+            self._check_cleartext(allow_cleartext)
+        sasl = None
+        if username is not None:
+            if secret is None:
+                raise TypeError("a built-in mechanism needs username and secret")
+            sasl = _imaprs._Sasl(mech, username, secret, authzid, f"{self.host}")
+            ir = sasl.initial_response()
+            cr = sasl.step
+        with self._send_lock:
+            inline = ir is not None and "SASL-IR" in self.caps
+            args: list[Any] = [Raw(mech)]
+            if inline and ir is not None:
+                args.append(Raw(base64.b64encode(ir).decode() or "="))
+            cmd = self("AUTHENTICATE", *args)
+            pending = None if inline else ir
+            while self._await_continuation(cmd):
+                assert self._continuation is None
+                challenge = self._last_challenge
+                if pending is not None and not challenge:
+                    answer: Optional[bytes] = pending
+                    pending = None
+                else:
+                    try:
+                        answer = cr(challenge) if cr is not None else None
+                    except IMAP4Error:
+                        answer = None
+                if answer is None:
+                    self._send_raw(b"*\r\n")
+                    cmd.wait("BAD", "NO", "OK")
+                    reason = sasl.server_error if sasl is not None else None
+                    raise IMAP4Error(f"AUTHENTICATE {mech} cancelled", reason or "")
+                self._send_raw(base64.b64encode(answer) + b"\r\n", secret=True)
+            cmd.wait()
+            if sasl is not None:
+                sasl.finish(None)
+        self._authenticated(cmd)
+        return cmd
+
+    def login_cram_md5(self, username: str, password: str) -> IMAP4Command:
+        """AUTHENTICATE CRAM-MD5."""
+        return self.authenticate("CRAM-MD5", username=username, secret=password)
+
+    def _check_cleartext(self, allow_cleartext: bool) -> None:
         if not self.encrypted and not allow_cleartext:
             raise IMAP4Error(
                 "refusing to send a password over an unencrypted link "
                 "(allow_cleartext=True to override)"
             )
-        cmd = self._run(True, "LOGIN", username, password)
+
+    def _authenticated(self, cmd: IMAP4Command) -> None:
         self.state = "auth"
-        if cmd.result is not None and cmd.result.dtype != "CAPABILITY":
+        if cmd.result is None or cmd.result.dtype != "CAPABILITY":
             self.capability()
+
+    def compress(self, method: str = "DEFLATE", level: int = 6) -> IMAP4Command:
+        """COMPRESS=DEFLATE (RFC 4978): both directions compressed from the server's OK."""
+        if method.upper() != "DEFLATE":
+            raise ValueError("only DEFLATE compression exists")
+        if self.compressed:
+            raise RuntimeError("compression is already active")
+        with self._send_lock:
+            cmd = self._run(True, "COMPRESS", Raw("DEFLATE"))
+            self._conn.compress(max(1, min(9, level)))
         return cmd
 
-    def logout(self) -> Optional[IMAP4Command]:
-        """LOGOUT, then closes the connection."""
+    def logout(self, graceful: bool = True) -> Optional[IMAP4Command]:
+        """LOGOUT (after every command in flight completes, when ``graceful``), then closes
+        the connection."""
         if self.state == "logout":
+            self._conn.close()
             return None
         try:
-            return self._run(True, "LOGOUT")
+            if graceful and self._idle_cmd() is None:
+                self.wait_all()
+            cmd = self("LOGOUT")
+            return cmd.wait("OK", "BAD", "NO") if graceful else cmd
         finally:
             self.state = "logout"
             self._conn.close()
 
-    def select(self, mbox: str = "INBOX", readonly: bool = False) -> IMAP4Command:
-        """SELECT (EXAMINE when ``readonly``)."""
-        self.queue.clear()
+    def select(self, mbox: str = "INBOX", readonly: Optional[bool] = False) -> IMAP4Command:
+        """SELECT (EXAMINE when ``readonly``). ``AccessModeError`` when the server opened the
+        mailbox in the other mode (``readonly=None`` accepts either)."""
+        with self._cond:
+            self.queue.clear()
         cmd = self._run(True, "EXAMINE" if readonly else "SELECT", Raw(qstr_iutf7(mbox)))
         self.state = "selected"
         self.readonly = cmd.result is not None and cmd.result.dtype == "READ-ONLY"
+        if readonly is not None and self.readonly != bool(readonly):
+            raise AccessModeError(f"{mbox} opened {'read-only' if self.readonly else 'read-write'}")
         return cmd
 
-    def close(self) -> IMAP4Command:
-        """CLOSE: expunges and leaves the selected mailbox."""
+    def examine(self, mbox: str = "INBOX") -> IMAP4Command:
+        """EXAMINE: SELECT read-only."""
+        return self.select(mbox, readonly=True)
+
+    def close(self, expunge: bool = True) -> IMAP4Command:
+        """CLOSE (expunges), or UNSELECT when ``expunge`` is False."""
+        if not expunge:
+            return self.unselect()
         cmd = self._run(True, "CLOSE")
-        self.state, self.readonly = "auth", None
+        self.state = "auth"
         return cmd
 
-    def create(self, mbox: str, *, wait: bool = True) -> IMAP4Command:
-        """CREATE."""
-        return self._run(wait, "CREATE", Raw(qstr_iutf7(mbox)))
+    def unselect(self) -> IMAP4Command:
+        """UNSELECT: leaves the mailbox without expunging."""
+        cmd = self._run(True, "UNSELECT")
+        self.state = "auth"
+        return cmd
 
-    def delete(self, mbox: str, *, wait: bool = True) -> IMAP4Command:
-        """DELETE."""
-        return self._run(wait, "DELETE", Raw(qstr_iutf7(mbox)))
+    def enable(self, *caps: str) -> IMAP4Command:
+        """ENABLE (e.g. ``'UTF8=ACCEPT'``, ``'CONDSTORE'``, ``'QRESYNC'``)."""
+        return self._run(True, "ENABLE", *(Raw(c) for c in caps))
 
-    def list(self, ref: str = "", mbox: str = "*", *, wait: bool = True) -> IMAP4Command:
-        """LIST."""
-        return self._run(wait, "LIST", Raw(qstr_iutf7(ref)), Raw(qstr_iutf7(mbox)))
-
-    def status(self, mbox: str, *attrs: str, wait: bool = True) -> IMAP4Command:
-        """STATUS (default: MESSAGES RECENT UIDNEXT UIDVALIDITY UNSEEN)."""
-        items = attrs or ("MESSAGES", "RECENT", "UIDNEXT", "UIDVALIDITY", "UNSEEN")
-        return self._run(wait, "STATUS", Raw(qstr_iutf7(mbox)), Raw(f"({' '.join(items)})"))
-
-    def append(
-        self,
-        mbox: str,
-        data: Union[bytes, str],
-        flags: Iterable[str] = (),
-        idate: Optional[str] = None,
-        *,
-        wait: bool = True,
+    def id(
+        self, info: Optional[dict[str, Optional[str]]] = None, *, wait: bool = True
     ) -> IMAP4Command:
-        """APPEND ``data`` (a literal) with ``flags`` and INTERNALDATE ``idate``."""
-        body = data.encode() if isinstance(data, str) else bytes(data)
-        args: List[Any] = [Raw(qstr_iutf7(mbox))]
-        flag_list = [f for f in flags if f.upper() != "\\RECENT"]
-        if flag_list:
-            args.append(Raw("(" + " ".join(flag_list) + ")"))
-        if idate is not None:
-            args.append(idate)
-        args.append(body)
-        return self._run(wait, "APPEND", *args)
+        """ID (RFC 2971): ``ID NIL``, or the given fields."""
+        if info is None:
+            return self._run(wait, "ID", None)
+        fields: list[Any] = []
+        for key, value in info.items():
+            fields += [key, value]
+        return self._run(wait, "ID", fields)
 
-    def search(self, *criteria: Any, wait: bool = True, uid: bool = False) -> IMAP4Command:
-        """[UID] SEARCH CHARSET UTF-8 criteria (strings are sent as atoms, quoted strings or
-        literals as needed; use :class:`Raw` for syntax)."""
-        spec = list(criteria) or [Raw("ALL")]
-        return self._run(wait, _uid(uid, "SEARCH"), Raw("CHARSET UTF-8"), *spec)
+    def idle(self, timeout: Optional[float] = None, renew: float = 29 * 60) -> Idle:
+        """IDLE as a context manager and iterator::
 
-    def fetch(self, seqset: Any, *attrs: str, wait: bool = True, uid: bool = False) -> IMAP4Command:
-        """[UID] FETCH ``seqset`` (attrs); the command claims the FETCH responses inside the
-        set (every FETCH for text such as ``'1:*'``)."""
-        text, claim = _seqset(seqset)
-        items = Raw("(" + " ".join(attrs or ("FLAGS",)) + ")")
-        return self._run(wait, _uid(uid, "FETCH"), Raw(text), items, seqset=claim)
+            with imap.idle(timeout=60) as idle:
+                for rsp in idle:      # each response; ends after `timeout` s of silence
+                    ...
 
-    def store(
-        self, seqset: Any, item: str, *flags: str, wait: bool = True, uid: bool = False
-    ) -> IMAP4Command:
-        """[UID] STORE ``seqset`` item (flags)."""
-        text, claim = _seqset(seqset)
-        return self._run(
-            wait,
-            _uid(uid, "STORE"),
-            Raw(text),
-            Raw(item),
-            Raw("(" + " ".join(flags) + ")"),
-            seqset=claim,
-        )
-
-    def expunge(self, *, wait: bool = True) -> IMAP4Command:
-        """EXPUNGE."""
-        return self._run(wait, "EXPUNGE")
-
-
-def _uid(uid: bool, name: str) -> str:
-    return f"UID {name}" if uid else name
-
-
-def _seqset(seqset: Any) -> Tuple[str, Optional[str]]:
-    """The wire text of a sequence set, and the set to claim by (None: claim every FETCH)."""
-    if isinstance(seqset, int):
-        seqset = [seqset]
-    if isinstance(seqset, str):
-        if seqset.replace(",", "").replace(":", "").isdigit():
-            return seqset, seqset
-        return seqset, None
-    text = str(seqset if isinstance(seqset, IMAP4SeqSet) else IMAP4SeqSet(seqset))
-    return text, text
+        DONE is sent on exit; IDLE is renewed every ``renew`` seconds (servers drop an IDLE
+        after 30 minutes). No other command can be sent while IDLE runs."""
+        return Idle(self, timeout, renew)
 
 
 def _address(addr: Address, default_port: int) -> Tuple[str, int]:

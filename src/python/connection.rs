@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyList, PyTuple};
+use pyo3::types::{PyBytes, PyList, PyString, PyTuple};
 
 use super::args::{add_args, to_args};
 use super::errors::client_error;
@@ -24,7 +24,7 @@ use crate::client::transport::Transport;
 use crate::client::Error;
 use crate::proto::claim::{claim_for, Key};
 use crate::proto::command::{NonSyncLiterals, Part};
-use crate::proto::{parse_response, Limits, SequenceSet, Tokens};
+use crate::proto::{parse_response, Kind, Limits, SequenceSet, Tokens};
 
 /// A connection to an IMAP server (internal; use `imaprs.IMAP4`).
 #[pyclass(module = "imaprs", name = "_Connection", frozen)]
@@ -193,7 +193,7 @@ impl PyConnection {
         let frame = py
             .detach(|| conn.read_response())
             .map_err(|e| client_error(py, &e))?;
-        self.routed(py, &Item::Response(frame), active)
+        self.routed(py, &Item::Response(frame), active, &mut Vec::new())
     }
 
     /// At least one and at most `max` `(response or LiteralChunk, claiming tag or None)`
@@ -212,9 +212,11 @@ impl PyConnection {
             .detach(|| conn.read_items(max))
             .map_err(|e| client_error(py, &e))?;
         let out = PyList::empty(py);
+        // Tags completed earlier in this batch no longer claim anything.
+        let mut finished = Vec::new();
         let mut items = items.into_iter();
         while let Some(item) = items.next() {
-            match self.routed(py, &item, active) {
+            match self.routed(py, &item, active, &mut finished) {
                 Ok(pair) => out.append(pair)?,
                 Err(err) if out.is_empty() => return Err(err),
                 Err(_) => {
@@ -270,12 +272,14 @@ impl PyConnection {
 }
 
 impl PyConnection {
-    /// `(object, claiming tag)` for one item read.
+    /// `(object, claiming tag)` for one item read; the tags of completions are added to
+    /// `finished`.
     fn routed<'py>(
         &self,
         py: Python<'py>,
         item: &Item,
         active: &Bound<'py, PyList>,
+        finished: &mut Vec<Vec<u8>>,
     ) -> PyResult<Bound<'py, PyTuple>> {
         match item {
             Item::Response(frame) => {
@@ -286,7 +290,10 @@ impl PyConnection {
                 let (strings, tokens) = &mut *guard;
                 let rsp = parse_response(frame, tokens, &self.limits)
                     .map_err(|e| super::errors::parse_error(py, &e, Some(frame)))?;
-                let claimed = claimer(py, Key::of(&rsp), active)?;
+                let claimed = claimer(py, Key::of(&rsp), active, finished)?;
+                if rsp.kind() == Kind::Done {
+                    finished.push(rsp.tag().to_vec());
+                }
                 let obj = new_response_cached(py, &rsp, Some(strings))?;
                 PyTuple::new(py, [obj, claimed])
             }
@@ -298,7 +305,7 @@ impl PyConnection {
                 data,
             } => {
                 let key = Key::of_fetch_head(head);
-                let claimed = claimer(py, key, active)?;
+                let claimed = claimer(py, key, active, finished)?;
                 let chunk = LiteralChunk::new(py, head, *index, *offset, *total, data);
                 PyTuple::new(py, [Bound::new(py, chunk)?.into_any(), claimed])
             }
@@ -312,10 +319,20 @@ fn claimer<'py>(
     py: Python<'py>,
     key: Option<Key>,
     active: &Bound<'py, PyList>,
+    finished: &[Vec<u8>],
 ) -> PyResult<Bound<'py, PyAny>> {
     if let Some(key) = key {
         for item in active.iter() {
-            let (tag, name, set): (Bound<'py, PyAny>, String, Option<String>) = item.extract()?;
+            let (tag, name, set): (Bound<'py, PyString>, String, Option<String>) =
+                item.extract()?;
+            if !finished.is_empty()
+                && finished
+                    .iter()
+                    .any(|f| tag.to_cow().is_ok_and(|t| t.as_bytes() == f.as_slice()))
+            {
+                continue;
+            }
+            let tag = tag.into_any();
             let set = set.and_then(|s| SequenceSet::parse(s.as_bytes()).ok());
             if claim_for(&name, set).claims(&key) {
                 return Ok(tag);

@@ -27,6 +27,7 @@ fn _imaprs(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(functions::unix2idate, m)?)?;
     m.add_function(wrap_pyfunction!(functions::seqset_expand, m)?)?;
     m.add_function(wrap_pyfunction!(functions::seqset_format, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::_claim_info, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -1,0 +1,472 @@
+"""The engine under IMAP4: sending commands, reading and routing responses, threads.
+
+Threads. Any number of threads may share one connection. Sending holds the send lock for
+one whole command (its literals too), so commands never interleave on the wire. Waiting is
+leader/follower: a thread that needs something (a completion, a claimed response, a
+continuation request) becomes the reader if nobody reads, reads a batch of responses with
+the GIL released, routes them and wakes the others; otherwise it sleeps on a condition until
+the reader has routed something. The core is full duplex, so a thread may send while another
+waits on the network.
+
+Routing. Each response goes to the first command in flight that claims it (the core's rules),
+completions to their command by tag, continuation requests to the command being sent, and the
+rest to the unclaimed queue ``queue`` in arrival order (bounded; EXISTS, RECENT and FLAGS are
+coalesced to the newest).
+
+Errors. NO/BAD raise from ``wait``/``check`` and leave the connection usable, as do a timeout
+and a response that fails to parse (raised to the thread that read it). A BYE outside LOGOUT,
+a framing or limit error, a TLS failure or a closed socket make the connection unusable: every
+waiting and later call raises the same error.
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import threading
+import time
+from typing import Any, Callable, Iterable, List, Optional, Tuple, Union
+
+from . import _imaprs
+from ._command import RULES, IMAP4Command, Sink
+from ._log import LOG, redact
+from ._types import IMAP4Response
+from .errors import (
+    BYE,
+    ConnectionClosed,
+    IMAP4Error,
+    IMAP4Timeout,
+    LimitError,
+    ProtocolError,
+    TLSError,
+)
+
+__all__ = ["Engine", "MAX_UNCLAIMED", "STREAM_THRESHOLD"]
+
+#: Most responses kept on the unclaimed queue; the oldest are dropped (with a warning) beyond.
+MAX_UNCLAIMED = 100_000
+#: Unclaimed responses of which only the newest matters.
+_COALESCED = frozenset({"EXISTS", "RECENT", "FLAGS"})
+#: Literals of at least this size are streamed to a command's sink.
+STREAM_THRESHOLD = 64 * 1024
+_FATAL = (ConnectionClosed, LimitError, TLSError, ProtocolError)
+
+Monitor = Callable[[IMAP4Response], Any]
+#: ("fetch", uid, number or None) | ("names", names, None) | ("everything", False, None)
+ClaimKey = Tuple[str, Any, Optional[int]]
+_CLAIMS: dict[str, Tuple[str, List[str]]] = {}
+
+
+class Engine:
+    """State shared by the IMAP4 methods; see the module documentation."""
+
+    _conn: _imaprs._Connection
+
+    def _engine_init(self, conn: _imaprs._Connection, timeout: Optional[float]) -> None:
+        self._conn = conn
+        self.timeout = timeout
+        self._cond = threading.Condition(threading.RLock())
+        self._send_lock = threading.RLock()
+        self._reading = False
+        self._error: Optional[BaseException] = None
+        self.queue: collections.OrderedDict[int, IMAP4Response] = collections.OrderedDict()
+        self.cmds: collections.OrderedDict[str, IMAP4Command] = collections.OrderedDict()
+        # (tag, name, sequence set) of the commands in flight, in send order, for claiming.
+        self._active: List[Tuple[str, str, Optional[str]]] = []
+        self._continuation: Optional[IMAP4Response] = None
+        self._last_challenge = b""
+        self._sinks = 0
+        self._fetch_single: collections.Counter[Tuple[Any, int]] = collections.Counter()
+        self._fetch_wide = 0
+        self._fetch_count = [0, 0]
+        self._names_in_flight: collections.Counter[str] = collections.Counter()
+        self.monitor: Optional[Monitor] = None
+        self.caps: set[str] = set()
+        self.new_caps = False
+        self._state = "!auth"
+        self.readonly: Optional[bool] = None
+
+    # -- state ---------------------------------------------------------------------------
+
+    @property
+    def state(self) -> str:
+        """``'!auth'``, ``'auth'``, ``'selected'`` or ``'logout'``."""
+        return self._state
+
+    @state.setter
+    def state(self, value: str) -> None:
+        if value not in ("!auth", "auth", "selected", "logout"):
+            raise ValueError(f"not a connection state: {value!r}")
+        self._state = value
+        if value != "selected":
+            self.readonly = None
+
+    @property
+    def queued(self) -> Any:
+        """The unclaimed responses, oldest first."""
+        return self.queue.values()
+
+    def _set_caps(self, caps: Iterable[Any]) -> None:
+        self.caps = {str(c).upper() for c in caps}
+        self.new_caps = True
+        self._conn.set_literal_plus("LITERAL+" in self.caps, "LITERAL-" in self.caps)
+
+    # -- sending -------------------------------------------------------------------------
+
+    def __call__(
+        self,
+        name: str,
+        *args: Any,
+        seqset: Optional[str] = None,
+        sink: Optional[Sink] = None,
+        progress: Optional[Callable[[int, int], None]] = None,
+        check: bool = True,
+    ) -> IMAP4Command:
+        """Sends command ``name`` with ``args`` and returns it once every part is sent.
+
+        ``str`` arguments go as atom, quoted string or literal as needed, ``bytes`` as a
+        literal, ``int`` as a number, ``None`` as NIL, lists as parenthesised lists and
+        :class:`Raw` as it is. Known commands are checked against the connection state and the
+        server's capabilities first (``check=False`` skips that).
+        """
+        self._raise_if_failed()
+        if self._state == "logout":
+            raise IMAP4Error("connection is closed")
+        upper = name.upper()
+        rule = RULES.get(upper)
+        if check and rule is not None:
+            if self._state not in rule.states:
+                raise IMAP4Error(f"{upper} is not allowed in state {self._state}")
+            if rule.cap and rule.cap not in self.caps:
+                raise IMAP4Error(f"the server does not support {upper} ({rule.cap})")
+        key = self._claim_key(upper, seqset)
+        with self._send_lock:
+            if rule is not None and rule.exclusive:
+                self._wait_for(lambda: not self.cmds)
+            elif key is not None and self._conflicts(key):
+                # Its responses could not be told from those of a command in flight.
+                self._wait_for(lambda: not self._conflicts(key))
+            self._continuation = None  # a "+" can only be for the command being sent
+            tag = self._conn.tag()
+            parts = self._conn.encode(tag, name, list(args))
+            cmd = IMAP4Command(self, tag, name, list(args), seqset, sink, progress)
+            if LOG.isEnabledFor(logging.DEBUG):
+                LOG.debug("C: %s %s %s", tag, name, redact(upper, args))
+            cmd.claim_key = key
+            with self._cond:
+                self.cmds[tag] = cmd
+                self._active.append((tag, upper, seqset))
+                self._track(key, 1)
+                if sink is not None:
+                    self._sinks += 1
+                    if self._sinks == 1:
+                        self._conn.set_stream_threshold(STREAM_THRESHOLD)
+            self._write_parts(cmd, parts)
+            return cmd
+
+    # -- which commands may be in flight together ----------------------------------------
+
+    def _claim_key(self, upper: str, seqset: Optional[str]) -> Optional[ClaimKey]:
+        """What a command claims, in the form the conflict check uses (None: nothing)."""
+        info = _CLAIMS.get(upper)
+        if info is None:
+            info = _CLAIMS[upper] = _imaprs._claim_info(upper)
+        kind, names = info
+        if kind == "fetch":
+            uid = upper.startswith("UID ")
+            number = int(seqset) if seqset is not None and seqset.isdigit() else None
+            return ("fetch", uid, number)
+        if kind == "names":
+            return ("names", tuple(names), None)
+        if kind == "everything":
+            return ("everything", False, None)
+        return None
+
+    def _conflicts(self, key: ClaimKey) -> bool:
+        """Whether a command in flight claims responses that a command with ``key`` would
+        claim too: such commands are not pipelined, so every response reaches its own."""
+        kind, value, number = key
+        if kind == "fetch":
+            if number is None:
+                return self._fetch_count[0] + self._fetch_count[1] > 0
+            return (
+                (value, number) in self._fetch_single
+                or self._fetch_wide > 0
+                or self._fetch_count[not value] > 0
+            )
+        if kind == "names":
+            return any(self._names_in_flight.get(n) for n in value)
+        return bool(self.cmds)
+
+    def _track(self, key: Optional[ClaimKey], delta: int) -> None:
+        if key is None:
+            return
+        kind, value, number = key
+        if kind == "fetch":
+            self._fetch_count[bool(value)] += delta
+            if number is None:
+                self._fetch_wide += delta
+            else:
+                self._fetch_single[(value, number)] += delta
+                if not self._fetch_single[(value, number)]:
+                    del self._fetch_single[(value, number)]
+        elif kind == "names":
+            for name in value:
+                self._names_in_flight[name] += delta
+
+    def _write_parts(
+        self, cmd: IMAP4Command, parts: List[Union[bytes, Tuple[bytes, bool]]]
+    ) -> None:
+        pending = bytearray()
+        for part in parts:
+            if isinstance(part, bytes):
+                pending += part
+                continue
+            data, sync = part
+            if sync:
+                self._conn.write(bytes(pending))
+                pending.clear()
+                if not self._await_continuation(cmd):
+                    return
+            pending += data
+        self._conn.write(bytes(pending))
+
+    def _await_continuation(self, cmd: IMAP4Command) -> bool:
+        """Waits for ``+`` (True) or for ``cmd`` to complete instead (False)."""
+        self._wait_for(lambda: self._continuation is not None or cmd.result is not None)
+        with self._cond:
+            cont = self._continuation
+            if cont is not None:
+                self._continuation = None
+                info = cont.info
+                self._last_challenge = info if isinstance(info, bytes) else b""
+                return True
+        return False
+
+    def _send_raw(self, data: bytes, secret: bool = False) -> None:
+        """Writes a line of an exchange (AUTHENTICATE answers, DONE)."""
+        if LOG.isEnabledFor(logging.DEBUG):
+            LOG.debug("C: %s", "<secret>" if secret else data.rstrip(b"\r\n").decode("latin-1"))
+        self._conn.write(data)
+
+    # -- waiting and routing -------------------------------------------------------------
+
+    def _wait_for(self, ready: Callable[[], bool], timeout: Optional[float] = None) -> None:
+        """Returns once ``ready()`` holds, reading as the leader when nobody else reads.
+
+        ``timeout`` bounds the whole wait (default: the connection's timeout applies to each
+        network read only).
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
+        cond = self._cond
+        with cond:
+            while True:
+                if ready():
+                    return
+                self._raise_if_failed()
+                if not self._reading:
+                    self._reading = True
+                    break
+                remaining = None if deadline is None else deadline - time.monotonic()
+                if remaining is not None and remaining <= 0:
+                    raise IMAP4Timeout("timed out waiting for the server")
+                cond.wait(remaining)
+        # We are the reader: read outside the condition, route inside it.
+        try:
+            while True:
+                if deadline is None:
+                    batch = self._conn.read_batch(self._active)
+                else:
+                    batch = self._read_until(deadline)
+                with cond:
+                    self._route(batch)
+                    cond.notify_all()
+                    if ready():
+                        return
+                if deadline is not None and time.monotonic() > deadline:
+                    raise IMAP4Timeout("timed out waiting for the server")
+        except _FATAL as exc:
+            self._fail(exc)
+            raise
+        finally:
+            with cond:
+                self._reading = False
+                cond.notify_all()
+
+    def _read_until(self, deadline: float) -> List[Tuple[Any, Optional[str]]]:
+        """A batch read that gives up at ``deadline`` (IMAP4Timeout)."""
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise IMAP4Timeout("timed out waiting for the server")
+        limit = remaining if self.timeout is None else min(remaining, self.timeout)
+        self._conn.set_timeout(max(limit, 0.001))
+        try:
+            return self._conn.read_batch(self._active)
+        finally:
+            self._conn.set_timeout(self.timeout)
+
+    def _route(self, batch: List[Tuple[Any, Optional[str]]]) -> None:
+        debug = LOG.isEnabledFor(logging.DEBUG)
+        for rsp, claimed in batch:
+            if not isinstance(rsp, IMAP4Response):
+                self._chunk(rsp, claimed)
+                continue
+            if debug:
+                LOG.debug("S: %s", redact_response(rsp))
+            if self.monitor is not None:
+                try:
+                    if self.monitor(rsp) is False:
+                        continue
+                except Exception:
+                    LOG.exception("the monitor raised; the response is kept")
+            kind = rsp.type
+            if rsp.dtype == "CAPABILITY" and kind != "continue":
+                self._set_caps(rsp[1:])
+            if kind == "done":
+                self._complete(rsp)
+            elif kind == "continue":
+                self._continuation = rsp
+                idle = self._idle_cmd()
+                if idle is not None:
+                    idle.queue.append(rsp)
+            elif claimed is not None and claimed in self.cmds:
+                self.cmds[claimed].queue.append(rsp)
+            else:
+                self._unclaimed(rsp)
+
+    def _idle_cmd(self) -> Optional[IMAP4Command]:
+        for cmd in self.cmds.values():
+            if cmd.name == "IDLE":
+                return cmd
+        return None
+
+    def _complete(self, rsp: IMAP4Response) -> None:
+        cmd = self.cmds.pop(rsp.tag or "", None)
+        if cmd is None:
+            self._fail(ProtocolError(f"completion for an unknown tag: {rsp.text}"))
+            return
+        self._active.remove((cmd.tag, cmd.name.upper(), cmd.seqset))
+        self._track(cmd.claim_key, -1)
+        if cmd.sink is not None:
+            self._sinks -= 1
+            if self._sinks == 0:
+                self._conn.set_stream_threshold(None)
+        cmd.result = rsp
+
+    def _chunk(self, chunk: Any, claimed: Optional[str]) -> None:
+        cmd = self.cmds.get(claimed) if claimed is not None else None
+        if cmd is None or cmd.sink is None:
+            cmd = next((c for c in self.cmds.values() if c.sink is not None), None)
+        if cmd is None or cmd.sink is None:
+            self._fail(ProtocolError("a streamed literal with no command to take it"))
+            return
+        if cmd.sink_error is not None:
+            return  # the rest of the literal is read and dropped; wait() raises
+        try:
+            cmd.sink(chunk.head, chunk.data)
+            cmd.literal_bytes += len(chunk.data)
+            if cmd.progress is not None:
+                cmd.progress(chunk.offset + len(chunk.data), chunk.total)
+        except Exception as exc:  # raised from the command's wait(), not in the reader
+            cmd.sink_error = exc
+
+    def _unclaimed(self, rsp: IMAP4Response) -> None:
+        if rsp.status == "BYE" and not any(c.name.upper() == "LOGOUT" for c in self.cmds.values()):
+            self.queue[rsp.seq] = rsp
+            self._fail(BYE("server closed the connection", str(rsp.info), rsp))
+            return
+        if rsp.type == "data" and rsp.dtype in _COALESCED:
+            for seq, old in list(self.queue.items()):
+                if old.dtype == rsp.dtype and old.type == "data":
+                    del self.queue[seq]
+        self.queue[rsp.seq] = rsp
+        if len(self.queue) > MAX_UNCLAIMED:
+            self.queue.popitem(last=False)
+            LOG.warning("unclaimed queue over %d responses: the oldest was dropped", MAX_UNCLAIMED)
+
+    def _fail(self, exc: BaseException) -> None:
+        """Makes the connection unusable: every waiting and later call raises ``exc``."""
+        with self._cond:
+            if self._error is None:
+                self._error = exc
+                self._state = "logout"
+                self._conn.close()
+            self._cond.notify_all()
+
+    def _raise_if_failed(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+    # -- the unclaimed queue -------------------------------------------------------------
+
+    def __iter__(self) -> Any:
+        """Every unclaimed response as it arrives (blocking)."""
+        while True:
+            rsp = self.block()
+            if rsp is not None:
+                yield rsp
+
+    def poll(self) -> Optional[IMAP4Response]:
+        """Takes the oldest unclaimed response, reading only what is already buffered."""
+        with self._cond:
+            if not self.queue and not self._reading and self._conn.has_buffered():
+                self._reading = True
+                try:
+                    self._route(self._conn.read_batch(self._active))
+                finally:
+                    self._reading = False
+                    self._cond.notify_all()
+            if self.queue:
+                return self.queue.popitem(last=False)[1]
+            return None
+
+    def block(self, timeout: Optional[float] = None) -> Optional[IMAP4Response]:
+        """Waits for an unclaimed response and takes it (None after ``timeout`` seconds)."""
+        try:
+            self._wait_for(lambda: bool(self.queue), timeout)
+        except IMAP4Timeout:
+            if timeout is None:
+                raise
+            return None
+        with self._cond:
+            return self.queue.popitem(last=False)[1] if self.queue else None
+
+    def claim(self, rsp: IMAP4Response) -> IMAP4Response:
+        """Takes ``rsp`` off the unclaimed queue."""
+        with self._cond:
+            return self.queue.pop(rsp.seq)
+
+    def defer(self, rsp: IMAP4Response) -> None:
+        """Puts ``rsp`` back on the unclaimed queue, in arrival order."""
+        self._defer_all([rsp])
+
+    def _defer_all(self, rsps: List[IMAP4Response]) -> None:
+        with self._cond:
+            for rsp in rsps:
+                self.queue[rsp.seq] = rsp
+            self.queue = collections.OrderedDict(sorted(self.queue.items()))
+
+    def wait_all(self) -> None:
+        """Waits for every command in flight."""
+        if self._idle_cmd() is not None:
+            raise RuntimeError("IDLE is active: wait_all() would never return")
+        self._wait_for(lambda: not self.cmds)
+
+    def set_monitor(self, callback: Optional[Monitor]) -> Optional[Monitor]:
+        """Calls ``callback(rsp)`` for every response read; returning False drops it.
+        Returns the previous monitor."""
+        if callback is not None and not callable(callback):
+            raise TypeError("the monitor must be callable")
+        old, self.monitor = self.monitor, callback
+        return old
+
+    def _run(self, wait: bool, name: str, *args: Any, **kw: Any) -> IMAP4Command:
+        cmd = self(name, *args, **kw)
+        return cmd.wait() if wait else cmd
+
+
+def redact_response(rsp: IMAP4Response) -> str:
+    """A response for the trace log: its first line, literals left out."""
+    text = rsp.text
+    line, _, rest = text.partition("\r\n")
+    return line + (" ..." if rest.strip() else "")
