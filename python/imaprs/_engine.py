@@ -153,6 +153,9 @@ class Engine:
             if LOG.isEnabledFor(logging.DEBUG):
                 LOG.debug("C: %s %s %s", tag, name, redact(upper, args))
             cmd.claim_key = key
+            if upper in ("STARTTLS", "COMPRESS"):
+                # Nothing after its OK may be read before the link changes (see _imap4).
+                self._conn.set_barrier(tag)
             with self._cond:
                 self.cmds[tag] = cmd
                 self._active.append((tag, upper, seqset))
@@ -283,10 +286,13 @@ class Engine:
                     cond.notify_all()
                     if ready():
                         return
+                    self._raise_if_failed()
                 if deadline is not None and time.monotonic() > deadline:
                     raise IMAP4Timeout("timed out waiting for the server")
         except _FATAL as exc:
             self._fail(exc)
+            if self._error is not exc and self._error is not None:
+                raise self._error from exc  # the first failure is the cause
             raise
         finally:
             with cond:

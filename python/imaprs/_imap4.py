@@ -121,6 +121,7 @@ class IMAP4(Commands, Engine):
             cmd = self("STARTTLS")
             try:
                 cmd.wait()
+                self._conn.set_barrier(None)
                 self._conn.starttls(options)
             except IMAP4Error as exc:
                 self._fail(
@@ -234,8 +235,15 @@ class IMAP4(Commands, Engine):
         if self.compressed:
             raise RuntimeError("compression is already active")
         with self._send_lock:
-            cmd = self._run(True, "COMPRESS", Raw("DEFLATE"))
-            self._conn.compress(max(1, min(9, level)))
+            try:
+                cmd = self._run(True, "COMPRESS", Raw("DEFLATE"))
+            finally:
+                self._conn.set_barrier(None)
+            try:
+                self._conn.compress(max(1, min(9, level)))
+            except IMAP4Error as exc:
+                self._fail(exc)
+                raise
         return cmd
 
     def logout(self, graceful: bool = True) -> Optional[IMAP4Command]:

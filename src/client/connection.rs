@@ -64,6 +64,7 @@ pub struct Connection {
     tag_prefix: String,
     counter: AtomicU32,
     non_sync: Mutex<NonSyncLiterals>,
+    barrier: Mutex<Option<Vec<u8>>>,
 }
 
 #[derive(Debug)]
@@ -95,6 +96,7 @@ impl Connection {
             tag_prefix: random_prefix(),
             counter: AtomicU32::new(0),
             non_sync: Mutex::new(NonSyncLiterals::Never),
+            barrier: Mutex::new(None),
         };
         let greeting = {
             let mut rd = lock(&conn.rd);
@@ -141,6 +143,12 @@ impl Connection {
         let mut io = lock(&self.io);
         io.set_read_timeout(timeout)?;
         io.set_write_timeout(timeout)
+    }
+
+    /// Ends read batches at the completion tagged `tag` (STARTTLS, COMPRESS): what follows
+    /// it stays unread, so [`Connection::start_tls`] and [`Connection::compress`] can see it.
+    pub fn set_barrier(&self, tag: Option<&str>) {
+        *lock(&self.barrier) = tag.map(|t| format!("{t} ").into_bytes());
     }
 
     /// Streams literals of at least `threshold` bytes as [`Item::Chunk`]s (None: never).
@@ -239,7 +247,14 @@ impl Connection {
                 continue;
             }
             match self.next_event(&mut rd) {
-                Ok(Some(item)) => items.push(item),
+                Ok(Some(item)) => {
+                    let stop = matches!(&item, Item::Response(frame)
+                        if lock(&self.barrier).as_ref().is_some_and(|b| frame.starts_with(b)));
+                    items.push(item);
+                    if stop {
+                        break;
+                    }
+                }
                 Ok(None) if items.is_empty() => {
                     self.fill(&mut rd, false)?;
                 }

@@ -123,6 +123,12 @@ impl PyConnection {
             .map_err(|e| client_error(py, &e))
     }
 
+    /// Ends read batches at the completion tagged `tag` (None: no barrier); for STARTTLS and
+    /// COMPRESS, after which nothing may be read before the switch.
+    fn set_barrier(&self, tag: Option<&str>) {
+        self.conn.set_barrier(tag);
+    }
+
     /// Literals of at least `threshold` bytes are read as `LiteralChunk`s (None: never).
     fn set_stream_threshold(&self, threshold: Option<u64>) {
         self.conn.set_stream_threshold(threshold);

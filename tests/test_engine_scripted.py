@@ -1,0 +1,187 @@
+"""The engine against scripted servers: what a real server does not send."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+import imaprs
+from imaprs import IMAP4, Raw
+from imaprs.testing import Certificate, ScriptedServer
+
+CAPS = ("IMAP4rev1", "STARTTLS", "LITERAL+", "IDLE", "AUTH=PLAIN", "SASL-IR")
+
+
+def test_bye_in_the_middle_of_a_command_fails_every_call() -> None:
+    def script(s: ScriptedServer) -> None:
+        s.greeting(caps=CAPS)
+        s.expect("LOGIN")
+        s.bye("server shutting down")
+        s.close()
+
+    with ScriptedServer(script=script) as server:
+        imap = IMAP4(server.address, timeout=5)
+        with pytest.raises(imaprs.BYE, match="shutting down"):
+            imap.login("a", "b", allow_cleartext=True)
+        with pytest.raises(imaprs.BYE):
+            imap.noop()
+        assert imap.state == "logout"
+
+
+def test_a_literal_cut_short_is_never_complete() -> None:
+    def script(s: ScriptedServer) -> None:
+        s.greeting(caps=CAPS, status="PREAUTH")
+        s.expect("SELECT")
+        s.send("* 1 EXISTS")
+        s.send("* 1 FETCH (BODY[] {100}", b"only a part")
+        s.close()
+
+    with ScriptedServer(script=script) as server:
+        imap = IMAP4(server.address, timeout=5)
+        cmd = imap("SELECT", Raw("INBOX"))
+        with pytest.raises(imaprs.ConnectionClosed):
+            cmd.wait()
+        assert cmd.result is None and all(r.dtype != "FETCH" for r in imap.queued)
+        with pytest.raises(imaprs.ConnectionClosed):
+            imap.noop()
+
+
+def test_a_timeout_leaves_the_connection_usable() -> None:
+    def script(s: ScriptedServer) -> None:
+        s.greeting(caps=CAPS, status="PREAUTH")
+        tag = s.expect("NOOP").tag
+        s.sleep(1.0)
+        s.ok(tag, "NOOP completed")
+        s.expect_logout()
+
+    with ScriptedServer(script=script) as server:
+        imap = IMAP4(server.address, timeout=0.3)
+        cmd = imap.noop(wait=False)
+        with pytest.raises(imaprs.IMAP4Timeout):
+            cmd.wait()
+        time.sleep(1.0)
+        cmd.wait()  # the answer came late, the connection is fine
+        imap.logout()
+
+
+def test_starttls_injection_is_refused(tmp_path: object) -> None:
+    cert = imaprs.testing.make_test_certificate(tmp_path)  # type: ignore[arg-type]
+
+    def script(s: ScriptedServer) -> None:
+        s.greeting(caps=CAPS)
+        s.starttls(
+            cert.server_context(),
+            inject=b"* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN]\r\n",
+            handshake=False,
+        )
+        s.expect_close()
+
+    with ScriptedServer(script=script) as server, pytest.raises(imaprs.TLSError):
+        IMAP4(server.address, ssl_ctx=cert.client_context(), starttls=True, timeout=5)
+
+
+def test_starttls_missing_refused_or_preauth_fails(tmp_path: object) -> None:
+    cert: Certificate = imaprs.testing.make_test_certificate(tmp_path)  # type: ignore[arg-type]
+
+    def no_starttls(s: ScriptedServer) -> None:
+        s.greeting(caps=("IMAP4rev1",))
+        s.expect_close()
+
+    def refused(s: ScriptedServer) -> None:
+        s.greeting(caps=CAPS)
+        s.no(s.expect("STARTTLS").tag, "not now")
+        s.expect_close()
+
+    def preauth(s: ScriptedServer) -> None:
+        s.greeting(caps=CAPS, status="PREAUTH")
+        s.expect_close()
+
+    for script, match in ((no_starttls, "STARTTLS"), (refused, "not now"), (preauth, "PREAUTH")):
+        with ScriptedServer(script=script) as server, pytest.raises(imaprs.IMAP4Error, match=match):
+            IMAP4(server.address, ssl_ctx=cert.client_context(), starttls=True, timeout=5)
+
+
+def test_starttls_forgets_what_came_before(tmp_path: object) -> None:
+    cert: Certificate = imaprs.testing.make_test_certificate(tmp_path)  # type: ignore[arg-type]
+
+    def script(s: ScriptedServer) -> None:
+        s.greeting(caps=(*CAPS, "LOGINDISABLED"))
+        s.starttls(cert.server_context())
+        s.capabilities(s.expect("CAPABILITY").tag, "IMAP4rev1", "AUTH=PLAIN")
+        s.expect_logout()
+
+    with ScriptedServer(script=script) as server:
+        imap = IMAP4(server.address, ssl_ctx=cert.client_context(), starttls=True, timeout=5)
+        assert imap.encrypted and imap.caps == {"IMAP4REV1", "AUTH=PLAIN"}
+        imap.logout()
+
+
+def test_logindisabled_and_cleartext_refusals() -> None:
+    def script(s: ScriptedServer) -> None:
+        s.greeting(caps=("IMAP4rev1", "LOGINDISABLED"))
+        s.expect_logout()
+
+    with ScriptedServer(script=script) as server:
+        imap = IMAP4(server.address, timeout=5)
+        with pytest.raises(imaprs.IMAP4Error, match="LOGINDISABLED"):
+            imap.login("a", "b", allow_cleartext=True)
+        imap.logout()
+
+
+def test_unsolicited_flood_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(imaprs._engine, "MAX_UNCLAIMED", 100)
+
+    def script(s: ScriptedServer) -> None:
+        s.greeting(caps=CAPS, status="PREAUTH")
+        tag = s.expect("NOOP").tag
+        s.send(*(f"* {i} EXISTS" for i in range(1, 1001)))
+        s.send(*(f"* OK note {i}" for i in range(1000)))
+        s.ok(tag, "NOOP completed")
+        s.expect_logout()
+
+    with ScriptedServer(script=script) as server:
+        imap = IMAP4(server.address, timeout=5)
+        imap.noop()
+        queued = list(imap.queued)
+        assert len(queued) <= 100
+        assert [r[0] for r in queued if r.dtype == "EXISTS"] in ([], [1000])
+        imap.logout()
+
+
+def test_idle_responses_and_done() -> None:
+    def script(s: ScriptedServer) -> None:
+        s.greeting(caps=CAPS, status="PREAUTH")
+        tag = s.expect("IDLE").tag
+        s.send("+ idling", "* 3 EXISTS")
+        assert s.readline().rstrip(b"\r\n") == b"DONE"
+        s.ok(tag, "IDLE terminated")
+        s.expect_logout()
+
+    with ScriptedServer(script=script) as server:
+        imap = IMAP4(server.address, timeout=5)
+        with imap.idle(timeout=5) as idle:
+            rsp = next(iter(idle))
+            assert rsp.dtype == "EXISTS" and rsp[0] == 3
+        imap.logout()
+
+
+def test_a_sink_that_fails_raises_from_wait() -> None:
+    body = b"x" * 200_000
+
+    def script(s: ScriptedServer) -> None:
+        s.greeting(caps=CAPS, status="PREAUTH")
+        tag = s.expect("FETCH").tag
+        s.send(f"* 1 FETCH (BODY[] {{{len(body)}}}", body + b")\r\n")
+        s.ok(tag, "FETCH completed")
+        s.expect_logout()
+
+    def sink(head: bytes, data: bytes) -> None:
+        raise OSError("disk full")
+
+    with ScriptedServer(script=script) as server:
+        imap = IMAP4(server.address, timeout=5)
+        imap.state = "selected"
+        with pytest.raises(OSError, match="disk full"):
+            imap.fetch(1, "BODY[]", sink=sink)
+        imap.logout()  # the rest of the literal was read: the connection is fine
