@@ -185,3 +185,22 @@ def test_a_sink_that_fails_raises_from_wait() -> None:
         with pytest.raises(OSError, match="disk full"):
             imap.fetch(1, "BODY[]", sink=sink)
         imap.logout()  # the rest of the literal was read: the connection is fine
+
+
+def test_utf8_accept_sends_mailbox_names_as_utf8() -> None:
+    def script(s: ScriptedServer) -> None:
+        s.greeting(caps=(*CAPS, "ENABLE", "UTF8=ACCEPT"), status="PREAUTH")
+        tag = s.expect("ENABLE").tag
+        s.send("* ENABLED UTF8=ACCEPT")
+        s.ok(tag)
+        command = s.expect("CREATE")
+        assert command.args == '"Ärger \\"1\\""', command
+        s.ok(command.tag)
+        s.expect_logout()
+
+    with ScriptedServer(script=script) as server:
+        imap = IMAP4(server.address, timeout=5)
+        imap.enable("UTF8=ACCEPT")
+        assert imap.utf8_enabled
+        imap.create('Ärger "1"')
+        imap.logout()

@@ -28,34 +28,41 @@ SeqSet = Union[str, int, Iterable[int]]
 Message = Union[bytes, str, Tuple[Union[bytes, str], Iterable[str], Union[str, float, None]]]
 
 
-def _mbox(name: str) -> Raw:
-    return Raw(qstr_iutf7(name))
-
-
 class Commands(_Base):
     """Mixed into IMAP4."""
+
+    #: True after ENABLE UTF8=ACCEPT (RFC 6855): mailbox names and strings go as UTF-8.
+    utf8_enabled = False
+
+    def _mbox(self, name: str) -> Raw:
+        """A mailbox name as sent: modified UTF-7, or UTF-8 after ENABLE UTF8=ACCEPT."""
+        if self.utf8_enabled and not name.isascii():
+            if any(c in name for c in "\r\n\0"):
+                raise ValueError("mailbox names cannot hold CR, LF or NUL")
+            return Raw('"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"')
+        return Raw(qstr_iutf7(name))
 
     # -- mailboxes -----------------------------------------------------------------------
 
     def create(self, mbox: str, *, wait: bool = True) -> IMAP4Command:
         """CREATE."""
-        return self._run(wait, "CREATE", _mbox(mbox))
+        return self._run(wait, "CREATE", self._mbox(mbox))
 
     def delete(self, mbox: str, *, wait: bool = True) -> IMAP4Command:
         """DELETE."""
-        return self._run(wait, "DELETE", _mbox(mbox))
+        return self._run(wait, "DELETE", self._mbox(mbox))
 
     def rename(self, old: str, new: str, *, wait: bool = True) -> IMAP4Command:
         """RENAME."""
-        return self._run(wait, "RENAME", _mbox(old), _mbox(new))
+        return self._run(wait, "RENAME", self._mbox(old), self._mbox(new))
 
     def subscribe(self, mbox: str, *, wait: bool = True) -> IMAP4Command:
         """SUBSCRIBE."""
-        return self._run(wait, "SUBSCRIBE", _mbox(mbox))
+        return self._run(wait, "SUBSCRIBE", self._mbox(mbox))
 
     def unsubscribe(self, mbox: str, *, wait: bool = True) -> IMAP4Command:
         """UNSUBSCRIBE."""
-        return self._run(wait, "UNSUBSCRIBE", _mbox(mbox))
+        return self._run(wait, "UNSUBSCRIBE", self._mbox(mbox))
 
     def list(
         self,
@@ -71,19 +78,19 @@ class Commands(_Base):
         args: List[Any] = []
         if select:
             args.append(Raw("(" + " ".join(select) + ")"))
-        args += [_mbox(ref), _mbox(mbox)]
+        args += [self._mbox(ref), self._mbox(mbox)]
         if ret:
             args += [Raw("RETURN"), Raw("(" + " ".join(ret) + ")")]
         return self._run(wait, "LIST", *args)
 
     def lsub(self, ref: str = "", mbox: str = "*", *, wait: bool = True) -> IMAP4Command:
         """LSUB."""
-        return self._run(wait, "LSUB", _mbox(ref), _mbox(mbox))
+        return self._run(wait, "LSUB", self._mbox(ref), self._mbox(mbox))
 
     def status(self, mbox: str, *attrs: str, wait: bool = True) -> IMAP4Command:
         """STATUS (default: MESSAGES RECENT UIDNEXT UIDVALIDITY UNSEEN)."""
         items = attrs or ("MESSAGES", "RECENT", "UIDNEXT", "UIDVALIDITY", "UNSEEN")
-        return self._run(wait, "STATUS", _mbox(mbox), Raw(f"({' '.join(items)})"))
+        return self._run(wait, "STATUS", self._mbox(mbox), Raw(f"({' '.join(items)})"))
 
     def namespace(self, *, wait: bool = True) -> IMAP4Command:
         """NAMESPACE."""
@@ -107,7 +114,7 @@ class Commands(_Base):
     def multiappend(self, mbox: str, msgs: Iterable[Message], *, wait: bool = True) -> IMAP4Command:
         """One APPEND of several messages (MULTIAPPEND, RFC 3502): all land or none.
         Each message is bytes/str, or ``(data, flags, idate)``."""
-        args: List[Any] = [_mbox(mbox)]
+        args: List[Any] = [self._mbox(mbox)]
         count = 0
         for msg in msgs:
             data, flags, idate = msg if isinstance(msg, tuple) else (msg, (), None)
@@ -204,13 +211,13 @@ class Commands(_Base):
         self, seqset: SeqSet, mbox: str, *, wait: bool = True, uid: bool = False
     ) -> IMAP4Command:
         """[UID] COPY (the COPYUID code comes with UIDPLUS)."""
-        return self._run(wait, _uid(uid, "COPY"), Raw(_seqset(seqset)[0]), _mbox(mbox))
+        return self._run(wait, _uid(uid, "COPY"), Raw(_seqset(seqset)[0]), self._mbox(mbox))
 
     def move(
         self, seqset: SeqSet, mbox: str, *, wait: bool = True, uid: bool = False
     ) -> IMAP4Command:
         """[UID] MOVE (RFC 6851)."""
-        return self._run(wait, _uid(uid, "MOVE"), Raw(_seqset(seqset)[0]), _mbox(mbox))
+        return self._run(wait, _uid(uid, "MOVE"), Raw(_seqset(seqset)[0]), self._mbox(mbox))
 
     def sort(
         self, keys: Union[str, Iterable[str]], *criteria: Any, wait: bool = True, uid: bool = False
@@ -239,7 +246,7 @@ class Commands(_Base):
 
     def getquotaroot(self, mbox: str, *, wait: bool = True) -> IMAP4Command:
         """GETQUOTAROOT: the QUOTAROOT and QUOTA responses for a mailbox."""
-        return self._run(wait, "GETQUOTAROOT", _mbox(mbox))
+        return self._run(wait, "GETQUOTAROOT", self._mbox(mbox))
 
     def setquota(self, root: str, *limits: Tuple[str, int], wait: bool = True) -> IMAP4Command:
         """SETQUOTA root ((resource, limit)...)."""
@@ -248,23 +255,23 @@ class Commands(_Base):
 
     def setacl(self, mbox: str, ident: str, rights: str, *, wait: bool = True) -> IMAP4Command:
         """SETACL (RFC 4314)."""
-        return self._run(wait, "SETACL", _mbox(mbox), ident, rights)
+        return self._run(wait, "SETACL", self._mbox(mbox), ident, rights)
 
     def deleteacl(self, mbox: str, ident: str, *, wait: bool = True) -> IMAP4Command:
         """DELETEACL."""
-        return self._run(wait, "DELETEACL", _mbox(mbox), ident)
+        return self._run(wait, "DELETEACL", self._mbox(mbox), ident)
 
     def getacl(self, mbox: str, *, wait: bool = True) -> IMAP4Command:
         """GETACL."""
-        return self._run(wait, "GETACL", _mbox(mbox))
+        return self._run(wait, "GETACL", self._mbox(mbox))
 
     def listrights(self, mbox: str, ident: str, *, wait: bool = True) -> IMAP4Command:
         """LISTRIGHTS."""
-        return self._run(wait, "LISTRIGHTS", _mbox(mbox), ident)
+        return self._run(wait, "LISTRIGHTS", self._mbox(mbox), ident)
 
     def myrights(self, mbox: str, *, wait: bool = True) -> IMAP4Command:
         """MYRIGHTS."""
-        return self._run(wait, "MYRIGHTS", _mbox(mbox))
+        return self._run(wait, "MYRIGHTS", self._mbox(mbox))
 
     def getmetadata(self, mbox: str, *entries: str, wait: bool = True, **opts: int) -> IMAP4Command:
         """GETMETADATA (RFC 5464); ``opts`` such as ``MAXSIZE=1024``, ``DEPTH='infinity'``.
@@ -273,7 +280,7 @@ class Commands(_Base):
         args: List[Any] = []
         if opts:
             args.append(Raw("(" + " ".join(f"{k.upper()} {v}" for k, v in opts.items()) + ")"))
-        args.append(_mbox(mbox))
+        args.append(self._mbox(mbox))
         args.append(list(entries) if len(entries) != 1 else entries[0])
         return self._run(wait, "GETMETADATA", *args)
 
@@ -284,7 +291,7 @@ class Commands(_Base):
         self._check_metadata(mbox)
         if len(entries) % 2:
             raise ValueError("entries must alternate names and values")
-        return self._run(wait, "SETMETADATA", _mbox(mbox), list(entries))
+        return self._run(wait, "SETMETADATA", self._mbox(mbox), list(entries))
 
     def _check_metadata(self, mbox: str) -> None:
         if "METADATA" not in self.caps and not (mbox == "" and "METADATA-SERVER" in self.caps):

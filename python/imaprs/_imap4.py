@@ -17,7 +17,6 @@ from . import _imaprs
 from ._command import IMAP4Command, Raw
 from ._commands import Commands
 from ._engine import Engine
-from ._functions import qstr_iutf7
 from ._idle import Idle
 from ._log import LOG
 from ._tls import TLSOptions, tls_options
@@ -266,7 +265,7 @@ class IMAP4(Commands, Engine):
         mailbox in the other mode (``readonly=None`` accepts either)."""
         with self._cond:
             self.queue.clear()
-        cmd = self._run(True, "EXAMINE" if readonly else "SELECT", Raw(qstr_iutf7(mbox)))
+        cmd = self._run(True, "EXAMINE" if readonly else "SELECT", self._mbox(mbox))
         self.state = "selected"
         self.readonly = cmd.result is not None and cmd.result.dtype == "READ-ONLY"
         if readonly is not None and self.readonly != bool(readonly):
@@ -292,8 +291,13 @@ class IMAP4(Commands, Engine):
         return cmd
 
     def enable(self, *caps: str) -> IMAP4Command:
-        """ENABLE (e.g. ``'UTF8=ACCEPT'``, ``'CONDSTORE'``, ``'QRESYNC'``)."""
-        return self._run(True, "ENABLE", *(Raw(c) for c in caps))
+        """ENABLE (e.g. ``'UTF8=ACCEPT'``, ``'CONDSTORE'``, ``'QRESYNC'``). After UTF8=ACCEPT
+        is enabled, mailbox names are sent as UTF-8 (``utf8_enabled``)."""
+        cmd = self._run(True, "ENABLE", *(Raw(c) for c in caps))
+        for rsp in cmd.queue:
+            if rsp.dtype == "ENABLED" and "UTF8=ACCEPT" in (str(c).upper() for c in rsp[1:]):
+                self.utf8_enabled = True
+        return cmd
 
     def id(
         self, info: Optional[dict[str, Optional[str]]] = None, *, wait: bool = True

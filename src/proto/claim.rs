@@ -71,7 +71,8 @@ pub fn claim_for(name: &str, set: Option<SequenceSet>) -> Claim {
         ],
         "CAPABILITY" | "LOGIN" | "AUTHENTICATE" => &["CAPABILITY"],
         "LOGOUT" => &["BYE"],
-        "LIST" | "XLIST" => &["LIST", "XLIST"],
+        // LIST-STATUS (RFC 5819) answers LIST ... RETURN (STATUS ...) with STATUS data too.
+        "LIST" | "XLIST" => &["LIST", "XLIST", "STATUS"],
         "LSUB" => &["LSUB"],
         "STATUS" => &["STATUS"],
         "SEARCH" => &["SEARCH", "ESEARCH"],
@@ -207,6 +208,10 @@ impl Claim {
             Claim::Names(names) => name.is_some_and(|n| names.contains(&n)),
             Claim::Generic(own) => name == Some(own.as_str()),
             Claim::Fetch { set, uid } => {
+                // UID FETCH ... (VANISHED) answers with VANISHED (EARLIER) (RFC 7162).
+                if *uid && name == Some("VANISHED") {
+                    return true;
+                }
                 if name != Some("FETCH") {
                     return false;
                 }
