@@ -186,8 +186,7 @@ class Commands(_Base):
             args.append(Raw("(" + " ".join(modifiers) + ")"))
         write = _sink(sink)
         name = _uid(uid, "FETCH")
-        cmd = self(name, *args, seqset=claim, sink=write, progress=progress)
-        return cmd.wait() if wait else cmd
+        return self._run(wait, name, *args, seqset=claim, sink=write, progress=progress)
 
     def store(
         self,

@@ -47,6 +47,10 @@ __all__ = ["Engine", "MAX_UNCLAIMED", "STREAM_THRESHOLD"]
 MAX_UNCLAIMED = 100_000
 #: Unclaimed responses of which only the newest matters.
 _COALESCED = frozenset({"EXISTS", "RECENT", "FLAGS"})
+#: Queued command bytes are sent once they reach this size...
+CORK_LIMIT = 64 * 1024
+#: ... or this many seconds after a command returned without waiting.
+FLUSH_DELAY = 0.001
 #: Literals of at least this size are streamed to a command's sink.
 STREAM_THRESHOLD = 64 * 1024
 _FATAL = (ConnectionClosed, LimitError, TLSError, ProtocolError)
@@ -76,6 +80,10 @@ class Engine:
         self._continuation: Optional[IMAP4Response] = None
         self._last_challenge = b""
         self._sinks = 0
+        self._cork = bytearray()
+        self._write_lock = threading.Lock()
+        self._flusher: Optional[threading.Thread] = None
+        self._flush_due = threading.Event()
         self._fetch_single: collections.Counter[Tuple[Any, int]] = collections.Counter()
         self._fetch_wide = 0
         self._fetch_count = [0, 0]
@@ -113,7 +121,25 @@ class Engine:
 
     # -- sending -------------------------------------------------------------------------
 
-    def __call__(
+    def __call__(self, name: str, *args: Any, **kw: Any) -> IMAP4Command:
+        """Sends command ``name`` with ``args`` and returns it without waiting.
+
+        ``str`` arguments go as atom, quoted string or literal as needed, ``bytes`` as a
+        literal, ``int`` as a number, ``None`` as NIL, lists as parenthesised lists and
+        :class:`Raw` as it is. Known commands are checked against the connection state and the
+        server's capabilities first (``check=False`` skips that). Keywords: ``seqset`` (what
+        a FETCH/STORE claims), ``sink`` and ``progress`` (see ``fetch``).
+
+        Pipelining: the command's bytes are queued and leave together with those of the
+        commands sent right after it — as soon as anyone waits on the connection, when 64 KiB
+        are queued, or within a millisecond — so a burst of ``wait=False`` commands reaches
+        the server in a few packets.
+        """
+        cmd = self._send(name, *args, **kw)
+        self._arm_flush()
+        return cmd
+
+    def _send(
         self,
         name: str,
         *args: Any,
@@ -122,13 +148,6 @@ class Engine:
         progress: Optional[Callable[[int, int], None]] = None,
         check: bool = True,
     ) -> IMAP4Command:
-        """Sends command ``name`` with ``args`` and returns it once every part is sent.
-
-        ``str`` arguments go as atom, quoted string or literal as needed, ``bytes`` as a
-        literal, ``int`` as a number, ``None`` as NIL, lists as parenthesised lists and
-        :class:`Raw` as it is. Known commands are checked against the connection state and the
-        server's capabilities first (``check=False`` skips that).
-        """
         self._raise_if_failed()
         if self._state == "logout":
             raise IMAP4Error("connection is closed")
@@ -227,12 +246,78 @@ class Engine:
                 continue
             data, sync = part
             if sync:
-                self._conn.write(bytes(pending))
+                self._write(bytes(pending), flush=True)
                 pending.clear()
                 if not self._await_continuation(cmd):
                     return
             pending += data
-        self._conn.write(bytes(pending))
+        self._write(bytes(pending), flush=False)
+
+    def _write(self, data: bytes, flush: bool) -> None:
+        """Queues ``data`` behind what is queued, and sends everything when ``flush`` or when
+        the queue is large. The send lock is held."""
+        self._cork += data
+        if flush or len(self._cork) >= CORK_LIMIT:
+            self._flush_locked()
+
+    def _flush(self) -> None:
+        """Sends the queued bytes (from any thread)."""
+        if not self._cork:
+            return
+        # Hand over hand: the bytes are taken under the send lock and written under the write
+        # lock, taken before the send lock is let go, so writes keep their order while the
+        # sending thread goes on queueing.
+        self._send_lock.acquire()
+        try:
+            data = bytes(self._cork)
+            self._cork.clear()
+            self._write_lock.acquire()
+        finally:
+            self._send_lock.release()
+        try:
+            self._write_now(data)
+        finally:
+            self._write_lock.release()
+
+    def _flush_locked(self) -> None:
+        if self._cork:
+            data = bytes(self._cork)
+            self._cork.clear()
+            with self._write_lock:
+                self._write_now(data)
+
+    def _write_now(self, data: bytes) -> None:
+        if not data:
+            return
+        try:
+            self._conn.write(data)
+        except _FATAL as exc:
+            self._fail(exc)
+            raise
+
+    def _arm_flush(self) -> None:
+        """Makes sure queued bytes leave soon even if nobody waits."""
+        if not self._cork:
+            return
+        if self._flusher is None:
+            self._flusher = threading.Thread(
+                target=self._flush_loop, name="imaprs-flush", daemon=True
+            )
+            self._flusher.start()
+        if not self._flush_due.is_set():
+            self._flush_due.set()
+
+    def _flush_loop(self) -> None:
+        due = self._flush_due
+        while self._error is None and self._state != "logout":
+            if not due.wait(1.0):
+                continue
+            due.clear()
+            time.sleep(FLUSH_DELAY)
+            try:
+                self._flush()
+            except Exception:
+                return  # the connection failed; callers see the error
 
     def _await_continuation(self, cmd: IMAP4Command) -> bool:
         """Waits for ``+`` (True) or for ``cmd`` to complete instead (False)."""
@@ -250,7 +335,8 @@ class Engine:
         """Writes a line of an exchange (AUTHENTICATE answers, DONE)."""
         if LOG.isEnabledFor(logging.DEBUG):
             LOG.debug("C: %s", "<secret>" if secret else data.rstrip(b"\r\n").decode("latin-1"))
-        self._conn.write(data)
+        with self._send_lock:
+            self._write(data, flush=True)
 
     # -- waiting and routing -------------------------------------------------------------
 
@@ -260,6 +346,8 @@ class Engine:
         ``timeout`` bounds the whole wait (default: the connection's timeout applies to each
         network read only).
         """
+        if self._cork:
+            self._flush()
         deadline = None if timeout is None else time.monotonic() + timeout
         cond = self._cond
         with cond:
@@ -414,6 +502,7 @@ class Engine:
 
     def poll(self) -> Optional[IMAP4Response]:
         """Takes the oldest unclaimed response, reading only what is already buffered."""
+        self._flush()
         with self._cond:
             if not self.queue and not self._reading and self._conn.has_buffered():
                 self._reading = True
@@ -467,8 +556,11 @@ class Engine:
         return old
 
     def _run(self, wait: bool, name: str, *args: Any, **kw: Any) -> IMAP4Command:
-        cmd = self(name, *args, **kw)
-        return cmd.wait() if wait else cmd
+        cmd = self._send(name, *args, **kw)
+        if wait:
+            return cmd.wait()
+        self._arm_flush()
+        return cmd
 
 
 def redact_response(rsp: IMAP4Response) -> str:

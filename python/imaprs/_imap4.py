@@ -10,6 +10,7 @@ compression, selection, IDLE); ``_commands.py`` holds the mailbox and message co
 from __future__ import annotations
 
 import base64
+import contextlib
 import ssl
 from typing import Any, Callable, Optional, Tuple, Union
 
@@ -257,6 +258,8 @@ class IMAP4(Commands, Engine):
             cmd = self("LOGOUT")
             return cmd.wait("OK", "BAD", "NO") if graceful else cmd
         finally:
+            with contextlib.suppress(IMAP4Error):  # already failed: nothing more to say
+                self._flush()
             self.state = "logout"
             self._conn.close()
 

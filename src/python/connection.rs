@@ -5,6 +5,7 @@
 //! become `IMAP4Response` objects, and the GIL is released for every network wait. The core
 //! is full duplex, so one thread may write while another waits for the server.
 
+use std::collections::HashSet;
 use std::process::{Command, Stdio};
 use std::sync::Mutex;
 use std::time::Duration;
@@ -199,7 +200,7 @@ impl PyConnection {
         let frame = py
             .detach(|| conn.read_response())
             .map_err(|e| client_error(py, &e))?;
-        self.routed(py, &Item::Response(frame), active, &mut Vec::new())
+        self.routed(py, &Item::Response(frame), active, &mut Finished::default())
     }
 
     /// At least one and at most `max` `(response or LiteralChunk, claiming tag or None)`
@@ -219,7 +220,7 @@ impl PyConnection {
             .map_err(|e| client_error(py, &e))?;
         let out = PyList::empty(py);
         // Tags completed earlier in this batch no longer claim anything.
-        let mut finished = Vec::new();
+        let mut finished = Finished::default();
         let mut items = items.into_iter();
         while let Some(item) = items.next() {
             match self.routed(py, &item, active, &mut finished) {
@@ -285,7 +286,7 @@ impl PyConnection {
         py: Python<'py>,
         item: &Item,
         active: &Bound<'py, PyList>,
-        finished: &mut Vec<Vec<u8>>,
+        finished: &mut Finished,
     ) -> PyResult<Bound<'py, PyTuple>> {
         match item {
             Item::Response(frame) => {
@@ -298,7 +299,7 @@ impl PyConnection {
                     .map_err(|e| super::errors::parse_error(py, &e, Some(frame)))?;
                 let claimed = claimer(py, Key::of(&rsp), active, finished)?;
                 if rsp.kind() == Kind::Done {
-                    finished.push(rsp.tag().to_vec());
+                    finished.tags.insert(rsp.tag().to_vec());
                 }
                 let obj = new_response_cached(py, &rsp, Some(strings))?;
                 PyTuple::new(py, [obj, claimed])
@@ -321,28 +322,44 @@ impl PyConnection {
 
 /// The tag of the first command in `active` that claims `key`. Commands complete in order,
 /// so the claimer is almost always the first in flight: the list is walked lazily.
+/// Commands completed earlier in the batch being read: they claim nothing more. Commands
+/// complete in order, so they are almost always the first of `active`: `skip` counts those.
+#[derive(Default)]
+struct Finished {
+    tags: HashSet<Vec<u8>>,
+    skip: usize,
+}
+
+/// The tag of the first command in `active` — `(tag, name, set)` in send order — that claims
+/// `key`. The claimer is almost always the first in flight, so the walk stops there.
 fn claimer<'py>(
     py: Python<'py>,
     key: Option<Key>,
     active: &Bound<'py, PyList>,
-    finished: &[Vec<u8>],
+    finished: &mut Finished,
 ) -> PyResult<Bound<'py, PyAny>> {
-    if let Some(key) = key {
-        for item in active.iter() {
-            let (tag, name, set): (Bound<'py, PyString>, String, Option<String>) =
-                item.extract()?;
-            if !finished.is_empty()
-                && finished
-                    .iter()
-                    .any(|f| tag.to_cow().is_ok_and(|t| t.as_bytes() == f.as_slice()))
-            {
-                continue;
+    let Some(key) = key else {
+        return Ok(py.None().into_bound(py));
+    };
+    if !finished.tags.is_empty() {
+        while finished.skip < active.len() {
+            let first = active.get_item(finished.skip)?;
+            let tag = first.get_item(0)?;
+            let tag = tag.cast::<PyString>()?.to_cow()?;
+            if !finished.tags.contains(tag.as_bytes()) {
+                break;
             }
-            let tag = tag.into_any();
-            let set = set.and_then(|s| SequenceSet::parse(s.as_bytes()).ok());
-            if claim_for(&name, set).claims(&key) {
-                return Ok(tag);
-            }
+            finished.skip += 1;
+        }
+    }
+    for item in active.iter().skip(finished.skip) {
+        let (tag, name, set): (Bound<'py, PyString>, String, Option<String>) = item.extract()?;
+        if !finished.tags.is_empty() && finished.tags.contains(tag.to_cow()?.as_bytes()) {
+            continue;
+        }
+        let set = set.and_then(|s| SequenceSet::parse(s.as_bytes()).ok());
+        if claim_for(&name, set).claims(&key) {
+            return Ok(tag.into_any());
         }
     }
     Ok(py.None().into_bound(py))
