@@ -2,10 +2,12 @@
 
 Starts a throw-away Dovecot on loopback (the test suite's harness: own configuration, users
 and certificate authority), fills a mailbox with realistic mail, then, over verified TLS:
-lists the folders, searches, fetches envelopes and decodes their subjects, and downloads
-every message with a progress bar, pipelining the FETCH commands.
+lists the folders, searches, fetches envelopes and decodes their subjects, downloads every
+message with pipelined FETCH commands, streams a large message to disk with a progress bar
+(bounded memory whatever its size), and watches the mailbox with IDLE while a second
+connection delivers mail.
 
-usage: python examples/tour.py [--messages N]
+usage: python examples/tour.py [--messages N] [--big-mb MB]
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ def progress(done: int, total: int, nbytes: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=500)
+    parser.add_argument("--big-mb", type=int, default=100, help="size of the large message")
     args = parser.parse_args()
 
     print("Starting a local Dovecot ...")
@@ -88,7 +91,57 @@ def main() -> None:
             print(
                 f"\n   {nbytes / 1e6:.1f} MB in {elapsed:.2f} s ({nbytes / 1e6 / elapsed:.0f} MB/s)"
             )
+
+            big_message(server, user.name, imap, args.big_mb)
+            idle_demo(imap, ctx, server, user.name, user.password)
     print("\nDone; the server and its mail are gone.")
+
+
+def big_message(server: Dovecot, user: str, imap: imaprs.IMAP4, size_mb: int) -> None:
+    """Streams one large message to a file: memory stays bounded whatever its size."""
+    line = b"All work and no play makes a large attachment.".ljust(998, b".") + b"\r\n"
+    body = b"Subject: a big one\r\n\r\n" + line * (size_mb * 1_000_000 // len(line))
+    server.deliver(user, body, folder="Big")
+    del body
+    imap.select("Big", readonly=True)
+    target = Path(server.root) / "big.eml"
+    print(f"\nStreaming a {size_mb} MB message to {target.name}:")
+
+    shown = [-1]
+
+    def bar(done: int, total: int) -> None:
+        percent = 100 * done // max(total, 1)
+        if percent == shown[0]:
+            return  # redraw once per percent
+        shown[0] = percent
+        filled = 40 * done // max(total, 1)
+        text = f"[{'#' * filled}{'-' * (40 - filled)}] {done / 1e6:6.1f} of {total / 1e6:.1f} MB"
+        print(f"\r   {text}", end="", flush=True)
+
+    start = time.perf_counter()
+    with open(target, "wb") as sink:
+        imap.fetch(1, "BODY.PEEK[]", sink=sink, progress=bar)
+    elapsed = time.perf_counter() - start
+    size = target.stat().st_size
+    print(f"\n   {size / 1e6:.1f} MB on disk in {elapsed:.2f} s ({size / 1e6 / elapsed:.0f} MB/s)")
+
+
+def idle_demo(
+    imap: imaprs.IMAP4, ctx: ssl.SSLContext, server: Dovecot, user: str, password: str
+) -> None:
+    """IDLE sees mail that another connection appends."""
+    imap.select("INBOX")
+    print("\nIDLE on INBOX while a second connection appends a message:")
+    with imaprs.IMAP4(("localhost", server.ssl_port), ssl_ctx=ctx, timeout=30) as other:
+        other.login(user, password)
+        with imap.idle(timeout=10) as idle:
+            start = time.perf_counter()
+            other.append("INBOX", "Subject: hello from the other side\r\n\r\nhi\r\n")
+            for rsp in idle:
+                if rsp.dtype == "EXISTS":
+                    waited = (time.perf_counter() - start) * 1000
+                    print(f"   * {rsp[0]} EXISTS, {waited:.0f} ms after the APPEND")
+                    break
 
 
 if __name__ == "__main__":
