@@ -251,3 +251,22 @@ def test_raw_command_and_unknown_extension(dovecot: Dovecot, dovecot_user: User)
         assert cmd.wait().result is not None
         with pytest.raises(ValueError):
             imap("NOOP", Raw("a\r\nb"))
+
+
+def test_a_sink_gets_small_bodies_too(dovecot: Dovecot, dovecot_user: User) -> None:
+    """FETCH 1:* with a sink: every body goes to the sink, large or small, in order."""
+    with connect(dovecot, dovecot_user) as imap:
+        bodies = [f"Subject: {i}\r\n\r\n".encode() + b"y" * (i * 40_000) for i in range(4)]
+        for body in bodies:
+            imap.append("INBOX", body)
+        imap.select("INBOX")
+        got: Dict[int, bytearray] = {}
+
+        def sink(head: bytes, data: bytes) -> None:
+            number = int(head.split()[1])
+            got.setdefault(number, bytearray()).extend(data)
+
+        cmd = imap.fetch("1:*", "UID", "BODY.PEEK[]", sink=sink)
+        assert {n: bytes(b) for n, b in got.items()} == {i + 1: b for i, b in enumerate(bodies)}
+        assert all(response_map(r[2])["BODY[]"] == b"" for r in cmd.queue)
+        assert cmd.literal_bytes == sum(map(len, bodies))

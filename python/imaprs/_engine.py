@@ -424,7 +424,10 @@ class Engine:
                 if idle is not None:
                     idle.queue.append(rsp)
             elif claimed is not None and claimed in self.cmds:
-                self.cmds[claimed].queue.append(rsp)
+                cmd = self.cmds[claimed]
+                if cmd.sink is not None and rsp.literals:
+                    self._sink_literals(cmd, rsp)
+                cmd.queue.append(rsp)
             else:
                 self._unclaimed(rsp)
 
@@ -454,13 +457,37 @@ class Engine:
         if cmd is None or cmd.sink is None:
             self._fail(ProtocolError("a streamed literal with no command to take it"))
             return
-        if cmd.sink_error is not None:
-            return  # the rest of the literal is read and dropped; wait() raises
+        self._feed_sink(cmd, chunk.head, chunk.data, chunk.offset, chunk.total)
+
+    def _sink_literals(self, cmd: IMAP4Command, rsp: IMAP4Response) -> None:
+        """Gives the sink the literal values of a FETCH response small enough to arrive
+        whole (big ones came as chunks), leaving ``b''`` in their place."""
+        items = rsp[2] if len(rsp) > 2 and rsp.dtype == "FETCH" else None
+        if not isinstance(items, list):
+            return
+        line = rsp.text
+        for k in range(1, len(items), 2):
+            value = items[k]
+            if not isinstance(value, bytes) or not value:
+                continue
+            index = next((j for j, lit in enumerate(rsp.literals) if lit is value), None)
+            if index is None:
+                continue
+            head = (line[: line.find("{%d}" % index)] + "{0}").encode("utf-8", "surrogateescape")
+            self._feed_sink(cmd, head, value, 0, len(value))
+            items[k] = b""
+            rsp.literals[index] = b""
+
+    def _feed_sink(
+        self, cmd: IMAP4Command, head: bytes, data: bytes, offset: int, total: int
+    ) -> None:
+        if cmd.sink is None or cmd.sink_error is not None:
+            return  # after a failure the rest is read and dropped; wait() raises
         try:
-            cmd.sink(chunk.head, chunk.data)
-            cmd.literal_bytes += len(chunk.data)
+            cmd.sink(head, data)
+            cmd.literal_bytes += len(data)
             if cmd.progress is not None:
-                cmd.progress(chunk.offset + len(chunk.data), chunk.total)
+                cmd.progress(offset + len(data), total)
         except Exception as exc:  # raised from the command's wait(), not in the reader
             cmd.sink_error = exc
 
