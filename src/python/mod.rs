@@ -8,6 +8,7 @@ mod errors;
 mod functions;
 mod reader;
 mod response;
+mod sasl;
 mod strcache;
 
 /// The native core of imaprs; use the `imaprs` package, which re-exports it.
@@ -28,6 +29,8 @@ fn _imaprs(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(functions::seqset_expand, m)?)?;
     m.add_function(wrap_pyfunction!(functions::seqset_format, m)?)?;
     m.add_function(wrap_pyfunction!(functions::_claim_info, m)?)?;
+    m.add_class::<sasl::PySasl>()?;
+    m.add_function(wrap_pyfunction!(sasl::_sasl_preferred, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }
