@@ -204,3 +204,22 @@ def test_utf8_accept_sends_mailbox_names_as_utf8() -> None:
         assert imap.utf8_enabled
         imap.create('Ärger "1"')
         imap.logout()
+
+
+def test_a_server_dripping_bytes_cannot_hold_a_call() -> None:
+    def script(s: ScriptedServer) -> None:
+        s.greeting(caps=CAPS, status="PREAUTH")
+        tag = s.expect("NOOP").tag
+        try:
+            s.drip(b"* OK " + b"x" * 200 + b"\r\n", delay=0.02)
+            s.ok(tag)
+        except OSError:
+            pass  # the client may have hung up
+
+    with ScriptedServer(script=script) as server:
+        imap = IMAP4(server.address, timeout=1.0, deadline=1.5)
+        started = time.monotonic()
+        with pytest.raises(imaprs.IMAP4Timeout, match="deadline"):
+            imap.noop()
+        assert time.monotonic() - started < 3
+        imap.logout(graceful=False)

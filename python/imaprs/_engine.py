@@ -147,6 +147,7 @@ class Engine:
         sink: Optional[Sink] = None,
         progress: Optional[Callable[[int, int], None]] = None,
         check: bool = True,
+        flush: bool = False,
     ) -> IMAP4Command:
         self._raise_if_failed()
         if self._state == "logout":
@@ -183,7 +184,7 @@ class Engine:
                     self._sinks += 1
                     if self._sinks == 1:
                         self._conn.set_stream_threshold(STREAM_THRESHOLD)
-            self._write_parts(cmd, parts)
+            self._write_parts(cmd, parts, flush)
             return cmd
 
     # -- which commands may be in flight together ----------------------------------------
@@ -237,7 +238,7 @@ class Engine:
                 self._names_in_flight[name] += delta
 
     def _write_parts(
-        self, cmd: IMAP4Command, parts: List[Union[bytes, Tuple[bytes, bool]]]
+        self, cmd: IMAP4Command, parts: List[Union[bytes, Tuple[bytes, bool]]], flush: bool
     ) -> None:
         pending = bytearray()
         for part in parts:
@@ -251,7 +252,7 @@ class Engine:
                 if not self._await_continuation(cmd):
                     return
             pending += data
-        self._write(bytes(pending), flush=False)
+        self._write(bytes(pending), flush=flush)
 
     def _write(self, data: bytes, flush: bool) -> None:
         """Queues ``data`` behind what is queued, and sends everything when ``flush`` or when
@@ -583,7 +584,7 @@ class Engine:
         return old
 
     def _run(self, wait: bool, name: str, *args: Any, **kw: Any) -> IMAP4Command:
-        cmd = self._send(name, *args, **kw)
+        cmd = self._send(name, *args, flush=wait, **kw)
         if wait:
             return cmd.wait()
         self._arm_flush()

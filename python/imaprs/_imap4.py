@@ -43,6 +43,9 @@ class IMAP4(Commands, Engine):
         starttls: connect in clear text and require STARTTLS before anything else; a server
             that does not offer it, refuses it, or greets with PREAUTH fails the connection.
         max_line: the longest response line accepted (bytes).
+        deadline: seconds one response may take once it has started to arrive (default: ten
+            times ``timeout``), so a server sending a byte at a time cannot hold a call for
+            ever; each chunk of a streamed literal counts as one.
     """
 
     def __init__(
@@ -53,6 +56,7 @@ class IMAP4(Commands, Engine):
         *,
         starttls: bool = False,
         max_line: Optional[int] = None,
+        deadline: Optional[float] = None,
     ) -> None:
         if timeout is not None and timeout <= 0:
             raise ValueError("timeout must be positive or None")
@@ -61,6 +65,9 @@ class IMAP4(Commands, Engine):
         self.host = host
         tls = tls_options(ssl_ctx) if implicit and ssl_ctx is not None else None
         conn = _imaprs._Connection(host, port, timeout, tls, max_line=max_line)
+        if deadline is None and timeout is not None:
+            deadline = 10 * timeout
+        conn.set_deadline(deadline)
         self._engine_init(conn, timeout)
         greeting = conn.greeting
         self.greeting = greeting.info

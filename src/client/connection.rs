@@ -21,7 +21,7 @@
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rustls::ClientConfig;
 use rustls_pki_types::ServerName;
@@ -65,6 +65,7 @@ pub struct Connection {
     counter: AtomicU32,
     non_sync: Mutex<NonSyncLiterals>,
     barrier: Mutex<Option<Vec<u8>>>,
+    deadline: Mutex<Option<Duration>>,
 }
 
 #[derive(Debug)]
@@ -97,6 +98,7 @@ impl Connection {
             counter: AtomicU32::new(0),
             non_sync: Mutex::new(NonSyncLiterals::Never),
             barrier: Mutex::new(None),
+            deadline: Mutex::new(None),
         };
         let greeting = {
             let mut rd = lock(&conn.rd);
@@ -143,6 +145,13 @@ impl Connection {
         let mut io = lock(&self.io);
         io.set_read_timeout(timeout)?;
         io.set_write_timeout(timeout)
+    }
+
+    /// Bounds how long one response may take to arrive once it has started (None: only the
+    /// read timeout, which a server sending a byte at a time never reaches). A streamed
+    /// literal's chunks each count as an item.
+    pub fn set_deadline(&self, deadline: Option<Duration>) {
+        *lock(&self.deadline) = deadline;
     }
 
     /// Ends read batches at the completion tagged `tag` (STARTTLS, COMPRESS): what follows
@@ -241,6 +250,8 @@ impl Connection {
     pub fn read_items(&self, max: usize) -> Result<Vec<Item>, Error> {
         let mut rd = lock(&self.rd);
         let mut items = Vec::new();
+        let deadline = *lock(&self.deadline);
+        let mut started: Option<Instant> = None;
         while items.len() < max.max(1) {
             if let Some(item) = rd.inbox.pop_front() {
                 items.push(item);
@@ -256,7 +267,15 @@ impl Connection {
                     }
                 }
                 Ok(None) if items.is_empty() => {
+                    if let (Some(limit), Some(start)) = (deadline, started) {
+                        if start.elapsed() > limit && rd.framer.buffered() > 0 {
+                            return Err(Error::Timeout("a whole response (deadline passed)"));
+                        }
+                    }
                     self.fill(&mut rd, false)?;
+                    if started.is_none() && rd.framer.buffered() > 0 {
+                        started = Some(Instant::now());
+                    }
                 }
                 Ok(None) => break,
                 Err(err) => {
@@ -408,13 +427,27 @@ impl Connection {
     /// Reads once from the network into the framer, waiting for data without holding the
     /// transport when there is a waiter.
     fn fill(&self, rd: &mut ReadSide, greeting: bool) -> Result<(), Error> {
+        let ready = &mut false;
         loop {
             self.check_open()?;
             let ReadSide { framer, buf, .. } = rd;
             let result = match &self.waiter {
-                Some(_) => lock(&self.io).read_nonblocking(buf),
+                Some(waiter) => {
+                    let mut io = lock(&self.io);
+                    if io.holds_data() || *ready {
+                        let plain = !io.holds_data();
+                        if plain {
+                            io.read(buf).map(Some)
+                        } else {
+                            io.read_nonblocking(buf, waiter)
+                        }
+                    } else {
+                        Ok(None)
+                    }
+                }
                 None => lock(&self.io).read(buf).map(Some),
             };
+            *ready = false;
             let n = match result {
                 Ok(Some(0)) => {
                     return Err(
@@ -425,7 +458,10 @@ impl Connection {
                 Ok(None) => {
                     if let Some(waiter) = &self.waiter {
                         match waiter.wait() {
-                            Ok(()) => continue,
+                            Ok(()) => {
+                                *ready = true;
+                                continue;
+                            }
                             Err(err @ Error::Timeout(_)) => return Err(err),
                             Err(err) => return Err(self.close_with(err)),
                         }

@@ -173,19 +173,30 @@ impl Transport {
     /// Together with a waiter this lets one thread wait for the server without holding the
     /// transport, so another thread can write meanwhile. A child process has no waiter: its
     /// read blocks as [`Transport::read`] does.
-    pub fn read_nonblocking(&mut self, buf: &mut [u8]) -> Result<Option<usize>, Error> {
-        let tcp = match &self.link {
-            Link::Plain(socket) => socket.tcp.try_clone()?,
-            Link::Tls(stream) => stream.sock.tcp.try_clone()?,
-            _ => return self.read(buf).map(Some),
-        };
-        tcp.set_nonblocking(true)?;
+    pub fn read_nonblocking(
+        &mut self,
+        buf: &mut [u8],
+        waiter: &Waiter,
+    ) -> Result<Option<usize>, Error> {
+        if !matches!(self.link, Link::Plain(_) | Link::Tls(_)) {
+            return self.read(buf).map(Some);
+        }
+        // The waiter's socket shares the file description, and so the blocking flag.
+        waiter.0.set_nonblocking(true)?;
         let result = self.read(buf);
-        tcp.set_nonblocking(false)?;
+        waiter.0.set_nonblocking(false)?;
         match result {
             Err(Error::Timeout(_)) => Ok(None),
             other => other.map(Some),
         }
+    }
+
+    /// Whether data can wait inside the transport (decrypted, inflated) where a
+    /// [`Waiter`] cannot see it: then try [`Transport::read_nonblocking`] before waiting.
+    /// Without TLS and compression, a read after the waiter saw data never blocks.
+    #[must_use]
+    pub fn holds_data(&self) -> bool {
+        self.deflate.is_some() || !matches!(self.link, Link::Plain(_))
     }
 
     /// A handle on the socket that blocks in [`Waiter::wait`] until the server sends

@@ -124,6 +124,12 @@ impl PyConnection {
             .map_err(|e| client_error(py, &e))
     }
 
+    /// Seconds one response may take once it has started arriving (None: no bound).
+    fn set_deadline(&self, deadline: Option<f64>) -> PyResult<()> {
+        self.conn.set_deadline(duration(deadline)?);
+        Ok(())
+    }
+
     /// Ends read batches at the completion tagged `tag` (None: no barrier); for STARTTLS and
     /// COMPRESS, after which nothing may be read before the switch.
     fn set_barrier(&self, tag: Option<&str>) {
