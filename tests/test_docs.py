@@ -10,6 +10,7 @@ import pytest
 
 import imaprs._functions
 import imaprs._types
+from servers import Dovecot, User
 
 ROOT = Path(__file__).resolve().parent.parent
 CODE_BLOCK = re.compile(r"```python\n(.*?)```", re.DOTALL)
@@ -37,3 +38,22 @@ def test_page_examples(page: str, capsys: pytest.CaptureFixture[str]) -> None:
         ]
         for line in expected:
             assert line in printed, (line, printed)
+
+
+def test_readme_connection_example(dovecot: Dovecot, dovecot_user: User) -> None:
+    """The README's server example, pointed at the test server (IDLE cut to a second)."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    (block,) = re.findall(r"```py\n(.*?)```", text, re.DOTALL)
+    dovecot.deliver(dovecot_user.name, b"Subject: hello\r\n\r\nbody\r\n")
+    block = (
+        block.replace('("imap.example.com", 993)', f'("localhost", {dovecot.ssl_port})')
+        .replace(
+            "ssl.create_default_context()",
+            f"ssl.create_default_context(cafile={str(dovecot.ca_file)!r})",
+        )
+        .replace('"alice", "secret"', f"{dovecot_user.name!r}, {dovecot_user.password!r}")
+        .replace("timeout=60", "timeout=1")
+        .replace('open("big.eml", "wb")', f"open({str(dovecot.root / 'readme.eml')!r}, 'wb')")
+    )
+    exec(compile(block, "README.md", "exec"), {})
+    assert (dovecot.root / "readme.eml").read_bytes() == b"Subject: hello\r\n\r\nbody\r\n"
