@@ -1,0 +1,127 @@
+"""imaprs.imaplib: the standard library's imaplib, over imaprs's Rust core.
+
+Change one line — ``import imaplib`` becomes ``import imaprs.imaplib as imaplib`` — and a
+script keeps working: the same names, signatures, return values (``(typ, data)`` with
+literals as ``(header, bytes)`` tuples) and exceptions (``IMAP4.error``, ``IMAP4.abort``,
+``IMAP4.readonly``). Underneath, the socket, TLS (rustls) and the framing of responses are
+the Rust core's; NUL, CR and LF in a command argument raise ``ValueError`` before anything is
+sent, and mailbox names that need quotes get them.
+
+``install()`` makes ``import imaplib`` anywhere in the process give this module, for
+applications whose libraries import imaplib themselves.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from typing import Any, Optional
+
+from .. import _tls
+from ._core import warn_unverified_once
+from ._helpers import (  # noqa: F401 - imaplib's module-level names
+    _MAXLINE,
+    CRLF,
+    IMAP4_PORT,
+    IMAP4_SSL_PORT,
+    AllowedVersions,
+    Commands,
+    Continuation,
+    Debug,
+    Flags,
+    Int2AP,
+    InternalDate,
+    Internaldate2tuple,
+    Literal,
+    MapCRLF,
+    Mon2num,
+    ParseFlags,
+    Response_code,
+    Time2Internaldate,
+    Untagged_response,
+    Untagged_status,
+    __version__,
+)
+from ._methods import Idler, IMAP4Methods  # noqa: F401
+
+__all__ = [
+    "IMAP4",
+    "IMAP4_stream",
+    "Internaldate2tuple",
+    "Int2AP",
+    "ParseFlags",
+    "Time2Internaldate",
+    "IMAP4_SSL",
+]
+
+HAVE_SSL = True
+
+
+class IMAP4(IMAP4Methods):
+    """IMAP4 client class: ``IMAP4(host='', port=IMAP4_PORT, timeout=None)``.
+
+    Instances have imaplib's attributes and methods; see the standard library's
+    documentation. Errors: ``IMAP4.error``, ``IMAP4.abort`` (the connection is unusable),
+    ``IMAP4.readonly`` (the mailbox became read-only).
+    """
+
+
+class IMAP4_SSL(IMAP4):
+    """IMAP4 over TLS: ``IMAP4_SSL(host='', port=IMAP4_SSL_PORT, *, ssl_context=None,
+    timeout=None)``. Without ``ssl_context`` the certificate is not verified, as in
+    imaplib, and a warning is logged once on logger ``imaprs``; pass
+    ``ssl.create_default_context()`` to verify. ``keyfile``/``certfile`` (older Pythons)
+    present a client certificate."""
+
+    def __init__(
+        self,
+        host: str = "",
+        port: int = IMAP4_SSL_PORT,
+        keyfile: Optional[str] = None,
+        certfile: Optional[str] = None,
+        ssl_context: Any = None,
+        timeout: Optional[float] = None,
+    ) -> None:
+        if ssl_context is not None and (keyfile is not None or certfile is not None):
+            raise ValueError("ssl_context and keyfile arguments are mutually exclusive")
+        if ssl_context is not None:
+            options = _tls.tls_options(ssl_context)
+        else:
+            warn_unverified_once()
+            options = _tls.TLSOptions(verify=False, check_hostname=False)
+            if certfile is not None:
+                client = _tls.TLSOptions.from_files(
+                    client_cert=certfile, client_key=keyfile or certfile
+                )
+                options = dataclasses.replace(
+                    options,
+                    client_cert_pem=client.client_cert_pem,
+                    client_key_pem=client.client_key_pem,
+                )
+        self.keyfile, self.certfile, self.ssl_context = keyfile, certfile, ssl_context
+        self._tls_options = options
+        IMAP4.__init__(self, host, port, timeout)
+
+
+class IMAP4_stream(IMAP4):
+    """IMAP4 over a command's stdin and stdout: ``IMAP4_stream(command)``, the command run
+    by the shell (a tunnel such as ``ssh host imapd``)."""
+
+    def __init__(self, command: str) -> None:
+        self.command = command
+        IMAP4.__init__(self)
+
+    def open(self, host: Any = None, port: Any = None, timeout: Optional[float] = None) -> None:
+        from .. import _imaprs
+
+        self.host = None  # type: ignore[assignment]
+        self.port = None  # type: ignore[assignment]
+        argv = ["/bin/sh", "-c", self.command]
+        self._conn = self._call(_imaprs._Connection, "", 0, None, argv=argv)
+        self._attach(None)
+        self.process = None
+
+
+def install() -> None:
+    """Makes ``import imaplib`` in this process give ``imaprs.imaplib``."""
+    sys.modules["imaplib"] = sys.modules[__name__]
