@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import imaplib as std_imaplib
 import re
-import time
 from types import ModuleType
 from typing import Any, Callable, List, Tuple
 

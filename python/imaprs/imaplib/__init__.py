@@ -35,14 +35,19 @@ from ._helpers import (  # noqa: F401 - imaplib's module-level names
     Literal,
     MapCRLF,
     Mon2num,
+    Months,
     ParseFlags,
     Response_code,
     Time2Internaldate,
     Untagged_response,
     Untagged_status,
     __version__,
+    _Literal,
+    _Untagged_status,
 )
-from ._methods import Idler, IMAP4Methods  # noqa: F401
+from ._methods import Idler as Idler
+from ._methods import IMAP4Methods
+from ._methods import _Authenticator as _Authenticator
 
 __all__ = [
     "IMAP4",

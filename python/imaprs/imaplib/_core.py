@@ -162,8 +162,15 @@ class IMAP4Base:
         """Connects to ``host:port`` (default localhost:143); imaplib's hook for subclasses."""
         self.host = host
         self.port = port
+        self._create_socket(timeout)
+
+    def _create_socket(self, timeout: Optional[float]) -> _SocketView:
+        """Connects through the core and returns the socket view. (imaplib returns a
+        ``socket.socket`` here; the socket of this connection belongs to the core, so a
+        subclass that builds its own socket cannot hand it over.)"""
         self._conn = self._create_connection(timeout)
         self._attach(timeout)
+        return self.sock
 
     def _attach(self, timeout: Optional[float]) -> None:
         """Starts reading from the new connection, whose greeting the core has read."""

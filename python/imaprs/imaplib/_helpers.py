@@ -87,6 +87,7 @@ _Literal = rb".*{(?P<size>\d+)}$"
 _Untagged_status = rb"\* (?P<data>\d+) (?P<type>[A-Z-]+)( (?P<data2>.*))?"
 Untagged_status = re.compile(_Untagged_status, re.ASCII)
 
+Months = ["", "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 Mon2num = {
     s.encode(): n + 1
     for n, s in enumerate(

@@ -350,9 +350,13 @@ class Idler:
         self._deadline: Optional[float] = None
         self._imap = imap
         self._tag: Optional[bytes] = None
+        self._kept: dict[str, List[Any]] = {}
 
     def __enter__(self) -> Idler:
         imap = self._imap
+        # Only what arrives during IDLE is iterated; what came before is kept aside.
+        self._kept = imap.untagged_responses
+        imap.untagged_responses = {}
         self._tag = imap._command("IDLE")
         while imap._get_response() is not None:  # until the "+"
             if imap.tagged_commands[self._tag]:
@@ -364,9 +368,14 @@ class Idler:
 
     def __exit__(self, *exc: object) -> None:
         imap = self._imap
-        imap.send(b"DONE" + H.CRLF)
-        assert self._tag is not None
-        imap._command_complete("IDLE", self._tag)
+        try:
+            imap.send(b"DONE" + H.CRLF)
+            assert self._tag is not None
+            imap._command_complete("IDLE", self._tag)
+        finally:
+            for typ, values in imap.untagged_responses.items():
+                self._kept.setdefault(typ, []).extend(values)
+            imap.untagged_responses = self._kept
 
     def __iter__(self) -> Iterator[Tuple[str, List[Any]]]:
         return self._pop(self._deadline)
