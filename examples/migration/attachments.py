@@ -29,8 +29,7 @@ for num in data[0].split():
         with open(path, "wb") as out:
             out.write(payload)
         saved += 1
-        print(
-            f"{num.decode():>4} {name:30} {len(payload):>8} bytes  {hashlib.sha1(payload).hexdigest()[:12]}"
-        )
+        digest = hashlib.sha1(payload).hexdigest()[:12]
+        print(f"{num.decode():>4} {name:30} {len(payload):>8} bytes  {digest}")
 print(f"{saved} attachments saved")
 M.logout()

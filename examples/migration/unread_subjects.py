@@ -25,7 +25,6 @@ print(f"{len(numbers)} unread")
 for num in numbers:
     typ, msg_data = M.fetch(num, "(BODY.PEEK[HEADER.FIELDS (FROM SUBJECT)])")
     headers = email.message_from_bytes(msg_data[0][1])
-    print(
-        f"{num.decode():>4}  {decode(headers['From'] or '')[:30]:30}  {decode(headers['Subject'] or '')}"
-    )
+    sender, subject = decode(headers["From"] or ""), decode(headers["Subject"] or "")
+    print(f"{num.decode():>4}  {sender[:30]:30}  {subject}")
 M.logout()
