@@ -17,7 +17,7 @@ import pytest
 
 import imaprs.imaplib as rs_imaplib
 from imaprs.testing import ScriptedServer
-from servers import Dovecot, User
+from servers import Dovecot, User, seed_mailbox
 
 MODULES = [std_imaplib, rs_imaplib]
 IDS = ["imaplib", "imaprs"]
@@ -175,3 +175,42 @@ def test_every_public_name_exists() -> None:
             assert hasattr(rs_imaplib.IMAP4, method), method
     assert issubclass(rs_imaplib.IMAP4.readonly, rs_imaplib.IMAP4.abort)
     assert issubclass(rs_imaplib.IMAP4.abort, rs_imaplib.IMAP4.error)
+
+
+IMAPCLIENT = """
+import sys
+if sys.argv[1] == "imaprs":
+    import imaprs.imaplib
+    imaprs.imaplib.install()
+import imapclient
+c = imapclient.IMAPClient(sys.argv[2], port=int(sys.argv[3]), ssl=False)
+c.login(sys.argv[4], sys.argv[5])
+print(sorted(c.list_folders()))
+info = c.select_folder("INBOX")
+print(info[b"EXISTS"], sorted(info[b"FLAGS"]))
+ids = c.search(["ALL"])
+print(ids)
+data = c.fetch(ids, ["ENVELOPE", "FLAGS", "RFC822.SIZE", "BODY.PEEK[HEADER.FIELDS (SUBJECT)]"])
+for n, item in sorted(data.items()):
+    print(n, item[b"RFC822.SIZE"], item[b"FLAGS"], item[b"ENVELOPE"].subject)
+c.logout()
+"""
+
+
+def test_imapclient_runs_on_imaprs_imaplib(dovecot: Dovecot) -> None:
+    """IMAPClient builds on imaplib (its own socket, imaplib's internals): after install()
+    it gives the same results over imaprs.imaplib."""
+    pytest.importorskip("imapclient")
+    outputs = []
+    for mode in ("stdlib", "imaprs"):
+        user = dovecot.add_user()
+        seed_mailbox(dovecot, user.name, 15)
+        args = [mode, dovecot.host, str(dovecot.port), user.name, user.password]
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+        proc = subprocess.run(
+            [sys.executable, "-c", IMAPCLIENT, *args], capture_output=True, text=True, env=env
+        )
+        assert proc.returncode == 0, proc.stderr
+        outputs.append(proc.stdout)
+    assert outputs[0] == outputs[1]
+    assert len(outputs[0].splitlines()) == 18

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import random
 import re
+import socket
 import ssl
 import sys
 import time
@@ -65,6 +66,10 @@ class IMAP4Base:
         pass
 
     _tls_options: Any = None
+    #: The core's connection; None when a subclass opened its own socket.
+    _conn: Any = None
+    file: Any = None
+    sock: Any = None
     #: The last regular-expression match of ``_match`` (imaplib's ``mo``).
     mo: Any = None
 
@@ -162,25 +167,34 @@ class IMAP4Base:
         """Connects to ``host:port`` (default localhost:143); imaplib's hook for subclasses."""
         self.host = host
         self.port = port
-        self._create_socket(timeout)
+        sock = self._create_socket(timeout)
+        if not isinstance(sock, _SocketView):
+            # A subclass built its own socket (IMAPClient does): speak over it as imaplib.
+            self._conn = None
+            self.sock = sock
+            self.file = sock.makefile("rb")
 
     def _create_socket(self, timeout: Optional[float]) -> _SocketView:
         """Connects through the core and returns the socket view. (imaplib returns a
         ``socket.socket`` here; the socket of this connection belongs to the core, so a
-        subclass that builds its own socket cannot hand it over.)"""
+        subclass may return its own socket instead: then the connection speaks over it the
+        standard library's way, without the core.)"""
         self._conn = self._create_connection(timeout)
-        self._attach(timeout)
-        return self.sock
+        return self._attach(timeout)
 
-    def _attach(self, timeout: Optional[float]) -> None:
+    def _attach(self, timeout: Optional[float]) -> _SocketView:
         """Starts reading from the new connection, whose greeting the core has read."""
-        self.sock = _SocketView(self._conn, timeout)
+        view = _SocketView(self._conn, timeout)
+        self.sock = view
         self.file = None
         self._buf = self._conn.greeting_raw
         self._pos = 0
+        return view
 
     def read(self, size: int) -> bytes:
         """``size`` bytes from the server."""
+        if self._conn is None:
+            return bytes(self.file.read(size))
         while len(self._buf) - self._pos < size:
             if not self._more():
                 break
@@ -190,6 +204,11 @@ class IMAP4Base:
 
     def readline(self) -> bytes:
         """One line from the server, CRLF included (b'' at end of stream)."""
+        if self._conn is None:
+            line = bytes(self.file.readline(_maxline() + 1))
+            if len(line) > _maxline():
+                raise self.error(f"got more than {_maxline()} bytes")
+            return line
         while True:
             end = self._buf.find(b"\n", self._pos)
             if end >= 0:
@@ -223,6 +242,9 @@ class IMAP4Base:
     def send(self, data: bytes) -> None:
         """Sends ``data`` as it is."""
         sys.audit("imaplib.send", self, data)
+        if self._conn is None:
+            self.sock.sendall(data)
+            return
         try:
             self._conn.write(bytes(data))
         except _errors.ConnectionClosed as exc:
@@ -230,10 +252,17 @@ class IMAP4Base:
 
     def shutdown(self) -> None:
         """Closes the connection."""
+        if self._conn is None:
+            with contextlib.suppress(OSError):
+                self.file.close()
+                self.sock.shutdown(socket.SHUT_RDWR)
+            self.sock.close()
+            return
         self._conn.close()
 
-    def socket(self) -> _SocketView:
-        """The connection's socket view (``settimeout``, ``gettimeout``, ``shutdown``)."""
+    def socket(self) -> Any:
+        """The connection's socket view (``settimeout``, ``gettimeout``, ``shutdown``), or
+        the socket a subclass opened."""
         return self.sock
 
     @staticmethod

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import binascii
 import hmac
+import ssl
 import time
 from typing import Any, Callable, Iterator, List, Optional, Tuple
 
@@ -118,6 +119,15 @@ class IMAP4Methods(IMAP4Base):
         typ, dat = self._simple_command(name)
         if typ != "OK":
             raise self.error("Couldn't establish TLS session")
+        if self._conn is None:  # a socket of a subclass's own: the standard library's way
+            context = ssl_context or ssl.create_default_context()
+            if ssl_context is None:
+                context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
+            self.sock = context.wrap_socket(self.sock, server_hostname=self.host)
+            self.file = self.sock.makefile("rb")
+            self._tls_established = True
+            self._get_capabilities()
+            return self._untagged_response(typ, dat, name)
         if self._pos < len(self._buf):
             self.shutdown()
             raise self.abort("data sent by the server before the TLS handshake")
