@@ -184,6 +184,8 @@ def test_line_limit(dovecot: Dovecot, dovecot_user: User, mod: ModuleType, monke
 def test_control_characters_are_refused(dovecot: Dovecot, dovecot_user: User) -> None:
     M = rs_imaplib.IMAP4(dovecot.host, dovecot.port)
     M.login(dovecot_user.name, dovecot_user.password)
+    args = ("INBOX", "a b", "(x)", '"y"', "")
+    assert [M._checkquote(a) for a in args] == ["INBOX", '"a b"', "(x)", '"y"', '""']
     for bad in ("INBOX\r\nA1 DELETE INBOX", "a\0b", "x\ny"):
         with pytest.raises(ValueError, match="Control characters not allowed in commands"):
             M.create(bad)
@@ -194,3 +196,26 @@ def test_control_characters_are_refused(dovecot: Dovecot, dovecot_user: User) ->
     assert M.create("Sent Items")[0] == "OK"  # quoted as needed (imaplib would send it bare)
     assert any(b'"Sent Items"' in line for line in M.list()[1])
     M.logout()
+
+
+def test_context_manager_and_raw_io_give_what_imaplib_gives(dovecot: Dovecot) -> None:
+    def steps(M: Any, call: Callable[..., Any]) -> None:
+        user = M._twin_user
+        call("login", M.login, user.name, user.password)
+        tag = M._new_tag()
+        call("send", M.send, tag + b" NOOP\r\n")
+        call("readline", lambda: M.readline().split(b" ")[0] == tag)
+        call("tagged_commands", lambda: [v for k, v in M.tagged_commands.items() if k != tag])
+        del M.tagged_commands[tag]
+        call("raw command", lambda: M._command_complete("NOOP", M._command("NOOP")))
+        call("simple command", M._simple_command, "LIST", '""', "INBOX")
+        call("untagged", M._untagged_response, "OK", [None], "LIST")
+        call("quote", M._quote, 'a "b" \\c')
+        call("timeout", lambda: M.socket().settimeout(5))
+        call("uppercase alias", M.NOOP)
+        call("debug", lambda: (M.debug, M.utf8_enabled, M.is_readonly, M.PROTOCOL_VERSION))
+        with M:
+            call("inside with", M.noop)
+        call("after with", lambda: M.state)
+
+    _twin_with_users(dovecot, steps)
