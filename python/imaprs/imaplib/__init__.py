@@ -117,12 +117,12 @@ class IMAP4_stream(IMAP4):
         IMAP4.__init__(self)
 
     def open(self, host: Any = None, port: Any = None, timeout: Optional[float] = None) -> None:
-        from .. import _imaprs
+        from . import _link
 
         self.host = None  # type: ignore[assignment]
         self.port = None  # type: ignore[assignment]
         argv = ["/bin/sh", "-c", self.command]
-        self._conn = self._call(_imaprs._Connection, "", 0, None, argv=argv)
+        self._conn = _link.connect("", 0, None, argv=argv)
         self._attach(None)
         self.process = None
 

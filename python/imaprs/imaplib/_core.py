@@ -15,7 +15,6 @@ import contextlib
 import random
 import re
 import socket
-import ssl
 import sys
 import time
 from typing import Any, Callable, Dict, List, Optional, Tuple
@@ -23,6 +22,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 from .. import _imaprs
 from .. import errors as _errors
 from . import _helpers as H
+from . import _link
 
 _TLS_WARNED = False
 
@@ -151,8 +151,7 @@ class IMAP4Base:
         if timeout is not None and not timeout:
             raise ValueError("Non-blocking socket (timeout=0) is not supported")
         sys.audit("imaplib.open", self, self.host, self.port)
-        conn: _imaprs._Connection = self._call(
-            _imaprs._Connection,
+        conn: _imaprs._Connection = _link.connect(
             self.host or "localhost",
             self.port,
             timeout,
@@ -234,7 +233,7 @@ class IMAP4Base:
         except _errors.ProtocolError as exc:
             raise self.abort(f"socket error: {exc}") from exc
         except _errors.TLSError as exc:
-            raise _ssl_error(exc) from exc
+            raise _link.ssl_error(exc) from exc
         self._buf = self._buf[self._pos :] + frame
         self._pos = 0
         return True
@@ -271,11 +270,9 @@ class IMAP4Base:
         try:
             return fn(*args, **kw)
         except _errors.TLSError as exc:
-            raise _ssl_error(exc) from exc
+            raise _link.ssl_error(exc) from exc
         except _errors.ConnectionClosed as exc:
-            raise (
-                ConnectionRefusedError(str(exc)) if "refused" in str(exc) else OSError(str(exc))
-            ) from exc
+            raise _link.os_error(exc) from exc
 
     # -- imaplib's internals, kept for the libraries that call them ----------------------
 
@@ -494,14 +491,6 @@ def _maxline() -> int:
 
 
 _MUSTQUOTE = re.compile(r"[^!#$%&'*+,./:;<=>?@^_`|~0-9A-Za-z-]")
-
-
-def _ssl_error(exc: Exception) -> ssl.SSLError:
-    """The standard library's exception for a TLS failure of the core."""
-    text = str(exc)
-    if "certificate" in text.lower():
-        return ssl.SSLCertVerificationError(text)
-    return ssl.SSLError(text)
 
 
 def warn_unverified_once() -> None:

@@ -1,0 +1,91 @@
+"""Opening the core's connection the way imaplib opens a socket: the same exceptions for
+the same failures, and a greeting that imaplib would reject still reaches imaplib's checks.
+
+The core refuses a ``* BYE`` greeting, and bytes that cannot start a greeting, before any
+Python code sees them; imaplib instead reads that greeting and raises its own ``error`` or
+``abort``. ``connect`` keeps that order: on such a refusal it returns a connection that is
+already closed and whose greeting is the line the server sent.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import re
+import socket
+import ssl
+from typing import Any, Optional
+
+from .. import _imaprs
+from .. import errors as _errors
+
+_OS_ERROR = re.compile(r"\(os error (\d+)\)")
+_BYE_GREETING = "server greeted with "
+_NOT_IMAP = re.compile(r'server greeting is not IMAP: "(.*)"$', re.DOTALL)
+
+
+def connect(*args: Any, **kw: Any) -> Any:
+    """``_imaprs._Connection(*args, **kw)``, raising what ``socket.create_connection`` or
+    ``ssl.wrap_socket`` would raise."""
+    try:
+        return _imaprs._Connection(*args, **kw)
+    except _errors.ConnectionClosed as exc:
+        text = str(exc)
+        at = text.find(_BYE_GREETING)
+        if at >= 0:
+            return ClosedAtGreeting(text[at + len(_BYE_GREETING) :])
+        raise os_error(exc) from exc
+    except _errors.ProtocolError as exc:
+        match = _NOT_IMAP.search(str(exc))
+        if match is None:
+            raise
+        # The core shows at most 40 characters, CR and LF as dots: enough for the short
+        # greetings of servers that are not IMAP servers at all.
+        return ClosedAtGreeting(match.group(1).removesuffix(".."))
+    except _errors.TLSError as exc:
+        raise ssl_error(exc) from exc
+
+
+class ClosedAtGreeting:
+    """A connection the core closed right after the greeting ``line``."""
+
+    def __init__(self, line: str) -> None:
+        self.greeting_raw = line.encode("utf-8", "surrogateescape") + b"\r\n"
+
+    def read_raw(self) -> bytes:
+        raise _errors.ConnectionClosed("the server closed the connection")
+
+    def write(self, data: bytes) -> None:
+        raise _errors.ConnectionClosed("the server closed the connection")
+
+    def starttls(self, tls: Any) -> None:
+        raise _errors.ConnectionClosed("the server closed the connection")
+
+    def set_timeout(self, timeout: Optional[float]) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def os_error(exc: BaseException) -> OSError:
+    """The ``OSError`` (``ConnectionRefusedError``, ``socket.gaierror``...) for a failure
+    the core reports as ``ConnectionClosed``."""
+    text = str(exc)
+    match = _OS_ERROR.search(text)
+    if match is not None:
+        code = int(match.group(1))
+        return OSError(code, os.strerror(code))
+    if "cannot resolve" in text:
+        return socket.gaierror(socket.EAI_NONAME, text)
+    if "refused" in text:
+        return ConnectionRefusedError(errno.ECONNREFUSED, text)
+    return OSError(text)
+
+
+def ssl_error(exc: BaseException) -> ssl.SSLError:
+    """The standard library's exception for a TLS failure of the core."""
+    text = str(exc)
+    if "certificate" in text.lower():
+        return ssl.SSLCertVerificationError(text)
+    return ssl.SSLError(text)
