@@ -228,6 +228,8 @@ class IMAP4Base:
             frame = self._conn.read_raw()
         except _errors.ConnectionClosed:
             return False
+        except _errors.IMAP4Timeout as exc:
+            raise _link.timed_out() from exc
         except _errors.LimitError as exc:
             raise self.error(f"got more than {_maxline()} bytes") from exc
         except _errors.ProtocolError as exc:
@@ -246,6 +248,8 @@ class IMAP4Base:
             return
         try:
             self._conn.write(bytes(data))
+        except _errors.IMAP4Timeout as exc:
+            raise _link.timed_out() from exc
         except _errors.ConnectionClosed as exc:
             raise BrokenPipeError(str(exc)) from exc
 

@@ -44,6 +44,8 @@ def connect(*args: Any, **kw: Any) -> Any:
         return ClosedAtGreeting(match.group(1).removesuffix(".."))
     except _errors.TLSError as exc:
         raise ssl_error(exc) from exc
+    except _errors.IMAP4Timeout as exc:
+        raise timed_out() from exc
 
 
 class ClosedAtGreeting:
@@ -81,6 +83,12 @@ def os_error(exc: BaseException) -> OSError:
     if "refused" in text:
         return ConnectionRefusedError(errno.ECONNREFUSED, text)
     return OSError(text)
+
+
+def timed_out() -> OSError:
+    """What a socket with a timeout raises when it runs out (``socket.timeout``, which is
+    ``TimeoutError`` since Python 3.10)."""
+    return socket.timeout("timed out")
 
 
 def ssl_error(exc: BaseException) -> ssl.SSLError:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import binascii
 import hmac
+import socket
 import ssl
 import time
 from typing import Any, Callable, Iterator, List, Optional, Tuple
@@ -412,7 +413,7 @@ class Idler:
                     view.settimeout(None if wait is None else max(wait, 0.001))
                     try:
                         imap._get_response()
-                    except TimeoutError:
+                    except socket.timeout:  # TimeoutError from Python 3.10
                         return
                 else:
                     imap._get_response()
