@@ -28,13 +28,13 @@ LINE = "<line>"
 Reply = Union[str, bytes, object]
 Exchange = Tuple[str, Sequence[Reply]]
 
-_TAG = re.compile(rb"(?m)^[A-P]{3,4}(\d+) ")
-_TAG_IN_TEXT = re.compile(r"\b[A-P]{3,4}(\d+)\b")
 
-
-def conversation(greeting: Sequence[Reply], exchanges: Sequence[Exchange]) -> Callable[..., None]:
+def conversation(
+    greeting: Sequence[Reply], exchanges: Sequence[Exchange], prefixes: List[str]
+) -> Callable[..., None]:
     """A ScriptedServer script playing ``exchanges``; it stops quietly when the client hangs
-    up, and answers anything beyond the script with BAD."""
+    up, and answers anything beyond the script with BAD. The prefix of the client's tags is
+    added to ``prefixes``."""
 
     def script(srv: ScriptedServer) -> None:
         try:
@@ -45,12 +45,16 @@ def conversation(greeting: Sequence[Reply], exchanges: Sequence[Exchange]) -> Ca
                     srv.readline()  # answers to the last command keep its tag
                 else:
                     command = srv.next_command()
+                    if not prefixes:
+                        prefixes.append(command.tag.rstrip("0123456789"))
                     assert command.name == name, f"expected {name}, got {command}"
                     tag = command.tag
                 if not _reply(srv, replies, tag):
                     return
             while True:
                 extra = srv.next_command()
+                if not prefixes:
+                    prefixes.append(extra.tag.rstrip("0123456789"))
                 srv.bad(extra.tag, "not in the script")
         except ClientClosed:
             return
@@ -80,28 +84,44 @@ def observe(
 ) -> Dict[str, Any]:
     """One run of the conversation with ``mod``: what ``action(M)`` gave and left behind."""
     seen: Dict[str, Any] = {}
-    with ScriptedServer(script=conversation(greeting, exchanges), timeout=5) as srv:
+    prefixes: List[str] = []
+    with ScriptedServer(script=conversation(greeting, exchanges, prefixes), timeout=5) as srv:
         M = None
         try:
             M = (connect or _connect)(mod, srv.address)
-            seen["result"] = ("returned", _plain(action(M)))
+            seen["result"] = ("returned", action(M))
         except Exception as exc:
-            seen["result"] = ("raised", _kind(mod, exc), _tagless(str(exc)))
+            seen["result"] = ("raised", _kind(mod, exc), str(exc))
         if M is not None:
             seen["after"] = {
                 "state": M.state,
-                "untagged": _plain(M.untagged_responses),
+                "untagged": dict(M.untagged_responses),
                 "pending tags": sorted(int(t[len(M.tagpre) :]) for t in M.tagged_commands),
                 "readonly": M.is_readonly,
                 "utf8": M.utf8_enabled,
                 "capabilities": M.capabilities,
-                "continuation": _plain(M.continuation_response),
+                "continuation": M.continuation_response,
             }
             with contextlib.suppress(OSError):
                 M.shutdown()
-    sent = b"".join(data for who, data in srv.transcript if who == "C")
-    seen["sent"] = _TAG.sub(rb"T\1 ", sent)
-    return seen
+    seen["sent"] = b"".join(data for who, data in srv.transcript if who == "C")
+    if not prefixes:
+        return seen
+    tag = re.compile(re.escape(prefixes[0]) + r"(\d+)")
+    return _tagless(seen, lambda text: tag.sub(r"T\1", text))
+
+
+def _tagless(value: Any, fix: Callable[[str], str]) -> Any:
+    """``value`` with every tag replaced, so that two runs compare equal."""
+    if isinstance(value, dict):
+        return {k: _tagless(v, fix) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_tagless(v, fix) for v in value)
+    if isinstance(value, bytes):
+        return fix(value.decode("latin-1")).encode("latin-1")
+    if isinstance(value, str):
+        return fix(value)
+    return value
 
 
 def twins(
@@ -128,23 +148,6 @@ def _kind(mod: ModuleType, exc: BaseException) -> str:
         if isinstance(exc, getattr(mod.IMAP4, name)):
             return name
     return type(exc).__name__
-
-
-def _tagless(text: str) -> str:
-    return _TAG_IN_TEXT.sub(r"T\1", text)
-
-
-def _plain(value: Any) -> Any:
-    """``value`` with every tag replaced, so that two runs compare equal."""
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return type(value)(_plain(v) for v in value)
-    if isinstance(value, bytes):
-        return _TAG_IN_TEXT.sub(r"T\1", value.decode("latin-1")).encode("latin-1")
-    if isinstance(value, str):
-        return _tagless(value)
-    return value
 
 
 def standard(caps: str = "IMAP4rev1 IDLE ENABLE UTF8=ACCEPT") -> List[Exchange]:

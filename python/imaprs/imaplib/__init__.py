@@ -45,7 +45,7 @@ from ._helpers import (  # noqa: F401 - imaplib's module-level names
     _Literal,
     _Untagged_status,
 )
-from ._methods import Idler as Idler
+from ._idle import Idler as Idler
 from ._methods import IMAP4Methods
 from ._methods import _Authenticator as _Authenticator
 

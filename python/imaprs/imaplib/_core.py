@@ -70,6 +70,10 @@ class IMAP4Base:
     _conn: Any = None
     file: Any = None
     sock: Any = None
+    #: While IDLE runs, untagged responses go to ``_idle_responses``, one
+    #: ``(type, [data, ...])`` pair per response (see ``_idle``).
+    _idle_capture = False
+    _idle_responses: List[Tuple[str, List[Any]]]
     #: The last regular-expression match of ``_match`` (imaplib's ``mo``).
     mo: Any = None
 
@@ -83,6 +87,7 @@ class IMAP4Base:
         self.is_readonly = False
         self.tagnum = 0
         self._tls_established = False
+        self._idle_responses = []
         self._buf = b""
         self._pos = 0
         self._mode_ascii()
@@ -283,6 +288,15 @@ class IMAP4Base:
     def _append_untagged(self, typ: str, dat: Any) -> None:
         if dat is None:
             dat = b""
+        if self._idle_capture:
+            # During IDLE each response is queued whole for the iteration. A response with
+            # literals comes in pieces: its (header, literal) pairs, then its last line.
+            queue = self._idle_responses
+            if queue and queue[-1][0] == typ and not isinstance(queue[-1][1][-1], bytes):
+                queue[-1][1].append(dat)
+            else:
+                queue.append((typ, [dat]))
+            return
         self.untagged_responses.setdefault(typ, []).append(dat)
 
     def _check_bye(self) -> None:

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import binascii
 import hmac
-import socket
 import ssl
-import time
-from typing import Any, Callable, Iterator, List, Optional, Tuple
+from typing import Any, Callable, List, Optional, Tuple
 
 from . import _helpers as H
 from ._core import IMAP4Base
+from ._idle import Idler
 
 Result = Tuple[str, List[Any]]
 
@@ -345,79 +344,6 @@ class IMAP4Methods(IMAP4Base):
 
     def idle(self, duration: Optional[float] = None) -> Idler:
         """IDLE as Python 3.14 defines it: ``with M.idle(duration=60) as idler:`` then
-        ``for typ, datum in idler:`` gets each response until ``duration`` seconds pass."""
+        ``for typ, data in idler:`` gets each response until ``duration`` seconds pass
+        (see ``_idle``)."""
         return Idler(self, duration)
-
-
-class Idler:
-    """A running IDLE (see ``IMAP4.idle``)."""
-
-    def __init__(self, imap: IMAP4Methods, duration: Optional[float] = None) -> None:
-        if "IDLE" not in imap.capabilities:
-            raise imap.error("Server does not support IMAP4 IDLE")
-        if duration is not None and duration < 0:
-            raise ValueError("duration must be >= 0")
-        self._duration = duration
-        self._deadline: Optional[float] = None
-        self._imap = imap
-        self._tag: Optional[bytes] = None
-        self._kept: dict[str, List[Any]] = {}
-
-    def __enter__(self) -> Idler:
-        imap = self._imap
-        # Only what arrives during IDLE is iterated; what came before is kept aside.
-        self._kept = imap.untagged_responses
-        imap.untagged_responses = {}
-        self._tag = imap._command("IDLE")
-        while imap._get_response() is not None:  # until the "+"
-            if imap.tagged_commands[self._tag]:
-                typ, dat = imap._command_complete("IDLE", self._tag)
-                raise imap.error(f"IDLE refused: {typ} {dat}")
-        if self._duration is not None:
-            self._deadline = time.monotonic() + self._duration
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        imap = self._imap
-        try:
-            imap.send(b"DONE" + H.CRLF)
-            assert self._tag is not None
-            imap._command_complete("IDLE", self._tag)
-        finally:
-            for typ, values in imap.untagged_responses.items():
-                self._kept.setdefault(typ, []).extend(values)
-            imap.untagged_responses = self._kept
-
-    def __iter__(self) -> Iterator[Tuple[str, List[Any]]]:
-        return self._pop(self._deadline)
-
-    def burst(self, interval: float = 0.1) -> Iterator[Tuple[str, List[Any]]]:
-        """The responses that arrive within ``interval`` seconds of each other."""
-        return self._pop(None, interval)
-
-    def _pop(
-        self, deadline: Optional[float], interval: Optional[float] = None
-    ) -> Iterator[Tuple[str, List[Any]]]:
-        imap = self._imap
-        view = imap.socket()
-        saved = view.gettimeout()
-        try:
-            while True:
-                wait = interval
-                if deadline is not None:
-                    left = deadline - time.monotonic()
-                    if left <= 0:
-                        return
-                    wait = left if wait is None else min(wait, left)
-                if not imap._pos < len(imap._buf):
-                    view.settimeout(None if wait is None else max(wait, 0.001))
-                    try:
-                        imap._get_response()
-                    except socket.timeout:  # TimeoutError from Python 3.10
-                        return
-                else:
-                    imap._get_response()
-                for typ in list(imap.untagged_responses):
-                    yield typ, imap.untagged_responses.pop(typ)
-        finally:
-            view.settimeout(saved)
