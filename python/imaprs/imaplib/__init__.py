@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import sys
+import warnings
 from typing import Any, Optional
 
 from .. import _tls
@@ -78,17 +79,50 @@ class IMAP4_SSL(IMAP4):
     ``ssl.create_default_context()`` to verify. ``keyfile``/``certfile`` (older Pythons)
     present a client certificate."""
 
-    def __init__(
+    if sys.version_info < (3, 12):
+
+        def __init__(
+            self,
+            host: str = "",
+            port: int = IMAP4_SSL_PORT,
+            keyfile: Optional[str] = None,
+            certfile: Optional[str] = None,
+            ssl_context: Any = None,
+            timeout: Optional[float] = None,
+        ) -> None:
+            for name, value in (("keyfile", keyfile), ("certfile", certfile)):
+                if ssl_context is not None and value is not None:
+                    raise ValueError(f"ssl_context and {name} arguments are mutually exclusive")
+            if keyfile is not None or certfile is not None:
+                warnings.warn(
+                    "keyfile and certfile are deprecated: pass an ssl_context instead",
+                    DeprecationWarning,
+                    2,
+                )
+            self.keyfile, self.certfile = keyfile, certfile
+            self._start(host, port, timeout, ssl_context, keyfile, certfile)
+
+    else:
+
+        def __init__(
+            self,
+            host: str = "",
+            port: int = IMAP4_SSL_PORT,
+            *,
+            ssl_context: Any = None,
+            timeout: Optional[float] = None,
+        ) -> None:
+            self._start(host, port, timeout, ssl_context, None, None)
+
+    def _start(
         self,
-        host: str = "",
-        port: int = IMAP4_SSL_PORT,
-        keyfile: Optional[str] = None,
-        certfile: Optional[str] = None,
-        ssl_context: Any = None,
-        timeout: Optional[float] = None,
+        host: str,
+        port: int,
+        timeout: Optional[float],
+        ssl_context: Any,
+        keyfile: Optional[str],
+        certfile: Optional[str],
     ) -> None:
-        if ssl_context is not None and (keyfile is not None or certfile is not None):
-            raise ValueError("ssl_context and keyfile arguments are mutually exclusive")
         if ssl_context is not None:
             options = _tls.tls_options(ssl_context)
         else:
@@ -103,7 +137,7 @@ class IMAP4_SSL(IMAP4):
                     client_cert_pem=client.client_cert_pem,
                     client_key_pem=client.client_key_pem,
                 )
-        self.keyfile, self.certfile, self.ssl_context = keyfile, certfile, ssl_context
+        self.ssl_context = ssl_context
         self._tls_options = options
         IMAP4.__init__(self, host, port, timeout)
 

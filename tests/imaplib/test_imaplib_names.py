@@ -1,0 +1,182 @@
+"""imaprs.imaplib's module-level names next to the running standard library's: the same
+values, the same results from the helper functions, the same signatures for every method."""
+
+from __future__ import annotations
+
+import datetime
+import imaplib as std_imaplib
+import inspect
+import sys
+import time
+import warnings
+from typing import Any, Callable
+
+import pytest
+
+import imaprs.imaplib as rs_imaplib
+
+UTC = datetime.timezone.utc
+
+
+def same(fn: Callable[[Any], Any], *args: Any) -> Any:
+    """``fn`` of each module on ``args``: the same value, or the same exception."""
+    outcomes = []
+    for mod in (std_imaplib, rs_imaplib):
+        try:
+            outcomes.append(("returned", fn(mod)(*args)))
+        except Exception as exc:
+            outcomes.append(("raised", type(exc), str(exc)))
+    assert outcomes[1] == outcomes[0], args
+    return outcomes[0]
+
+
+DATES = [
+    0,
+    1709649000,
+    1709649000.75,
+    2**31 + 5,
+    time.localtime(1709649000),
+    time.gmtime(1709649000),
+    (2024, 3, 5, 14, 30, 0, 0, 0, -1),
+    (2024, 7, 5, 14, 30, 0, 0, 0, 1),
+    (2024, 1, 5, 14, 30, 0, 0, 0, 0),
+    datetime.datetime(2024, 3, 5, 14, 30, tzinfo=UTC),
+    datetime.datetime(
+        2024,
+        3,
+        5,
+        14,
+        30,
+        59,
+        999,
+        tzinfo=datetime.timezone(datetime.timedelta(hours=-3, minutes=-30)),
+    ),
+    datetime.datetime(
+        1999, 12, 31, 23, 59, tzinfo=datetime.timezone(datetime.timedelta(hours=5, minutes=45))
+    ),
+    datetime.datetime(2024, 3, 5, 14, 30),  # naive: refused
+    '"05-Mar-2024 14:30:00 +0000"',
+    "05-Mar-2024 14:30:00 +0000",
+    None,
+    [2024, 3, 5],
+    b'"05-Mar-2024 14:30:00 +0000"',
+]
+
+
+@pytest.mark.parametrize("value", DATES, ids=repr)
+def test_time2internaldate(value: Any) -> None:
+    same(lambda mod: mod.Time2Internaldate, value)
+
+
+INTERNALDATES = [
+    b'1 (INTERNALDATE "05-Mar-2024 14:30:00 +0000")',
+    b'12 (FLAGS (\\Seen) INTERNALDATE " 5-Mar-2024 14:30:00 -0730" RFC822.SIZE 44)',
+    b'3 (INTERNALDATE "31-Dec-1999 23:59:59 +1400")',
+    b'3 (INTERNALDATE "31-Dec-1999 23:59:59")',
+    b"3 (FLAGS ())",
+    b"",
+]
+
+
+@pytest.mark.parametrize("value", INTERNALDATES, ids=repr)
+def test_internaldate2tuple(value: bytes) -> None:
+    same(lambda mod: mod.Internaldate2tuple, value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        b"1 (FLAGS (\\Seen \\Answered $Label))",
+        b"1 (UID 4 FLAGS ())",
+        b"1 (UID 4)",
+        b"* FLAGS (\\Seen",
+        b"",
+    ],
+    ids=repr,
+)
+def test_parseflags(value: bytes) -> None:
+    same(lambda mod: mod.ParseFlags, value)
+
+
+@pytest.mark.parametrize("value", [0, 1, 15, 16, 4096, 65535, -300, 2**40])
+def test_int2ap(value: int) -> None:
+    same(lambda mod: mod.Int2AP, value)
+
+
+def test_module_constants() -> None:
+    for name in (
+        "CRLF",
+        "Debug",
+        "IMAP4_PORT",
+        "IMAP4_SSL_PORT",
+        "AllowedVersions",
+        "_MAXLINE",
+        "Mon2num",
+        "__version__",
+        "HAVE_SSL",
+    ):
+        assert getattr(rs_imaplib, name) == getattr(std_imaplib, name), name
+    for name, states in std_imaplib.Commands.items():
+        assert rs_imaplib.Commands[name] == states, name
+    # IDLE as in 3.14, whatever the running Python.
+    assert rs_imaplib.Commands["IDLE"] == ("AUTH", "SELECTED")
+    assert set(std_imaplib.__all__) <= set(rs_imaplib.__all__)
+
+
+PATTERNS = {
+    "Continuation": [b"+ go ahead", b"+", b"+ ", b"* OK"],
+    "Flags": [b"1 (FLAGS (\\Seen))", b"FLAGS ()"],
+    "InternalDate": [b'INTERNALDATE "05-Mar-2024 14:30:00 +0000"'],
+    "Literal": [b"* 1 FETCH (BODY[] {12}", b"{12} x"],
+    "MapCRLF": [b"a\r\nb"],
+    "Response_code": [b"[UIDVALIDITY 3] x", b"[READ-ONLY]", b"[A] b]", b"[x]"],
+    "Untagged_response": [b"* OK x", b"* 3 EXISTS", b"*  OK"],
+    "Untagged_status": [b"* 3 EXISTS", b"*  3 EXISTS", b"* 1 FETCH (FLAGS ())"],
+}
+
+
+@pytest.mark.parametrize("name", sorted(PATTERNS))
+def test_response_patterns_match_alike(name: str) -> None:
+    for text in PATTERNS[name]:
+        std, ours = (getattr(mod, name).match(text) for mod in (std_imaplib, rs_imaplib))
+        assert (ours and ours.groupdict()) == (std and std.groupdict()), text
+
+
+def _signature(obj: Any) -> Any:
+    return [(p.name, p.kind, p.default) for p in inspect.signature(obj).parameters.values()]
+
+
+def test_every_method_has_imaplib_signature() -> None:
+    public = [
+        n
+        for n in vars(std_imaplib.IMAP4)
+        if not n.startswith("__") or n in ("__enter__", "__exit__", "__init__")
+    ]
+    for name in public:
+        std = getattr(std_imaplib.IMAP4, name)
+        if not callable(std) or isinstance(std, type):
+            continue
+        ours = getattr(rs_imaplib.IMAP4, name)
+        assert _signature(ours) == _signature(std), name
+    assert _signature(rs_imaplib.IMAP4_stream) == _signature(std_imaplib.IMAP4_stream)
+    assert _signature(rs_imaplib.IMAP4_SSL) == _signature(std_imaplib.IMAP4_SSL)
+
+
+def test_exceptions_nest_as_in_imaplib() -> None:
+    IMAP4 = rs_imaplib.IMAP4
+    assert issubclass(IMAP4.readonly, IMAP4.abort) and issubclass(IMAP4.abort, IMAP4.error)
+    assert issubclass(IMAP4.error, Exception) and not issubclass(IMAP4.error, OSError)
+    assert rs_imaplib.IMAP4_SSL.error is IMAP4.error
+    assert rs_imaplib.IMAP4_stream.abort is IMAP4.abort
+
+
+@pytest.mark.skipif(sys.version_info >= (3, 12), reason="keyfile and certfile left in 3.12")
+def test_keyfile_and_certfile_as_before_3_12() -> None:
+    for mod in (std_imaplib, rs_imaplib):
+        with pytest.raises(ValueError, match="mutually exclusive"):
+            mod.IMAP4_SSL("localhost", 1, "key.pem", ssl_context=object())
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            with pytest.raises(OSError):
+                mod.IMAP4_SSL("127.0.0.1", 1, certfile=__file__)
+        assert [w.category for w in caught] == [DeprecationWarning], mod
