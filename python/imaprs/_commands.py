@@ -303,8 +303,11 @@ def _uid(uid: bool, name: str) -> str:
 
 def _seqset(seqset: SeqSet) -> Tuple[str, Optional[str]]:
     """The wire text of a sequence set, and the set to claim by (None: claim every FETCH)."""
-    if isinstance(seqset, int):
-        seqset = [seqset]
+    if isinstance(seqset, int) and seqset > 0:
+        text = str(seqset)
+        return text, text
+    if isinstance(seqset, (list, tuple)) and len(seqset) == 1 and isinstance(seqset[0], int):
+        return _seqset(seqset[0])
     if isinstance(seqset, str):
         if seqset.replace(",", "").replace(":", "").isdigit():
             return seqset, seqset

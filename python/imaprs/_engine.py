@@ -168,8 +168,9 @@ class Engine:
                 self._wait_for(lambda: not self._conflicts(key))
             self._continuation = None  # a "+" can only be for the command being sent
             tag = self._conn.tag()
-            parts = self._conn.encode(tag, name, list(args))
-            cmd = IMAP4Command(self, tag, name, list(args), seqset, sink, progress)
+            arg_list = list(args)
+            parts = self._conn.encode(tag, name, arg_list)
+            cmd = IMAP4Command(self, tag, name, arg_list, seqset, sink, progress)
             if LOG.isEnabledFor(logging.DEBUG):
                 LOG.debug("C: %s %s %s", tag, name, redact(upper, args))
             cmd.claim_key = key

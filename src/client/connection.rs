@@ -427,27 +427,23 @@ impl Connection {
     /// Reads once from the network into the framer, waiting for data without holding the
     /// transport when there is a waiter.
     fn fill(&self, rd: &mut ReadSide, greeting: bool) -> Result<(), Error> {
-        let ready = &mut false;
         loop {
             self.check_open()?;
             let ReadSide { framer, buf, .. } = rd;
             let result = match &self.waiter {
                 Some(waiter) => {
                     let mut io = lock(&self.io);
-                    if io.holds_data() || *ready {
-                        let plain = !io.holds_data();
-                        if plain {
-                            io.read(buf).map(Some)
-                        } else {
-                            io.read_nonblocking(buf, waiter)
-                        }
+                    if io.holds_data() {
+                        io.read_nonblocking(buf, waiter)
                     } else {
-                        Ok(None)
+                        // Plain TCP: block on the socket itself, with no lock held, so
+                        // writers go on meanwhile; one system call per read.
+                        drop(io);
+                        waiter.read(buf).map(Some)
                     }
                 }
                 None => lock(&self.io).read(buf).map(Some),
             };
-            *ready = false;
             let n = match result {
                 Ok(Some(0)) => {
                     return Err(
@@ -458,10 +454,7 @@ impl Connection {
                 Ok(None) => {
                     if let Some(waiter) = &self.waiter {
                         match waiter.wait() {
-                            Ok(()) => {
-                                *ready = true;
-                                continue;
-                            }
+                            Ok(()) => continue,
                             Err(err @ Error::Timeout(_)) => return Err(err),
                             Err(err) => return Err(self.close_with(err)),
                         }

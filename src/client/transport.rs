@@ -397,6 +397,18 @@ impl ShutdownHandle {
 pub struct Waiter(TcpStream);
 
 impl Waiter {
+    /// Reads from the socket directly, blocking as [`Transport::read`] does; only for a link
+    /// that holds no data of its own (see [`Transport::holds_data`]). The kernel lets one
+    /// thread read a socket while another writes it, so no lock is needed.
+    pub fn read(&self, buf: &mut [u8]) -> Result<usize, Error> {
+        loop {
+            match (&self.0).read(buf) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                other => return other.map_err(|e| io_error(e, "server response")),
+            }
+        }
+    }
+
     /// Blocks until a byte can be read from the socket, the server closes it, or the read
     /// timeout set on the transport passes ([`Error::Timeout`]).
     pub fn wait(&self) -> Result<(), Error> {
