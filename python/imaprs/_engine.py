@@ -48,7 +48,7 @@ MAX_UNCLAIMED = 100_000
 #: Unclaimed responses of which only the newest matters.
 _COALESCED = frozenset({"EXISTS", "RECENT", "FLAGS"})
 #: Queued command bytes are sent once they reach this size...
-CORK_LIMIT = 64 * 1024
+CORK_LIMIT = 8 * 1024
 #: ... or this many seconds after a command returned without waiting.
 FLUSH_DELAY = 0.001
 #: Literals of at least this size are streamed to a command's sink.
@@ -131,7 +131,7 @@ class Engine:
         a FETCH/STORE claims), ``sink`` and ``progress`` (see ``fetch``).
 
         Pipelining: the command's bytes are queued and leave together with those of the
-        commands sent right after it — as soon as anyone waits on the connection, when 64 KiB
+        commands sent right after it — as soon as anyone waits on the connection, when 8 KiB
         are queued, or within a millisecond — so a burst of ``wait=False`` commands reaches
         the server in a few packets.
         """
