@@ -315,15 +315,19 @@ class IMAP4Base:
             self.untagged_responses.pop(typ, None)
         if "READ-ONLY" in self.untagged_responses and not self.is_readonly:
             raise self.readonly("mailbox status changed to READ-ONLY")
+        tag = self._new_tag()
         parts = []
         for arg in args:
             if arg is None:
                 continue
             if isinstance(arg, str):
                 arg = bytes(arg, self._encoding)
-            H.check_controls(arg)
+            try:
+                H.check_controls(arg)
+            except ValueError:
+                self.literal = None  # or the next command would carry this one's literal
+                raise
             parts.append(arg)
-        tag = self._new_tag()
         data = b" ".join([tag, bytes(name, self._encoding), *parts])
         literal = self.literal
         literator = None
@@ -331,6 +335,10 @@ class IMAP4Base:
             self.literal = None
             if callable(literal):
                 literator = literal
+            elif self.utf8_enabled:
+                # RFC 6855: in UTF-8 mode the message goes as UTF8 (literal8).
+                data += bytes(f" UTF8 (~{{{len(literal)}}}", self._encoding)
+                literal += b")"
             else:
                 data += bytes(f" {{{len(literal)}}}", self._encoding)
         self._log(f"> {data!r}")

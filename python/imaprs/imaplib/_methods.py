@@ -232,10 +232,8 @@ class IMAP4Methods(IMAP4Base):
         else:
             flags = None
         date_time = H.Time2Internaldate(date_time) if date_time else None
-        literal = H.MapCRLF.sub(H.CRLF, message)
-        if self.utf8_enabled:
-            literal = b"UTF8 (" + literal + b")"
-        self.literal = literal
+        # In UTF-8 mode _command sends it as UTF8 (~{n}...), as Python 3.14 does.
+        self.literal = H.MapCRLF.sub(H.CRLF, message)
         return self._simple_command(name, self._checkquote(mailbox), flags, date_time)
 
     # -- ACL, quota, annotations ---------------------------------------------------------
