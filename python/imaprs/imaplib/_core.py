@@ -136,7 +136,7 @@ class IMAP4Base:
         raise self.error("server not IMAP4 compliant")
 
     def __getattr__(self, attr: str) -> Any:
-        # Allow UPPERCASE variants of IMAP4 command methods.
+        # M.FETCH(...) is M.fetch(...): command names in capitals reach the methods.
         if attr in H.Commands:
             return getattr(self, attr.lower())
         raise AttributeError(f"Unknown IMAP4 command: '{attr}'")
@@ -350,7 +350,7 @@ class IMAP4Base:
             return tag
         while True:
             while self._get_response():
-                if self.tagged_commands[tag]:  # BAD/NO?
+                if self.tagged_commands[tag]:  # completed (NO/BAD) instead of "+"
                     return tag
             if literator is not None:
                 literal = literator(self.continuation_response)

@@ -15,7 +15,7 @@ CRLF = b"\r\n"
 Debug = 0
 IMAP4_PORT = 143
 IMAP4_SSL_PORT = 993
-AllowedVersions = ("IMAP4REV1", "IMAP4")  # Most recent first
+AllowedVersions = ("IMAP4REV1", "IMAP4")  # preferred first
 #: The longest line accepted from the server (patch it as with imaplib).
 _MAXLINE = 1000000
 
@@ -161,7 +161,7 @@ def Time2Internaldate(date_time: Any) -> str:
             raise ValueError("date_time must be aware")
         dt = date_time
     elif isinstance(date_time, str) and (date_time[0], date_time[-1]) == ('"', '"'):
-        return date_time  # Assume in correct format
+        return date_time  # already an INTERNALDATE string, taken as it is
     else:
         raise ValueError("date_time not of a known type")
     offset = dt.utcoffset() or datetime.timedelta(0)
