@@ -459,3 +459,20 @@ def test_same_as_imaplib(
     greeting: Sequence[Reply], exchanges: Sequence[Exchange], action: Action
 ) -> None:
     twins(greeting, exchanges, action)
+
+
+@pytest.mark.parametrize("level", [0, 1, 4])
+def test_debug_levels_write_to_stderr(
+    level: int, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``imaplib.Debug`` (read when connecting) writes to stderr as the standard library's:
+    nothing at 0, the start and the failures from 1, every line from 4."""
+    from wire_twins import observe, rs_imaplib
+
+    monkeypatch.setattr(rs_imaplib, "Debug", level)
+    exchanges = [*standard(), ("NOOP", ["{tag} NO not now"])]
+    observe(rs_imaplib, GREETING, exchanges, lambda M: (M.noop(), M.debug))
+    err = capsys.readouterr().err
+    assert ("NO from the server: b'not now'" in err) == (level >= 1)
+    assert ("CAPABILITY'" in err) == (level >= 4)
+    assert (err == "") == (level == 0)

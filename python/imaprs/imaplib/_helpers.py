@@ -87,91 +87,85 @@ _Literal = rb".*{(?P<size>\d+)}$"
 _Untagged_status = rb"\* (?P<data>\d+) (?P<type>[A-Z-]+)( (?P<data2>.*))?"
 Untagged_status = re.compile(_Untagged_status, re.ASCII)
 
-Months = ["", "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-Mon2num = {
-    s.encode(): n + 1
-    for n, s in enumerate(
-        ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-    )
-}
-_MONTHS = [
-    None,
-    *["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
-]
+_MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+Months = ["", *_MONTH_NAMES]
+Mon2num = {name.encode(): number for number, name in enumerate(_MONTH_NAMES, 1)}
+
+#: Characters that make a mailbox name need quotes (anything but atom characters).
+NEEDS_QUOTES = re.compile(r"[^!#$%&'*+,./:;<=>?@^_`|~0-9A-Za-z-]")
 
 
 def Internaldate2tuple(resp: bytes) -> Optional[time.struct_time]:
-    """The local time of an INTERNALDATE response, as a ``time.struct_time``; None when
-    ``resp`` holds none."""
-    mo = InternalDate.match(resp)
-    if not mo:
+    """The INTERNALDATE in a FETCH response, as local time (a ``time.struct_time``); None
+    when ``resp`` has none."""
+    found = InternalDate.match(resp)
+    if found is None:
         return None
-    mon = Mon2num[mo.group("mon")]
-    zonen = mo.group("zonen")
-    day, year = int(mo.group("day")), int(mo.group("year"))
-    hour, minute, sec = (int(mo.group(k)) for k in ("hour", "min", "sec"))
-    zone = (int(mo.group("zoneh")) * 60 + int(mo.group("zonem"))) * 60
-    if zonen == b"-":
-        zone = -zone
-    utc = calendar.timegm((year, mon, day, hour, minute, sec, -1, -1, -1)) - zone
-    return time.localtime(utc)
+    part = found.groupdict()
+    east = (int(part["zoneh"]) * 60 + int(part["zonem"])) * 60
+    if part["zonen"] == b"-":
+        east = -east
+    date = (int(part["year"]), Mon2num[part["mon"]], int(part["day"]))
+    clock = (int(part["hour"]), int(part["min"]), int(part["sec"]))
+    return time.localtime(calendar.timegm(date + clock) - east)
 
 
 def Int2AP(num: int) -> bytes:
-    """``num`` in base 16 with the letters A to P as digits (imaplib's tag prefix)."""
-    digits = b"ABCDEFGHIJKLMNOP"
-    out = b""
-    num = int(abs(num))
+    """``abs(num)`` written in base 16 with the letters A to P for digits (b"" for 0)."""
+    num = abs(int(num))
+    letters = bytearray()
     while num:
-        num, mod = divmod(num, 16)
-        out = digits[mod : mod + 1] + out
-    return out
+        num, digit = divmod(num, 16)
+        letters.insert(0, 0x41 + digit)
+    return bytes(letters)
 
 
 def ParseFlags(resp: bytes) -> Tuple[bytes, ...]:
-    """The flags of a FLAGS response, as a tuple of bytes."""
-    mo = Flags.match(resp)
-    if not mo:
-        return ()
-    return tuple(mo.group("flags").split())
+    """The flags in a response with ``FLAGS (...)``, as a tuple of bytes (() if none)."""
+    found = Flags.match(resp)
+    return tuple(found.group("flags").split()) if found else ()
 
 
 def Time2Internaldate(date_time: Any) -> str:
-    """``date_time`` (seconds since the epoch, a ``time.struct_time`` or 9-tuple, an aware
-    ``datetime``, or a string already in quotes) as a quoted INTERNALDATE string."""
+    """``date_time`` as a quoted INTERNALDATE string such as ``'"05-Mar-2024 14:30:00
+    +0100"'``. Takes seconds since the epoch (local time), a ``time.struct_time`` or a
+    9-tuple (local time), an aware ``datetime``, or a string already in double quotes."""
     if isinstance(date_time, (int, float)):
-        dt = datetime.datetime.fromtimestamp(date_time, datetime.timezone.utc).astimezone()
+        moment = datetime.datetime.fromtimestamp(date_time, datetime.timezone.utc).astimezone()
     elif isinstance(date_time, tuple):
-        try:
-            gmtoff = date_time.tm_gmtoff  # type: ignore[attr-defined]
-        except AttributeError:
-            if time.daylight:
-                dst = date_time[8]
-                if dst == -1:
-                    dst = time.localtime(time.mktime(date_time))[8]
-                gmtoff = -(time.timezone, time.altzone)[dst]
-            else:
-                gmtoff = -time.timezone
-        delta = datetime.timedelta(seconds=gmtoff)
+        east = datetime.timedelta(seconds=_seconds_east(date_time))
         year, month, day, hour, minute, second = date_time[:6]
-        tz = datetime.timezone(delta)
-        dt = datetime.datetime(year, month, day, hour, minute, second, tzinfo=tz)
+        zone = datetime.timezone(east)
+        moment = datetime.datetime(year, month, day, hour, minute, second, tzinfo=zone)
     elif isinstance(date_time, datetime.datetime):
         if date_time.tzinfo is None:
             raise ValueError("date_time must be aware")
-        dt = date_time
-    elif isinstance(date_time, str) and (date_time[0], date_time[-1]) == ('"', '"'):
+        moment = date_time
+    elif isinstance(date_time, str) and date_time[:1] == date_time[-1:] == '"':
         return date_time  # already an INTERNALDATE string, taken as it is
     else:
         raise ValueError("date_time not of a known type")
-    offset = dt.utcoffset() or datetime.timedelta(0)
-    sign = "-" if offset < datetime.timedelta(0) else "+"
-    minutes = abs(int(offset.total_seconds())) // 60
+    east_minutes = int((moment.utcoffset() or datetime.timedelta()).total_seconds()) // 60
+    sign = "-" if east_minutes < 0 else "+"
+    hours, minutes = divmod(abs(east_minutes), 60)
     return (
-        f'"{dt.day:02d}-{_MONTHS[dt.month]}-{dt.year:04d} '
-        f"{dt.hour:02d}:{dt.minute:02d}:{dt.second:02d} "
-        f'{sign}{minutes // 60:02d}{minutes % 60:02d}"'
+        f'"{moment.day:02d}-{Months[moment.month]}-{moment.year:04d} '
+        f'{moment:%H:%M:%S} {sign}{hours:02d}{minutes:02d}"'
     )
+
+
+def _seconds_east(fields: Any) -> int:
+    """The UTC offset of a local time given as a time tuple: its own ``tm_gmtoff`` when it
+    has one, else the local zone's, with daylight saving time as ``tm_isdst`` says (or as
+    it was in force then, for -1)."""
+    if hasattr(fields, "tm_gmtoff"):
+        return int(fields.tm_gmtoff)
+    if not time.daylight:
+        return -time.timezone
+    dst = fields[8]
+    if dst == -1:
+        dst = time.localtime(time.mktime(fields)).tm_isdst
+    return -(time.timezone, time.altzone)[dst]
 
 
 def check_controls(arg: Union[bytes, str]) -> None:
