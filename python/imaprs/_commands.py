@@ -303,11 +303,13 @@ def _uid(uid: bool, name: str) -> str:
 
 def _seqset(seqset: SeqSet) -> Tuple[str, Optional[str]]:
     """The wire text of a sequence set, and the set to claim by (None: claim every FETCH)."""
-    if isinstance(seqset, int) and seqset > 0:
-        text = str(seqset)
-        return text, text
     if isinstance(seqset, (list, tuple)) and len(seqset) == 1 and isinstance(seqset[0], int):
-        return _seqset(seqset[0])
+        seqset = seqset[0]
+    if isinstance(seqset, int):
+        if seqset > 0:
+            text = str(seqset)
+            return text, text
+        seqset = [seqset]  # refused by IMAP4SeqSet below
     if isinstance(seqset, str):
         if seqset.replace(",", "").replace(":", "").isdigit():
             return seqset, seqset
