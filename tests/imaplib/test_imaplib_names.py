@@ -197,7 +197,7 @@ def test_exceptions_nest_as_in_imaplib() -> None:
 @pytest.mark.skipif(sys.version_info >= (3, 12), reason="keyfile and certfile left in 3.12")
 def test_keyfile_and_certfile_as_before_3_12(monkeypatch: pytest.MonkeyPatch) -> None:
     # The one-time warning about unverified TLS is left for the tests about it.
-    monkeypatch.setattr("imaprs.imaplib._core._TLS_WARNED", True)
+    monkeypatch.setattr("imaprs.imaplib._link._WARNED", True)
     for mod in (std_imaplib, rs_imaplib):
         with pytest.raises(ValueError, match="mutually exclusive"):
             mod.IMAP4_SSL("localhost", 1, "key.pem", ssl_context=object())

@@ -19,7 +19,7 @@ import warnings
 from typing import Any, Optional
 
 from .. import _tls
-from ._core import warn_unverified_once
+from . import _link
 from ._helpers import (  # noqa: F401 - imaplib's module-level names
     _MAXLINE,
     CRLF,
@@ -126,8 +126,7 @@ class IMAP4_SSL(IMAP4):
         if ssl_context is not None:
             options = _tls.tls_options(ssl_context)
         else:
-            warn_unverified_once()
-            options = _tls.TLSOptions(verify=False, check_hostname=False)
+            options = _link.standard_tls()
             if certfile is not None:
                 client = _tls.TLSOptions.from_files(
                     client_cert=certfile, client_key=keyfile or certfile
@@ -151,8 +150,6 @@ class IMAP4_stream(IMAP4):
         IMAP4.__init__(self)
 
     def open(self, host: Any = None, port: Any = None, timeout: Optional[float] = None) -> None:
-        from . import _link
-
         self.host = None  # type: ignore[assignment]
         self.port = None  # type: ignore[assignment]
         argv = ["/bin/sh", "-c", self.command]

@@ -12,7 +12,6 @@ IMAPClient's does) is served over that socket instead, as the standard library w
 from __future__ import annotations
 
 import contextlib
-import logging
 import random
 import re
 import socket
@@ -23,8 +22,6 @@ from .. import errors as _errors
 from . import _helpers as H
 from . import _link
 from ._protocol import Protocol, _debug_level
-
-_TLS_WARNED = False
 
 
 class _SocketView:
@@ -255,14 +252,3 @@ class IMAP4Base(Protocol):
 def _maxline() -> int:
     """``imaprs.imaplib._MAXLINE``, which callers may change as they do imaplib's."""
     return int(getattr(sys.modules.get(__package__ or ""), "_MAXLINE", H._MAXLINE))
-
-
-def warn_unverified_once() -> None:
-    """Logs, once per process, that TLS without a context is not verified."""
-    global _TLS_WARNED
-    if not _TLS_WARNED:
-        _TLS_WARNED = True
-        logging.getLogger("imaprs").warning(
-            "IMAP4_SSL without ssl_context does not verify the server's certificate, as "
-            "the standard library's imaplib; pass ssl_context=ssl.create_default_context()"
-        )

@@ -10,15 +10,17 @@ already closed and whose greeting is the line the server sent.
 from __future__ import annotations
 
 import errno
+import logging
 import os
 import re
 import socket
 import ssl
 from typing import Any, Optional
 
-from .. import _imaprs
+from .. import _imaprs, _tls
 from .. import errors as _errors
 
+_WARNED = False
 _OS_ERROR = re.compile(r"\(os error (\d+)\)")
 _BYE_GREETING = "server greeted with "
 _NOT_IMAP = re.compile(r'server greeting is not IMAP: "(.*)"$', re.DOTALL)
@@ -89,6 +91,22 @@ def timed_out() -> OSError:
     """What a socket with a timeout raises when it runs out (``socket.timeout``, which is
     ``TimeoutError`` since Python 3.10)."""
     return socket.timeout("timed out")
+
+
+def standard_tls() -> _tls.TLSOptions:
+    """The TLS settings of the running Python's imaplib when no ``ssl_context`` is given:
+    those of ``ssl._create_stdlib_context()``, which verifies nothing up to now. When they
+    do not verify, a warning says so, once per process."""
+    make = getattr(ssl, "_create_stdlib_context", None)
+    options = _tls.tls_options(make()) if make else _tls.TLSOptions(verify=False)
+    global _WARNED
+    if not options.verify and not _WARNED:
+        _WARNED = True
+        logging.getLogger("imaprs").warning(
+            "IMAP4_SSL without ssl_context does not verify the server's certificate, as "
+            "the standard library's imaplib; pass ssl_context=ssl.create_default_context()"
+        )
+    return options
 
 
 def ssl_error(exc: BaseException) -> ssl.SSLError:

@@ -11,7 +11,8 @@ from typing import Any, Callable, List, Optional, Tuple
 
 from .. import _tls
 from . import _helpers as H
-from ._core import IMAP4Base, warn_unverified_once
+from . import _link
+from ._core import IMAP4Base
 
 Result = Tuple[str, List[Any]]
 
@@ -135,11 +136,8 @@ class SessionCommands(IMAP4Base):
             raise self.abort("TLS session already established")
         if "STARTTLS" not in self.capabilities:
             raise self.abort("TLS not supported by server")
-        if ssl_context is None:
-            warn_unverified_once()
-            options = _tls.TLSOptions(verify=False, check_hostname=False)
-        else:
-            options = _tls.tls_options(ssl_context)  # a bad context fails before sending
+        # Made first, so that a context that cannot be used fails before anything is sent.
+        options = _link.standard_tls() if ssl_context is None else _tls.tls_options(ssl_context)
         typ, dat = self._ask("STARTTLS")
         if typ != "OK":
             raise self.error("Couldn't establish TLS session")
