@@ -14,6 +14,7 @@ applications whose libraries import imaplib themselves.
 from __future__ import annotations
 
 import dataclasses
+import os
 import sys
 import warnings
 from typing import Any, Optional
@@ -152,7 +153,11 @@ class IMAP4_stream(IMAP4):
     def open(self, host: Any = None, port: Any = None, timeout: Optional[float] = None) -> None:
         self.host = None  # type: ignore[assignment]
         self.port = None  # type: ignore[assignment]
-        argv = ["/bin/sh", "-c", self.command]
+        # Run by the shell, as subprocess.Popen(command, shell=True) runs it.
+        if os.name == "nt":
+            argv = [os.environ.get("COMSPEC", "cmd.exe"), "/c", self.command]
+        else:
+            argv = ["/bin/sh", "-c", self.command]
         self._conn = _link.connect("", 0, None, argv=argv)
         self._attach(None)
         self.process = None
