@@ -56,7 +56,7 @@ def conversation(
                 if not prefixes:
                     prefixes.append(extra.tag.rstrip("0123456789"))
                 srv.bad(extra.tag, "not in the script")
-        except ClientClosed:
+        except (ClientClosed, OSError):  # the client hung up, perhaps while we wrote
             return
 
     return script
