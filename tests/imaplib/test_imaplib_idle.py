@@ -127,3 +127,16 @@ def test_idle_refused(answer: str, kind: str, text: str) -> None:
 def test_a_server_without_idle() -> None:
     seen = check([*standard("IMAP4rev1")], lambda M: M.idle(duration=1))
     assert seen["result"] == ("raised", "error", "Server does not support IMAP4 IDLE")
+
+
+def test_the_server_ending_idle_ends_the_iteration() -> None:
+    def run(M: Any) -> Any:
+        M.select()
+        with M.idle() as idler:
+            seen = list(idler)
+        return seen, M.state
+
+    exchanges = [*IDLING[:2], ("IDLE", ["+ idling", "* 4 EXISTS", "{tag} OK enough"])]
+    seen = check([*exchanges, ("NOOP", ["{tag} OK done"])], run)
+    assert seen["result"] == ("returned", ([("EXISTS", [b"4"])], "SELECTED"))
+    assert not seen["sent"].endswith(b"DONE\r\n")

@@ -69,9 +69,10 @@ class Idler:
         for typ, data in leftovers:
             for datum in data:
                 imap._append_untagged(typ, datum)
+        assert self._tag is not None
         try:
-            imap.send(b"DONE\r\n")
-            assert self._tag is not None
+            if not imap.tagged_commands.get(self._tag):  # unless the server ended it
+                imap.send(b"DONE\r\n")
             imap._command_complete("IDLE", self._tag)
         except OSError:
             if exc_type is None:
@@ -115,8 +116,8 @@ class Idler:
             left = None if end is None else end - time.monotonic()
             if left is not None and left <= 0:
                 return default
-            if not self._read_one(left):
-                return default
+            if not self._read_one(left) or imap.tagged_commands.get(self._tag or b""):
+                return default  # nothing in time, or the server ended IDLE itself
         return imap._idle_responses.pop(0)
 
     def _read_one(self, wait: Optional[float]) -> bool:
