@@ -6,6 +6,7 @@
 
 use std::sync::Mutex;
 
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
@@ -33,10 +34,7 @@ impl PySasl {
         authzid: Option<&str>,
         host: Option<&str>,
     ) -> PyResult<Self> {
-        let host = host.map(|h| match h.rsplit_once(':') {
-            Some((name, port)) => (name, port.parse().unwrap_or(143)),
-            None => (h, 143),
-        });
+        let host = host.map(host_port).transpose()?;
         let mechanism = sasl::mechanism(name, username, Secret::new(secret), authzid, host)
             .map_err(|e| client_error(py, &e))?;
         Ok(PySasl {
@@ -88,6 +86,22 @@ impl PySasl {
         self.mechanism
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// `"name"`, `"name:port"` or `"[v6]:port"` as `(name, port)`, 143 when no port is given; a
+/// bare IPv6 address is all name.
+fn host_port(host: &str) -> PyResult<(&str, u16)> {
+    match host.rsplit_once(':') {
+        Some((name, port))
+            if !name.contains(':') || (name.starts_with('[') && name.ends_with(']')) =>
+        {
+            let port = port
+                .parse()
+                .map_err(|_| PyValueError::new_err(format!("bad port in host {host:?}")))?;
+            Ok((name, port))
+        }
+        _ => Ok((host, 143)),
     }
 }
 
