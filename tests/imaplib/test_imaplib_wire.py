@@ -476,3 +476,22 @@ def test_debug_levels_write_to_stderr(
     assert ("NO from the server: b'not now'" in err) == (level >= 1)
     assert ("CAPABILITY'" in err) == (level >= 4)
     assert (err == "") == (level == 0)
+
+
+def test_commands_after_the_server_left_abort_with_a_broken_pipe() -> None:
+    """As on a socket: the first command sees the end of the stream, the next ones cannot
+    be written. (imaplib's socket may accept one more write before it notices.)"""
+    from wire_twins import observe, rs_imaplib
+
+    def run(M: Any) -> Any:
+        out = []
+        for _ in range(3):
+            try:
+                M.noop()
+            except M.abort as exc:
+                out.append(str(exc))
+        return out
+
+    seen = observe(rs_imaplib, PREAUTH, [*standard(), ("NOOP", [CLOSE])], run)
+    broken = "socket error: [Errno 32] Broken pipe"
+    assert seen["result"] == ("returned", ["command: NOOP => socket error: EOF", broken, broken])

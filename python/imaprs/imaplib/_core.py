@@ -40,7 +40,12 @@ class _SocketView:
         return self._timeout
 
     def sendall(self, data: bytes) -> None:
-        self._conn.write(bytes(data))
+        try:
+            self._conn.write(bytes(data))
+        except _errors.IMAP4Timeout as exc:
+            raise _link.timed_out() from exc
+        except _errors.ConnectionClosed as exc:
+            raise _link.broken_pipe(exc) from exc
 
     def shutdown(self, how: int = socket.SHUT_RDWR) -> None:
         self._conn.close()
@@ -213,15 +218,7 @@ class IMAP4Base(Protocol):
     def send(self, data: bytes) -> None:
         """Sends ``data`` as it is."""
         sys.audit("imaplib.send", self, data)
-        if self._conn is None:
-            self.sock.sendall(data)
-            return
-        try:
-            self._conn.write(bytes(data))
-        except _errors.IMAP4Timeout as exc:
-            raise _link.timed_out() from exc
-        except _errors.ConnectionClosed as exc:
-            raise BrokenPipeError(str(exc)) from exc
+        self.sock.sendall(data)
 
     def shutdown(self) -> None:
         """Closes the connection."""

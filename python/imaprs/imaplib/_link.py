@@ -87,6 +87,14 @@ def os_error(exc: BaseException) -> OSError:
     return OSError(text)
 
 
+def broken_pipe(exc: BaseException) -> OSError:
+    """What writing to a socket the server closed raises: the OS error the core met, else
+    ``BrokenPipeError`` (``[Errno 32] Broken pipe``)."""
+    if _OS_ERROR.search(str(exc)):
+        return os_error(exc)
+    return BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
+
+
 def timed_out() -> OSError:
     """What a socket with a timeout raises when it runs out (``socket.timeout``, which is
     ``TimeoutError`` since Python 3.10)."""
