@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any, Callable, List, Sequence
 
 import pytest
-from wire_twins import CLOSE, GREETING, LINE, PREAUTH, Exchange, Reply, standard, twins
+from wire_twins import CLOSE, GREETING, LINE, PREAUTH, RESET, Exchange, Reply, standard, twins
 
 Action = Callable[[Any], Any]
 
@@ -387,6 +387,11 @@ CASES = {
     "connection closed": (
         GREETING,
         selected(("NOOP", [CLOSE])),
+        after_select(lambda M: M.noop()),
+    ),
+    "connection reset": (
+        GREETING,
+        selected(("NOOP", [RESET])),
         after_select(lambda M: M.noop()),
     ),
     "closed in the middle of a literal": (

@@ -6,7 +6,8 @@ byte the client sent. Tags are random per connection, so they are replaced by th
 A conversation is a greeting and a list of exchanges. Each exchange names the command the
 client must send next (``"UID FETCH"``...) or ``LINE`` (one raw line, for AUTHENTICATE answers
 and refused literals), and the server's replies: ``str`` lines where ``{tag}`` stands for the
-command's tag, ``bytes`` sent as they are, or ``CLOSE`` to drop the connection.
+command's tag, ``bytes`` sent as they are, or ``CLOSE`` (``RESET``) to drop the connection
+(with a TCP reset).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from __future__ import annotations
 import contextlib
 import imaplib as std_imaplib
 import re
+import socket
+import struct
 from types import ModuleType
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
@@ -24,6 +27,7 @@ MODULES = (std_imaplib, rs_imaplib)
 IDS = ("imaplib", "imaprs")
 
 CLOSE = object()
+RESET = object()  # drop the connection with a TCP reset
 LINE = "<line>"
 Reply = Union[str, bytes, object]
 Exchange = Tuple[str, Sequence[Reply]]
@@ -65,6 +69,13 @@ def conversation(
 def _reply(srv: ScriptedServer, replies: Sequence[Reply], tag: str) -> bool:
     for item in replies:
         if item is CLOSE:
+            srv.close()
+            return False
+        if item is RESET:
+            # A zero linger makes close() send RST (the server has no call for it).
+            srv._connection().setsockopt(
+                socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+            )
             srv.close()
             return False
         if isinstance(item, str):

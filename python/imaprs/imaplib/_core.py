@@ -45,7 +45,7 @@ class _SocketView:
         except _errors.IMAP4Timeout as exc:
             raise _link.timed_out() from exc
         except _errors.ConnectionClosed as exc:
-            raise _link.broken_pipe(exc) from exc
+            raise _link.broken_pipe() from exc
 
     def shutdown(self, how: int = socket.SHUT_RDWR) -> None:
         self._conn.close()
@@ -201,8 +201,11 @@ class IMAP4Base(Protocol):
         """Appends the next whole response from the core; False at the end of the stream."""
         try:
             frame = self._conn.read_raw()
-        except _errors.ConnectionClosed:
-            return False
+        except _errors.ConnectionClosed as exc:
+            failure = _link.read_failure(exc)
+            if failure is None:
+                return False  # the end of the stream: readline() gives b""
+            raise failure from exc
         except _errors.IMAP4Timeout as exc:
             raise _link.timed_out() from exc
         except _errors.LimitError as exc:

@@ -87,12 +87,15 @@ def os_error(exc: BaseException) -> OSError:
     return OSError(text)
 
 
-def broken_pipe(exc: BaseException) -> OSError:
-    """What writing to a socket the server closed raises: the OS error the core met, else
-    ``BrokenPipeError`` (``[Errno 32] Broken pipe``)."""
-    if _OS_ERROR.search(str(exc)):
-        return os_error(exc)
+def broken_pipe() -> OSError:
+    """What writing to a socket the server closed raises (``[Errno 32] Broken pipe``)."""
     return BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
+
+
+def read_failure(exc: BaseException) -> Optional[OSError]:
+    """The ``OSError`` a socket read would have raised for the core's ``ConnectionClosed``
+    (``ConnectionResetError``...), or None when the server simply closed the connection."""
+    return os_error(exc) if _OS_ERROR.search(str(exc)) else None
 
 
 def timed_out() -> OSError:
