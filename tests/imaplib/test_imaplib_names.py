@@ -15,6 +15,8 @@ import pytest
 
 import imaprs.imaplib as rs_imaplib
 
+MODULES = (std_imaplib, rs_imaplib)
+
 UTC = datetime.timezone.utc
 
 
@@ -206,3 +208,22 @@ def test_keyfile_and_certfile_as_before_3_12(monkeypatch: pytest.MonkeyPatch) ->
             with pytest.raises(OSError):
                 mod.IMAP4_SSL("127.0.0.1", 1, certfile=__file__)
         assert [w.category for w in caught] == [DeprecationWarning], mod
+
+
+def _failure(mod: Any, host: str, port: int) -> Any:
+    try:
+        mod.IMAP4(host, port, 5)
+    except OSError as exc:
+        return type(exc), exc.errno, str(exc)
+    raise AssertionError("no error")
+
+
+def test_connection_failures_raise_what_a_socket_raises() -> None:
+    import socket
+
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    for host, port_ in (("127.0.0.1", port), ("nonexistent.invalid", 143)):
+        want, got = (_failure(mod, host, port_) for mod in MODULES)
+        assert got == want

@@ -23,6 +23,11 @@ from .. import errors as _errors
 _WARNED = False
 _OS_ERROR = re.compile(r"\(os error (\d+)\)")
 _BYE_GREETING = "server greeted with "
+_GAI_CODES = {
+    "Name or service not known": socket.EAI_NONAME,
+    "Temporary failure in name resolution": socket.EAI_AGAIN,
+    "nodename nor servname provided, or not known": socket.EAI_NONAME,
+}
 _NOT_IMAP = re.compile(r'server greeting is not IMAP: "(.*)"$', re.DOTALL)
 
 
@@ -81,7 +86,9 @@ def os_error(exc: BaseException) -> OSError:
         code = int(match.group(1))
         return OSError(code, os.strerror(code))
     if "cannot resolve" in text:
-        return socket.gaierror(socket.EAI_NONAME, text)
+        # The resolver's own words end the core's message, as gai_strerror() gives them.
+        reason = text.rsplit(": ", 1)[-1]
+        return socket.gaierror(_GAI_CODES.get(reason, socket.EAI_NONAME), reason)
     if "refused" in text:
         return ConnectionRefusedError(errno.ECONNREFUSED, text)
     return OSError(text)
