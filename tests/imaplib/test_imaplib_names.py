@@ -184,8 +184,12 @@ def test_every_method_has_imaplib_signature() -> None:
             continue
         ours = getattr(rs_imaplib.IMAP4, name)
         assert _signature(ours) == _signature(std), name
-    assert _signature(rs_imaplib.IMAP4_stream) == _signature(std_imaplib.IMAP4_stream)
-    assert _signature(rs_imaplib.IMAP4_SSL) == _signature(std_imaplib.IMAP4_SSL)
+    for cls in ("IMAP4_SSL", "IMAP4_stream"):
+        std_cls, our_cls = getattr(std_imaplib, cls), getattr(rs_imaplib, cls)
+        assert _signature(our_cls) == _signature(std_cls)
+        for name, std in vars(std_cls).items():
+            if callable(std) and (not name.startswith("_") or name in HELPERS):
+                assert _signature(getattr(our_cls, name)) == _signature(std), (cls, name)
 
 
 def test_exceptions_nest_as_in_imaplib() -> None:

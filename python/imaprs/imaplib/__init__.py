@@ -141,6 +141,12 @@ class IMAP4_SSL(IMAP4):
         self._tls_options = options
         IMAP4.__init__(self, host, port, timeout)
 
+    def open(
+        self, host: str = "", port: int = IMAP4_SSL_PORT, timeout: Optional[float] = None
+    ) -> None:
+        """Connects over TLS to ``host:port`` (default localhost:993)."""
+        IMAP4.open(self, host, port, timeout)
+
 
 class IMAP4_stream(IMAP4):
     """IMAP4 over a command's stdin and stdout: ``IMAP4_stream(command)``, the command run
