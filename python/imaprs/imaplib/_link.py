@@ -1,5 +1,7 @@
-"""Opening the core's connection the way imaplib opens a socket: the same exceptions for
-the same failures, and a greeting that imaplib would reject still reaches imaplib's checks.
+"""Where the drop-in meets the core's connection: opening it the way imaplib opens a socket,
+the standard library's exceptions for the core's (``OSError`` with errno, ``socket.gaierror``,
+``socket.timeout``, ``ssl.SSLError``), and the TLS settings used without an ``ssl_context``.
+Anything that depends on how the core reports things is adjusted here, in one place.
 
 The core refuses a ``* BYE`` greeting, and bytes that cannot start a greeting, before any
 Python code sees them; imaplib instead reads that greeting and raises its own ``error`` or

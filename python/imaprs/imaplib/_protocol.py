@@ -17,6 +17,7 @@ The private methods keep imaplib's names and contracts, for the libraries built 
 
 from __future__ import annotations
 
+import re
 import sys
 import time
 from typing import Any, Callable, Dict, List, Optional, Pattern, Tuple
@@ -80,8 +81,6 @@ class Protocol:
         self._set_mode(utf8=True)
 
     def _set_mode(self, utf8: bool) -> None:
-        import re
-
         flags = 0 if utf8 else re.ASCII
         self.utf8_enabled = utf8
         self._encoding = "utf-8" if utf8 else "ascii"
