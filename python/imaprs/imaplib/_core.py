@@ -214,7 +214,8 @@ class IMAP4Base(Protocol):
             raise self.abort(f"socket error: {exc}") from exc
         except _errors.TLSError as exc:
             raise _link.ssl_error(exc) from exc
-        self._buf = self._buf[self._pos :] + frame
+        rest = self._buf[self._pos :]
+        self._buf = rest + frame if rest else frame  # no copy of a large frame when alone
         self._pos = 0
         return True
 
