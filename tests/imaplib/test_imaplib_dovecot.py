@@ -170,3 +170,17 @@ def test_other_ways_to_connect(dovecot: Dovecot, how: str) -> None:
         connect,
     )
     assert got[8][1][1][0][1] == b"Subject: hi\r\n\r\nthere\r\n"
+
+
+def test_tls_options_serve_as_ssl_context(dovecot: Dovecot, dovecot_user: User) -> None:
+    """What an SSLContext cannot carry (a client certificate...) goes in imaprs.TLSOptions,
+    accepted wherever ssl_context is."""
+    import imaprs
+
+    options = imaprs.TLSOptions.from_files(dovecot.ca_file)
+    M = rs_imaplib.IMAP4_SSL("localhost", dovecot.ssl_port, ssl_context=options)
+    assert M.login(dovecot_user.name, dovecot_user.password)[0] == "OK"
+    M.logout()
+    M = rs_imaplib.IMAP4("localhost", dovecot.port)
+    assert M.starttls(options)[0] == "OK" and "STARTTLS" not in M.capabilities
+    M.logout()
