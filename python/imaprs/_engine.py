@@ -78,7 +78,6 @@ class Engine:
         # (tag, name, sequence set) of the commands in flight, in send order, for claiming.
         self._active: List[Tuple[str, str, Optional[str]]] = []
         self._continuation: Optional[IMAP4Response] = None
-        self._last_challenge = b""
         self._sinks = 0
         self._cork = bytearray()
         self._write_lock = threading.Lock()
@@ -250,7 +249,7 @@ class Engine:
             if sync:
                 self._write(bytes(pending), flush=True)
                 pending.clear()
-                if not self._await_continuation(cmd):
+                if self._await_continuation(cmd) is None:
                     return
             pending += data
         self._write(bytes(pending), flush=flush)
@@ -321,17 +320,15 @@ class Engine:
             except Exception:
                 return  # the connection failed; callers see the error
 
-    def _await_continuation(self, cmd: IMAP4Command) -> bool:
-        """Waits for ``+`` (True) or for ``cmd`` to complete instead (False)."""
+    def _await_continuation(self, cmd: IMAP4Command) -> Optional[bytes]:
+        """Waits for ``+`` and returns its decoded data (``b''`` when it carries none), or
+        None when ``cmd`` completed instead."""
         self._wait_for(lambda: self._continuation is not None or cmd.result is not None)
         with self._cond:
-            cont = self._continuation
-            if cont is not None:
-                self._continuation = None
-                info = cont.info
-                self._last_challenge = info if isinstance(info, bytes) else b""
-                return True
-        return False
+            cont, self._continuation = self._continuation, None
+        if cont is None:
+            return None
+        return cont.info if isinstance(cont.info, bytes) else b""
 
     def _send_raw(self, data: bytes, secret: bool = False) -> None:
         """Writes a line of an exchange (AUTHENTICATE answers, DONE)."""

@@ -196,9 +196,7 @@ class IMAP4(Commands, Engine):
                 args.append(Raw(base64.b64encode(ir).decode() or "="))
             cmd = self("AUTHENTICATE", *args)
             pending = None if inline else ir
-            while self._await_continuation(cmd):
-                assert self._continuation is None
-                challenge = self._last_challenge
+            while (challenge := self._await_continuation(cmd)) is not None:
                 if pending is not None and not challenge:
                     answer: Optional[bytes] = pending
                     pending = None
