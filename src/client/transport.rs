@@ -88,6 +88,20 @@ impl Transport {
         Ok(transport)
     }
 
+    /// Runs `argv` (program, then its arguments) and talks to it over its stdin and stdout
+    /// (imaplib's `IMAP4_stream`).
+    pub fn spawn(argv: &[String]) -> Result<Self, Error> {
+        let (program, args) = argv
+            .split_first()
+            .ok_or_else(|| usage("an empty command"))?;
+        let child = std::process::Command::new(program)
+            .args(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()?;
+        Self::from_child(child)
+    }
+
     /// Talks to a child process over its stdin and stdout, which must be piped.
     pub fn from_child(child: Child) -> Result<Self, Error> {
         Ok(Self {
@@ -612,6 +626,13 @@ mod tests {
         assert!(matches!(io_error(tls, "x"), Error::Tls(_)));
         let reset = io::Error::from(io::ErrorKind::ConnectionReset);
         assert!(matches!(io_error(reset, "x"), Error::Io(_)));
+    }
+
+    #[test]
+    fn spawn_needs_a_program() {
+        assert!(matches!(Transport::spawn(&[]), Err(Error::Usage(_))));
+        let missing = Transport::spawn(&["/nonexistent/imapd".to_owned()]);
+        assert!(matches!(missing, Err(Error::Io(_))));
     }
 
     #[test]

@@ -6,7 +6,6 @@
 //! is full duplex, so one thread may write while another waits for the server.
 
 use std::collections::HashSet;
-use std::process::{Command, Stdio};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -61,7 +60,7 @@ impl PyConnection {
         let (conn, greeting) = py
             .detach(|| -> Result<(Connection, Vec<u8>), Error> {
                 let transport = match (&argv, &options) {
-                    (Some(argv), _) => spawn(argv)?,
+                    (Some(argv), _) => Transport::spawn(argv)?,
                     (None, Some(opts)) => {
                         let config = tls::client_config(opts)?;
                         let name = opts.server_name_for(&host)?;
@@ -379,19 +378,6 @@ fn duration(timeout: Option<f64>) -> PyResult<Option<Duration>> {
         Some(t) => Ok(Some(Duration::from_secs_f64(t))),
         None => Ok(None),
     }
-}
-
-/// Runs `argv` with piped stdin and stdout (`IMAP4_stream`).
-fn spawn(argv: &[String]) -> Result<Transport, Error> {
-    let (program, args) = argv
-        .split_first()
-        .ok_or_else(|| Error::Usage("an empty command".into()))?;
-    let child = Command::new(program)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()?;
-    Transport::from_child(child)
 }
 
 fn tls_options(obj: &Bound<'_, PyAny>) -> PyResult<TlsOptions> {
