@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import Any, List
 
 import pytest
 
@@ -14,9 +15,17 @@ from imaprs._tls import tls_options
 from servers import Dovecot, User
 
 
+def send(conn: _imaprs._Connection, tag: str, name: str, args: List[Any]) -> None:
+    """Writes one command. Dovecot offers LITERAL+, so no literal waits for a '+'."""
+    conn.set_literal_plus(True, False)
+    for part in conn.encode(tag, name, args):
+        assert isinstance(part, bytes) or not part[1]
+        conn.write(part if isinstance(part, bytes) else part[0])
+
+
 def login(conn: _imaprs._Connection, user: User) -> None:
     tag = conn.tag()
-    conn.send(tag, "LOGIN", [user.name, user.password])
+    send(conn, tag, "LOGIN", [user.name, user.password])
     while True:
         rsp, _ = conn.read([])
         if rsp.tag == tag:
@@ -27,7 +36,7 @@ def login(conn: _imaprs._Connection, user: User) -> None:
 def command(conn: _imaprs._Connection, name: str, *args: object) -> bytes:
     """Sends one command; returns every raw response up to its completion."""
     tag = conn.tag()
-    conn.send(tag, name, list(args))
+    send(conn, tag, name, list(args))
     out = b""
     while not out.endswith(b"\r\n") or not out.rsplit(b"\r\n", 2)[-2].startswith(tag.encode()):
         out += conn.read_raw()
@@ -38,7 +47,7 @@ def test_raw_reads_keep_the_bytes_as_sent(dovecot: Dovecot, dovecot_user: User) 
     conn = _imaprs._Connection(dovecot.host, dovecot.port, 10.0)
     assert conn.greeting_raw.startswith(b"* OK") and conn.link == (False, False)
     login(conn, dovecot_user)
-    conn.send(conn.tag(), "APPEND", ["INBOX", b"Subject: x\r\n\r\nhello\r\n"])
+    send(conn, conn.tag(), "APPEND", ["INBOX", b"Subject: x\r\n\r\nhello\r\n"])
     command(conn, "SELECT", "INBOX")
     raw = command(conn, "FETCH", imaprs.Raw("1"), imaprs.Raw("(BODY.PEEK[])"))
     assert b"{21}\r\nSubject: x\r\n\r\nhello\r\n)\r\n" in raw
@@ -52,7 +61,7 @@ def test_starttls_then_compress(dovecot: Dovecot, dovecot_user: User) -> None:
     assert conn.link == (True, False)
     login(conn, dovecot_user)
     tag = conn.tag()
-    conn.send(tag, "COMPRESS", [imaprs.Raw("DEFLATE")])
+    send(conn, tag, "COMPRESS", [imaprs.Raw("DEFLATE")])
     rsp, _ = conn.read([])
     assert rsp.tag == tag and rsp.status == "OK"
     conn.compress()

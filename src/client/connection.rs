@@ -8,13 +8,13 @@
 //! - Full duplex: every method takes `&self`. Reading holds the read side only; it waits for
 //!   the server with a [`Waiter`] and takes the transport just long enough to pull the bytes
 //!   that are there, so another thread can write while one waits (a child process has no
-//!   waiter: its reads hold the transport). Writes hold the transport; one command's parts
-//!   are written by one [`Connection::write`] each, so callers that interleave commands
-//!   serialise whole commands themselves.
-//! - [`Connection::send`] is the one-thread convenience: a synchronising literal is sent only
-//!   after the server's continuation request; responses that arrive meanwhile are kept, in
-//!   order, and handed out by the next reads before anything newer. A tagged completion
-//!   instead of `+` ends the command: the rest of it is not sent.
+//!   waiter: its reads hold the transport; on plain TCP the reader blocks on its own handle
+//!   of the socket). Writes hold the transport.
+//! - Commands: [`Connection::encode`] gives a command's text and literals, each literal
+//!   marked when it must wait for the server's `+`; the caller writes the parts with
+//!   [`Connection::write`] and, before a synchronising literal, waits for the `+` among the
+//!   responses it reads (the engine routes it to the command being sent). Callers that
+//!   interleave commands serialise whole commands themselves.
 //! - Framing errors, limits and transport failures close the connection: every later call
 //!   fails with the same error text. A read timeout leaves it usable.
 
@@ -29,7 +29,7 @@ use rustls_pki_types::ServerName;
 use crate::client::transport::{ShutdownHandle, Transport, Waiter};
 use crate::client::Error;
 use crate::proto::command::{CommandBuilder, NonSyncLiterals, Part};
-use crate::proto::{parse_response, Event, Framer, Kind, Limits, Tokens};
+use crate::proto::{Event, Framer, Limits};
 
 const READ_CHUNK: usize = 64 * 1024;
 
@@ -71,7 +71,6 @@ pub struct Connection {
 #[derive(Debug)]
 struct ReadSide {
     framer: Framer,
-    tokens: Tokens,
     inbox: VecDeque<Item>,
     buf: Vec<u8>,
 }
@@ -89,7 +88,6 @@ impl Connection {
             io: Mutex::new(transport),
             rd: Mutex::new(ReadSide {
                 framer: Framer::new(limits),
-                tokens: Tokens::new(),
                 inbox: VecDeque::new(),
                 buf: vec![0; READ_CHUNK],
             }),
@@ -189,34 +187,6 @@ impl Connection {
         self.check_open()?;
         let written = lock(&self.io).write_all(data);
         written.map_err(|err| self.close_with(err))
-    }
-
-    /// Sends a command built with `build`, waiting for the server's `+` before each
-    /// synchronising literal. Returns whether the whole command was sent (false when the
-    /// server answered a literal's header with a completion instead). For one thread at a
-    /// time: the wait for `+` reads responses.
-    ///
-    /// # Errors
-    /// Encoding errors (nothing is sent then) or transport errors.
-    pub fn send(
-        &self,
-        tag: &str,
-        name: &str,
-        build: impl FnOnce(&mut CommandBuilder) -> Result<(), Error>,
-    ) -> Result<bool, Error> {
-        self.check_open()?;
-        for part in self.encode(tag, name, build)? {
-            match part {
-                Part::Text(text) => self.write(&text)?,
-                Part::Literal { data, mode } => {
-                    if mode.is_sync() && !self.await_continuation(tag)? {
-                        return Ok(false);
-                    }
-                    self.write(&data)?;
-                }
-            }
-        }
-        Ok(true)
     }
 
     /// The next response (line, literals, CRLF), from those kept while sending or from the
@@ -375,30 +345,6 @@ impl Connection {
     /// Whether the connection is closed, and why.
     pub fn closed_reason(&self) -> Option<String> {
         lock(&self.closed).clone()
-    }
-
-    fn await_continuation(&self, tag: &str) -> Result<bool, Error> {
-        let mut rd = lock(&self.rd);
-        loop {
-            let Some(item) = self.next_event(&mut rd)? else {
-                self.fill(&mut rd, false)?;
-                continue;
-            };
-            let Item::Response(frame) = &item else {
-                rd.inbox.push_back(item);
-                continue;
-            };
-            let limits = *rd.framer.limits();
-            let rsp = parse_response(frame, &mut rd.tokens, &limits)?;
-            match rsp.kind() {
-                Kind::Continue => return Ok(true),
-                Kind::Done if rsp.tag() == tag.as_bytes() => {
-                    rd.inbox.push_back(item);
-                    return Ok(false);
-                }
-                _ => rd.inbox.push_back(item),
-            }
-        }
     }
 
     fn next_event(&self, rd: &mut ReadSide) -> Result<Option<Item>, Error> {

@@ -140,7 +140,9 @@ impl PyConnection {
         self.conn.set_stream_threshold(threshold);
     }
 
-    /// The wire form of `tag name args...` (see `send` for the arguments): a list of `bytes`
+    /// The wire form of `tag name args...` (arguments as in `imaprs/_imaprs.pyi`: `str` as
+    /// atom, quoted string or literal as needed, `bytes` as a literal, `int` as a number,
+    /// `None` as NIL, `list`/`tuple` as a parenthesised list, `Raw` as it is): a list of `bytes`
     /// (text to write) and `(bytes, sync)` tuples (a literal's data; when `sync`, write it only
     /// after the server's `+`).
     fn encode<'py>(
@@ -171,25 +173,6 @@ impl PyConnection {
     fn write(&self, py: Python<'_>, data: &[u8]) -> PyResult<()> {
         let conn = &self.conn;
         py.detach(|| conn.write(data))
-            .map_err(|e| client_error(py, &e))
-    }
-
-    /// Sends `tag name args...`; `str` arguments go as atom, quoted string or literal as
-    /// needed, `bytes` as literals, `int` as numbers, `None` as NIL, `list`/`tuple` as
-    /// parenthesised lists and `Raw` text as it is (still never with CR, LF or NUL). Waits for
-    /// `+` before each synchronising literal, reading (and keeping) responses meanwhile, so it
-    /// is for one thread at a time. Returns False when the server refused a literal (its
-    /// completion is then the next response).
-    fn send(
-        &self,
-        py: Python<'_>,
-        tag: &str,
-        name: &str,
-        args: &Bound<'_, PyList>,
-    ) -> PyResult<bool> {
-        let args = to_args(args.as_any())?;
-        let conn = &self.conn;
-        py.detach(|| conn.send(tag, name, |b| add_args(b, &args)))
             .map_err(|e| client_error(py, &e))
     }
 
