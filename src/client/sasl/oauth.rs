@@ -80,49 +80,35 @@ impl OAuthBearer {
     }
 }
 
-impl Mechanism for XOAuth2 {
-    fn name(&self) -> &str {
-        self.exchange.name
-    }
+/// Both mechanisms are one client message and at most one error challenge, all of which
+/// their [`Exchange`] handles; nothing is checked at the end.
+macro_rules! exchange_mechanism {
+    ($($mechanism:ty),+) => {$(
+        impl Mechanism for $mechanism {
+            fn name(&self) -> &str {
+                self.exchange.name
+            }
 
-    fn initial_response(&mut self) -> Result<Option<Vec<u8>>, Error> {
-        self.exchange.initial_response().map(Some)
-    }
+            fn initial_response(&mut self) -> Result<Option<Vec<u8>>, Error> {
+                self.exchange.initial_response().map(Some)
+            }
 
-    fn step(&mut self, challenge: &[u8]) -> Result<Vec<u8>, Error> {
-        self.exchange.step(challenge)
-    }
+            fn step(&mut self, challenge: &[u8]) -> Result<Vec<u8>, Error> {
+                self.exchange.step(challenge)
+            }
 
-    fn finish(&mut self, _final_data: Option<&[u8]>) -> Result<(), Error> {
-        Ok(())
-    }
+            fn finish(&mut self, _final_data: Option<&[u8]>) -> Result<(), Error> {
+                Ok(())
+            }
 
-    fn server_error(&self) -> Option<&str> {
-        self.exchange.server_error.as_deref()
-    }
+            fn server_error(&self) -> Option<&str> {
+                self.exchange.server_error.as_deref()
+            }
+        }
+    )+};
 }
 
-impl Mechanism for OAuthBearer {
-    fn name(&self) -> &str {
-        self.exchange.name
-    }
-
-    fn initial_response(&mut self) -> Result<Option<Vec<u8>>, Error> {
-        self.exchange.initial_response().map(Some)
-    }
-
-    fn step(&mut self, challenge: &[u8]) -> Result<Vec<u8>, Error> {
-        self.exchange.step(challenge)
-    }
-
-    fn finish(&mut self, _final_data: Option<&[u8]>) -> Result<(), Error> {
-        Ok(())
-    }
-
-    fn server_error(&self) -> Option<&str> {
-        self.exchange.server_error.as_deref()
-    }
-}
+exchange_mechanism!(XOAuth2, OAuthBearer);
 
 /// The exchange both mechanisms share: one message, then at most one error challenge.
 #[derive(Debug)]
