@@ -108,20 +108,10 @@ impl Connection {
                 }
             }
         };
-        let greeting = match conn.next_greeting(greeting) {
-            Ok(greeting) => greeting,
-            Err(err) => return Err(conn.close_with(err)),
-        };
-        Ok((conn, greeting))
-    }
-
-    fn next_greeting(&self, first: Vec<u8>) -> Result<Vec<u8>, Error> {
-        let upper = first.get(..9).unwrap_or(&first).to_ascii_uppercase();
-        if upper.starts_with(b"* BYE") {
-            let text = String::from_utf8_lossy(&first).trim_end().to_owned();
-            return Err(Error::Closed(format!("server greeted with {text}")));
+        if let Err(err) = refuse_bye(&greeting) {
+            return Err(conn.close_with(err));
         }
-        Ok(first)
+        Ok((conn, greeting))
     }
 
     /// A new tag, unique on this connection.
@@ -442,6 +432,16 @@ impl Connection {
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// A `* BYE` greeting (the server will not serve us) as [`Error::Closed`].
+fn refuse_bye(greeting: &[u8]) -> Result<(), Error> {
+    let upper = greeting.get(..9).unwrap_or(greeting).to_ascii_uppercase();
+    if upper.starts_with(b"* BYE") {
+        let text = String::from_utf8_lossy(greeting).trim_end().to_owned();
+        return Err(Error::Closed(format!("server greeted with {text}")));
+    }
+    Ok(())
 }
 
 /// Fails fast when the first bytes from the server cannot start an IMAP greeting.
