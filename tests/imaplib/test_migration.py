@@ -15,7 +15,7 @@ import pytest
 
 from servers import Dovecot, seed_mailbox
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples" / "migration"
 NEW = "import imaprs.imaplib as imaplib  # was: import imaplib"
 
