@@ -4,23 +4,32 @@
   marked ``server``; when Dovecot cannot be installed or started they fail, saying why, unless
   ``IMAPRS_NO_DOVECOT=1`` is set, which skips them.
 - ``dovecot_user``: a new user for each test, so no test sees another's mail.
+- ``cyrus``: one real Cyrus IMAP for the session (``servers.Cyrus``, unpacked from Debian's
+  packages into the tests' cache); ``IMAPRS_NO_CYRUS=1`` skips the tests that need it.
+- ``server``, ``server_user``: each test that takes them runs against Dovecot and Cyrus.
 - ``imap_server``, ``imap_certificate``: scripted servers from ``imaprs.pytest_plugin``.
 """
 
 from __future__ import annotations
 
 import os
-from typing import Iterator, List
+from typing import Iterator, List, Type, TypeVar
 
 import pytest
 
 import imaprs.pytest_plugin
-from servers import Dovecot, DovecotError, User
+from servers import Cyrus, Dovecot, LoopbackServer, ServerError, User
+
+S = TypeVar("S", bound=LoopbackServer)
+#: The fixtures that start a real server.
+SERVER_FIXTURES = ("dovecot", "cyrus", "server")
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", "server: talks to a real Dovecot on loopback (IMAPRS_NO_DOVECOT=1 skips)"
+        "markers",
+        "server: talks to a real Dovecot or Cyrus on loopback (IMAPRS_NO_DOVECOT=1, "
+        "IMAPRS_NO_CYRUS=1 skip)",
     )
     # An installed imaprs registers the plugin through its pytest11 entry point already.
     if not config.pluginmanager.is_registered(imaprs.pytest_plugin):
@@ -29,22 +38,45 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_collection_modifyitems(items: List[pytest.Item]) -> None:
     for item in items:
-        if "dovecot" in getattr(item, "fixturenames", ()):
+        if any(name in getattr(item, "fixturenames", ()) for name in SERVER_FIXTURES):
             item.add_marker(pytest.mark.server)
+
+
+def _running(cls: Type[S], variable: str) -> Iterator[S]:
+    if os.environ.get(variable) == "1":
+        pytest.skip(f"{variable}=1: tests that need {cls.name} are skipped")
+    server = cls()
+    try:
+        server.start()
+    except ServerError as exc:
+        pytest.fail(f"{cls.name} is needed by this test and could not start: {exc}", pytrace=False)
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="session")
 def dovecot() -> Iterator[Dovecot]:
     """A Dovecot on 127.0.0.1 for the whole session (see ``servers/dovecot.py``)."""
-    if os.environ.get("IMAPRS_NO_DOVECOT") == "1":
-        pytest.skip("IMAPRS_NO_DOVECOT=1: tests that need Dovecot are skipped")
-    server = Dovecot()
-    try:
-        server.start()
-    except DovecotError as exc:
-        pytest.fail(f"Dovecot is needed by this test and could not start: {exc}", pytrace=False)
-    yield server
-    server.stop()
+    yield from _running(Dovecot, "IMAPRS_NO_DOVECOT")
+
+
+@pytest.fixture(scope="session")
+def cyrus() -> Iterator[Cyrus]:
+    """A Cyrus IMAP on 127.0.0.1 for the whole session (see ``servers/cyrus.py``)."""
+    yield from _running(Cyrus, "IMAPRS_NO_CYRUS")
+
+
+@pytest.fixture(scope="session", params=["dovecot", "cyrus"])
+def server(request: pytest.FixtureRequest) -> LoopbackServer:
+    """Dovecot, then Cyrus: a test taking this fixture runs against both."""
+    running: LoopbackServer = request.getfixturevalue(request.param)
+    return running
+
+
+@pytest.fixture
+def server_user(server: LoopbackServer) -> User:
+    """A new user of ``server`` with an empty INBOX."""
+    return server.add_user()
 
 
 @pytest.fixture

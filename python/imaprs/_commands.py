@@ -14,6 +14,7 @@ from typing import IO, TYPE_CHECKING, Any, Callable, Iterable, List, Optional, T
 from ._command import IMAP4Command, Raw, Sink
 from ._functions import qstr_iutf7
 from ._imaprs import unix2idate
+from ._quoted import Quoted
 from ._types import IMAP4SeqSet
 from .errors import IMAP4Error
 
@@ -290,7 +291,9 @@ class Commands(_Base):
         self._check_metadata(mbox)
         if len(entries) % 2:
             raise ValueError("entries must alternate names and values")
-        return self._run(wait, "SETMETADATA", self._mbox(mbox), list(entries))
+        # RFC 5464: a value is a string, NIL or a literal, never an atom (Cyrus holds to it).
+        items = [Quoted(e) if i % 2 and isinstance(e, str) else e for i, e in enumerate(entries)]
+        return self._run(wait, "SETMETADATA", self._mbox(mbox), items)
 
     def _check_metadata(self, mbox: str) -> None:
         if "METADATA" not in self.caps and not (mbox == "" and "METADATA-SERVER" in self.caps):

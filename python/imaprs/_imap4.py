@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import ssl
-from typing import Any, Callable, Optional, Tuple, Union
+from typing import Any, Callable, Iterator, Optional, Tuple, Union
 
 from . import _imaprs
 from ._command import IMAP4Command, Raw
@@ -20,7 +20,9 @@ from ._commands import Commands
 from ._engine import Engine
 from ._idle import Idle
 from ._log import LOG
+from ._quoted import Quoted
 from ._tls import TLSOptions, tls_options
+from ._types import IMAP4Response
 from .errors import AccessModeError, IMAP4Error, ProtocolError, TLSError
 
 __all__ = ["IMAP4", "IMAP4Command", "Raw"]
@@ -29,6 +31,27 @@ Address = Union[str, Tuple[str, int]]
 SSLContext = Union[ssl.SSLContext, TLSOptions]
 #: Answers one SASL challenge (bytes) with bytes, or None to cancel the exchange.
 Responder = Callable[[bytes], Optional[bytes]]
+
+
+class _Noop(IMAP4Command):
+    """NOOP: iterating it takes every response off the unclaimed queue, those waiting there
+    and those arriving while it runs (NOOP claims nothing itself)."""
+
+    __slots__ = ()
+
+    def __iter__(self) -> Iterator[IMAP4Response]:
+        imap = self.imap
+        while True:
+            while self.queue:
+                yield self.queue.popleft()
+            with imap._cond:
+                rsp = imap.queue.popitem(last=False)[1] if imap.queue else None
+            if rsp is not None:
+                yield rsp
+            elif self.result is not None:
+                return
+            else:
+                imap._wait_for(lambda: bool(imap.queue) or self.result is not None)
 
 
 class IMAP4(Commands, Engine):
@@ -113,8 +136,20 @@ class IMAP4(Commands, Engine):
         return cmd
 
     def noop(self, *, wait: bool = True) -> IMAP4Command:
-        """NOOP: gives the server a chance to send news (to the unclaimed queue)."""
-        return self._run(wait, "NOOP")
+        """NOOP: gives the server a chance to send news. The news goes to the unclaimed
+        queue; iterating the command drains that queue, yielding what was waiting there and
+        what the NOOP brought::
+
+            for rsp in imap.noop():
+                ...
+            assert len(imap.queue) == 0
+        """
+        cmd = self._send("NOOP", flush=wait)
+        cmd.__class__ = _Noop
+        if wait:
+            return cmd.wait()
+        self._arm_flush()
+        return cmd
 
     def starttls(self, ssl_ctx: Optional[SSLContext] = None) -> IMAP4Command:
         """STARTTLS, then the TLS handshake (verified by default) and a fresh CAPABILITY.
@@ -147,7 +182,7 @@ class IMAP4(Commands, Engine):
         if "LOGINDISABLED" in self.caps:
             raise IMAP4Error("LOGIN is disabled by the server (LOGINDISABLED)")
         self._check_cleartext(allow_cleartext)
-        cmd = self._run(True, "LOGIN", username, password)
+        cmd = self._run(True, "LOGIN", Quoted(username), Quoted(password))
         self._authenticated(cmd)
         return cmd
 
@@ -229,9 +264,33 @@ class IMAP4(Commands, Engine):
             )
 
     def _authenticated(self, cmd: IMAP4Command) -> None:
+        """After LOGIN or AUTHENTICATE: capabilities sent meanwhile (untagged, or as the
+        completion's code) have replaced ``caps`` already; without them, ``caps`` is re-read
+        when it is next needed (servers change it on login)."""
         self.state = "auth"
-        if cmd.result is None or cmd.result.dtype != "CAPABILITY":
-            self.capability()
+        sent = [r for r in (cmd.result, *cmd.queue) if r is not None and r.dtype == "CAPABILITY"]
+        if not sent:
+            self._caps_stale = True
+
+    @property
+    def caps(self) -> set[str]:
+        """The server's capabilities (upper case); re-read first when authentication left
+        them unknown."""
+        if self.__dict__.get("_caps_stale") and self._can_refresh_caps():
+            with self._send_lock:
+                if self._caps_stale:
+                    self._caps_stale = False
+                    self.capability()
+        caps: set[str] = self.__dict__.get("_caps", set())
+        return caps
+
+    @caps.setter
+    def caps(self, value: set[str]) -> None:
+        self._caps = value
+        self._caps_stale = False
+
+    def _can_refresh_caps(self) -> bool:
+        return self.state != "logout" and self._error is None and self._idle_cmd() is None
 
     def compress(self, method: str = "DEFLATE", level: int = 6) -> IMAP4Command:
         """COMPRESS=DEFLATE (RFC 4978): both directions compressed from the server's OK."""
@@ -314,8 +373,8 @@ class IMAP4(Commands, Engine):
         if info is None:
             return self._run(wait, "ID", None)
         fields: list[Any] = []
-        for key, value in info.items():
-            fields += [key, value]
+        for key, value in info.items():  # RFC 2971: strings or NIL, never atoms
+            fields += [Quoted(key), None if value is None else Quoted(value)]
         return self._run(wait, "ID", fields)
 
     def idle(self, timeout: Optional[float] = None, renew: float = 29 * 60) -> Idle:

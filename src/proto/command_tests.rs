@@ -129,6 +129,17 @@ fn non_sync_choice() {
 }
 
 #[test]
+fn strings_are_never_atoms() {
+    // RFC 2971 ID wants `string` / NIL, and the design sends LOGIN "user" "passwd".
+    let mut cmd = CommandBuilder::new(b"A1", b"LOGIN").unwrap();
+    cmd.string(b"user", false).string(b"a\\\"b", false);
+    assert_eq!(
+        cmd.finish(NonSyncLiterals::Never),
+        vec![Part::Text(b"A1 LOGIN \"user\" \"a\\\\\\\"b\"\r\n".to_vec())]
+    );
+}
+
+#[test]
 fn login_with_quoted_user_and_literal_password() {
     let mut cmd = CommandBuilder::new(b"A1", b"LOGIN").unwrap();
     cmd.astring(b"fred smith", false)

@@ -92,7 +92,8 @@ impl Status {
 /// The text of a continuation request, decoded as the design says.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ContinueText<'a> {
-    /// Text with no space that is valid base64 (or empty): its decoded bytes.
+    /// Text with no space that is valid base64 (or empty, or `=`, SASL's spelling of an empty
+    /// challenge): its decoded bytes.
     Base64(Vec<u8>),
     /// Any other text, as sent.
     Text(&'a [u8]),
@@ -167,6 +168,9 @@ impl<'a> Response<'a> {
             return None;
         }
         let text = self.info.unwrap_or(b"");
+        if text == b"=" {
+            return Some(ContinueText::Base64(Vec::new())); // RFC 4959: `=` is empty
+        }
         if !text.contains(&b' ') {
             if let Some(bytes) = base64::decode(text) {
                 return Some(ContinueText::Base64(bytes));

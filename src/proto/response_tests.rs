@@ -220,6 +220,8 @@ fn continuations() {
         (b"+ idling\r\n", ContinueText::Text(b"idling")),
         (b"+ \r\n", ContinueText::Base64(Vec::new())),
         (b"+\r\n", ContinueText::Base64(Vec::new())),
+        (b"+ =\r\n", ContinueText::Base64(Vec::new())),
+        (b"+ ==\r\n", ContinueText::Text(b"==")),
     ];
     for (raw, expected) in cases {
         let mut tokens = Tokens::new();

@@ -1,9 +1,10 @@
 //! Command arguments: Python objects turned into the core's command parts.
 //!
 //! `str` goes as atom, quoted string or literal as needed, `bytes` as a literal, `int` as a
-//! number, `None` as NIL, `list`/`tuple` as a parenthesised list, and an object with a `text`
-//! attribute (`imaprs.Raw`) as raw text, which the builder still refuses when it holds CR,
-//! LF or NUL. The arguments are taken out of Python first so the command can be built and
+//! number, `None` as NIL, `list`/`tuple` as a parenthesised list, an object with a `quoted`
+//! str attribute (`imaprs._imap4.Quoted`) as a string that is never an atom (quoted, or a
+//! literal where it must be), and an object with a `text` attribute (`imaprs.Raw`) as raw
+//! text, which the builder still refuses when it holds CR, LF or NUL. The arguments are taken out of Python first so the command can be built and
 //! sent without the GIL.
 
 use pyo3::exceptions::PyTypeError;
@@ -18,6 +19,8 @@ use crate::proto::command::{CommandBuilder, LiteralMode};
 pub(crate) enum Arg {
     Nil,
     Text(Vec<u8>),
+    /// A `string` (RFC 3501): quoted, or a literal, never an atom.
+    Quoted(Vec<u8>),
     Literal(Vec<u8>),
     Number(u64),
     List(Vec<Arg>),
@@ -38,6 +41,8 @@ pub(crate) fn to_args(args: &Bound<'_, PyAny>) -> PyResult<Vec<Arg>> {
             Arg::Number(n)
         } else if arg.cast::<PyList>().is_ok() || arg.cast::<PyTuple>().is_ok() {
             Arg::List(to_args(&arg)?)
+        } else if let Ok(text) = arg.getattr("quoted").and_then(|t| t.extract::<String>()) {
+            Arg::Quoted(text.into_bytes())
         } else if let Ok(text) = arg.getattr("text").and_then(|t| t.extract::<String>()) {
             Arg::Raw(text.into_bytes())
         } else {
@@ -58,6 +63,9 @@ pub(crate) fn add_args(builder: &mut CommandBuilder, args: &[Arg]) -> Result<(),
             }
             Arg::Text(text) => {
                 builder.astring(text, false);
+            }
+            Arg::Quoted(text) => {
+                builder.string(text, false);
             }
             Arg::Literal(data) => {
                 builder.literal(data, LiteralMode::NonSync);

@@ -8,7 +8,6 @@ installed with apt-get; otherwise :class:`DovecotError` says what to do.
 
 from __future__ import annotations
 
-import atexit
 import dataclasses
 import fcntl
 import grp
@@ -16,17 +15,14 @@ import os
 import pwd
 import re
 import shutil
-import socket
-import ssl
 import subprocess
 import tempfile
-import time
 from pathlib import Path
-from types import TracebackType
-from typing import Dict, Iterable, List, NamedTuple, Optional, Tuple, Type, Union
+from typing import Dict, Iterable, List, Optional, Tuple, Union
 
 from imaprs.testing import make_test_certificate
 
+from .base import LoopbackServer, ServerError, User, find_program, which
 from .config import DovecotConfig, mechanisms_for, render
 from .maildir import Maildir
 
@@ -35,68 +31,35 @@ __all__ = ["Dovecot", "DovecotError", "User", "dovecot_version", "ensure_install
 #: Users every instance has: name -> password.
 DEFAULT_USERS = {"alice": "alicepw", "bob": "bobpw", "zoë": "pässwörd"}
 
-_SBIN = ("/usr/sbin", "/usr/local/sbin", "/sbin")
-_START_TIMEOUT = 20.0
 
-
-class User(NamedTuple):
-    """A mail user of the test server."""
-
-    name: str
-    password: str
-
-
-class DovecotError(RuntimeError):
+class DovecotError(ServerError):
     """Dovecot could not be installed, configured or started."""
 
 
-class Dovecot:
+class Dovecot(LoopbackServer):
     """A Dovecot instance for tests.
 
-    Attributes (after ``start``): ``host``, ``port`` (IMAP with STARTTLS), ``ssl_port``
-    (implicit TLS), ``ca_file`` (the authority that signed the server certificate for
-    ``localhost`` and ``127.0.0.1``), ``users`` (name -> password), ``mechanisms`` (SASL
-    mechanisms enabled), ``version`` and ``root`` (the temporary directory).
+    Attributes (after ``start``): those of :class:`LoopbackServer` (``ca_file`` is the
+    authority that signed the server certificate for ``localhost`` and ``127.0.0.1``), and
+    ``version``.
     """
 
-    host = "127.0.0.1"
+    name = "dovecot"
+    error = DovecotError
+    keep_variable = "IMAPRS_KEEP_DOVECOT"
+    id_name = "Dovecot"
 
     def __init__(self, users: Optional[Dict[str, str]] = None, keep: bool = False) -> None:
-        self.users: Dict[str, str] = dict(DEFAULT_USERS if users is None else users)
-        self.keep = keep or os.environ.get("IMAPRS_KEEP_DOVECOT") == "1"
-        self.port = 0
-        self.ssl_port = 0
+        super().__init__(DEFAULT_USERS if users is None else users, keep)
         self.version: Tuple[int, ...] = ()
-        self.mechanisms: Tuple[str, ...] = ()
-        self.root = Path()
-        self.ca_file = Path()
-        self._process: Optional[subprocess.Popen[bytes]] = None
         self._config: Optional[DovecotConfig] = None
         self._owner: Optional[Tuple[int, int]] = None
-        self._user_counter = 0
 
     def __enter__(self) -> Dovecot:
         self.start()
         return self
 
-    def __exit__(
-        self,
-        exc_type: Optional[Type[BaseException]],
-        exc: Optional[BaseException],
-        tb: Optional[TracebackType],
-    ) -> None:
-        self.stop()
-
-    # -- lifecycle ---------------------------------------------------------------------------
-
-    def start(self) -> None:
-        """Configure and start Dovecot; return once both ports answer.
-
-        Raises:
-            DovecotError: with the log, when Dovecot is missing or does not come up.
-        """
-        if self._process is not None:
-            raise DovecotError("this Dovecot is already running")
+    def _install(self) -> None:
         ensure_installed()
         self.version = dovecot_version()
         if self.version[:2] != (2, 3):
@@ -105,50 +68,13 @@ class Dovecot:
                 "configuration is written for Dovecot 2.3 (Debian 12's dovecot-imapd)"
             )
         self.mechanisms = mechanisms_for(self.version)
-        self.root = Path(tempfile.mkdtemp(prefix="imaprs-dovecot-"))
-        try:
-            self._prepare()
-            for attempt in range(3):
-                self.port, self.ssl_port = _free_port(), _free_port()
-                self._write_config()
-                if self._launch(last_try=attempt == 2):
-                    return
-        except BaseException:
-            self.stop()
-            raise
-
-    def stop(self) -> None:
-        """Stop the master process (and so every child) and remove the directory."""
-        self._stop_master()
-        if self.root != Path() and not self.keep:
-            shutil.rmtree(self.root, ignore_errors=True)
 
     # -- users and mail ----------------------------------------------------------------------
 
-    def add_user(self, name: Optional[str] = None, password: Optional[str] = None) -> User:
-        """Add a user who can log in at once, with an empty INBOX.
-
-        Without a name, a fresh one (``user1``, ``user2``, ...) is made; the password defaults
-        to ``<name>pw``.
-        """
-        if name is None:
-            self._user_counter += 1
-            name = f"user{self._user_counter}"
-            while name in self.users:
-                self._user_counter += 1
-                name = f"user{self._user_counter}"
-        elif name in self.users:
-            raise ValueError(f"user {name!r} exists already")
-        password = f"{name}pw" if password is None else password
-        if not name or any(c in name for c in ":/\n\r\0") or name.startswith("."):
-            raise ValueError(f"not usable as a user name here: {name!r}")
-        if any(c in password for c in ":\n\r\0"):
-            raise ValueError("a password here cannot hold ':', CR, LF or NUL")
-        self.users[name] = password
+    def _create_user(self, name: str) -> None:
         if self._config is not None:
             self._write_passwd(name)
             self._mailbox(name).folder("INBOX")
-        return User(name, password)
 
     def home(self, user: str) -> Path:
         """The user's home directory."""
@@ -197,9 +123,9 @@ class Dovecot:
         """
         return [_imap_binary(), "-c", str(self._conf_file()), "-u", user]
 
-    def client_context(self) -> ssl.SSLContext:
-        """A client TLS context that trusts this instance's certificate authority."""
-        return ssl.create_default_context(cafile=str(self.ca_file))
+    def kick(self, user: str) -> None:
+        """Ends the user's sessions: each gets ``* BYE`` (the kick is asynchronous)."""
+        self.doveadm("kick", user)
 
     def log(self) -> str:
         """The server log so far, and what the master printed that is not in it."""
@@ -269,49 +195,9 @@ class Dovecot:
                 os.chown(home, *self._owner)
         return Maildir(home / "Maildir", owner=self._owner)
 
-    def _launch(self, last_try: bool) -> bool:
-        """Start the master; False when a port was taken meanwhile and another try may work."""
+    def _argv(self) -> List[str]:
         (self.root / "log" / "dovecot.log").unlink(missing_ok=True)
-        with open(self.root / "log" / "master.out", "wb") as out:
-            self._process = subprocess.Popen(
-                [_find("dovecot"), "-F", "-c", str(self._conf_file())],
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
-        deadline = time.monotonic() + _START_TIMEOUT
-        while time.monotonic() < deadline:
-            if self._process.poll() is not None:
-                break
-            if _greets(self.host, self.port) and _accepts(self.host, self.ssl_port):
-                atexit.register(self._stop_master)  # should the owner never call stop()
-                return True
-            time.sleep(0.05)
-        status = self._process.poll()
-        log = self.log()
-        self._stop_master()
-        if "Address already in use" in log and not last_try:
-            return False
-        what = (
-            f"exited with status {status}"
-            if status is not None
-            else f"did not answer within {_START_TIMEOUT:.0f} s"
-        )
-        raise DovecotError(
-            f"Dovecot {what} (config {self._conf_file()}; IMAPRS_KEEP_DOVECOT=1 keeps the "
-            f"directory):\n{log}"
-        )
-
-    def _stop_master(self) -> None:
-        process, self._process = self._process, None
-        atexit.unregister(self._stop_master)
-        if process is not None:
-            process.terminate()
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(10)
+        return [_find("dovecot"), "-F", "-c", str(self._conf_file())]
 
     def _conf_file(self) -> Path:
         if self._config is None:
@@ -365,15 +251,11 @@ def dovecot_version() -> Tuple[int, ...]:
 
 
 def _which(name: str) -> Optional[str]:
-    path = os.pathsep.join([os.environ.get("PATH", os.defpath), *_SBIN])
-    return shutil.which(name, path=path)
+    return which(name)
 
 
 def _find(name: str) -> str:
-    found = _which(name)
-    if found is None:
-        raise DovecotError(f"{name} not found (is the Debian package dovecot-imapd installed?)")
-    return found
+    return find_program(name, DovecotError, "dovecot-imapd")
 
 
 def _imap_binary() -> str:
@@ -382,26 +264,3 @@ def _imap_binary() -> str:
         if path.is_file():
             return str(path)
     raise DovecotError("Dovecot's imap binary was not found in its libexec directory")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _greets(host: str, port: int) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=1) as sock:
-            return sock.recv(100).startswith(b"* OK")
-    except OSError:
-        return False
-
-
-def _accepts(host: str, port: int) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=1):
-            return True
-    except OSError:
-        return False
