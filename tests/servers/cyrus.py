@@ -205,7 +205,10 @@ class Cyrus(LoopbackServer):
         self._chown_tree()
 
     def _argv(self) -> List[str]:
-        (self.root / "log" / "syslog").unlink(missing_ok=True)
+        syslog = self.root / "log" / "syslog"
+        syslog.write_bytes(b"")  # made here, so that the services (as nobody) may write it
+        if self._owner is not None:
+            os.chown(syslog, *self._owner)
         return [
             str(self._bin("master")),
             "-D",
