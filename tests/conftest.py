@@ -4,8 +4,9 @@
   marked ``server``; when Dovecot cannot be installed or started they fail, saying why, unless
   ``IMAPRS_NO_DOVECOT=1`` is set, which skips them.
 - ``dovecot_user``: a new user for each test, so no test sees another's mail.
-- ``cyrus``: one real Cyrus IMAP for the session (``servers.Cyrus``, unpacked from Debian's
-  packages into the tests' cache); ``IMAPRS_NO_CYRUS=1`` skips the tests that need it.
+- ``cyrus``, ``cyrus_user``: one real Cyrus IMAP for the session (``servers.Cyrus``, unpacked
+  from Debian's packages into the tests' cache), a new user of it for each test;
+  ``IMAPRS_NO_CYRUS=1`` skips the tests that need it.
 - ``server``, ``server_user``: each test that takes them runs against Dovecot and Cyrus.
 - ``imap_server``, ``imap_certificate``: scripted servers from ``imaprs.pytest_plugin``.
 """
@@ -64,6 +65,12 @@ def dovecot() -> Iterator[Dovecot]:
 def cyrus() -> Iterator[Cyrus]:
     """A Cyrus IMAP on 127.0.0.1 for the whole session (see ``servers/cyrus.py``)."""
     yield from _running(Cyrus, "IMAPRS_NO_CYRUS")
+
+
+@pytest.fixture
+def cyrus_user(cyrus: Cyrus) -> User:
+    """A new Cyrus user with an empty INBOX."""
+    return cyrus.add_user()
 
 
 @pytest.fixture(scope="session", params=["dovecot", "cyrus"])

@@ -181,3 +181,23 @@ def test_enable_utf8_and_capability_checks(server: LoopbackServer, server_user: 
     imap.logout()
     with pytest.raises(imaprs.IMAP4Error, match="closed"):
         imap.noop()
+
+
+BUILT_IN = ("PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-1", "SCRAM-SHA-256")
+
+
+def test_sasl_mechanisms_compress_and_idle(server: LoopbackServer, server_user: User) -> None:
+    for mech in (m for m in BUILT_IN if m in server.mechanisms):
+        with IMAP4((server.host, server.ssl_port), 20, server.client_context()) as imap:
+            imap.authenticate(mech, username=server_user.name, secret=server_user.password)
+            assert imap.state == "auth", mech
+    with connect(server, server_user) as imap, connect(server, server_user) as other:
+        imap.compress()
+        assert imap.compressed
+        imap.select("INBOX")
+        with imap.idle(timeout=10) as idle:
+            other.append("INBOX", "Subject: while idling\r\n\r\nhello\r\n")
+            news = next(r for r in idle if r.dtype == "EXISTS")
+        assert news[0] == 1
+        fetched = imap.fetch("1", "BODY.PEEK[]")  # a literal through the compressed link
+        assert response_map(fetched.queue[0][2])["BODY[]"].endswith(b"hello\r\n")

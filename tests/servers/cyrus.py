@@ -257,6 +257,8 @@ servername: {REALM}
 syslog_prefix: imaprs-cyrus
 admins: {ADMIN[0]}
 allowplaintext: no
+# No idled here: IDLE polls the mailbox every second.
+imapidlepoll: 1
 altnamespace: no
 unixhierarchysep: no
 sasl_pwcheck_method: auxprop
