@@ -197,6 +197,9 @@ class LoopbackServer:
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 env=self._env(),
+                # Its own process group: a master that signals its group on shutdown (Cyrus
+                # run by a normal user) must not reach the tests.
+                start_new_session=True,
             )
         deadline = time.monotonic() + _START_TIMEOUT
         while time.monotonic() < deadline:
