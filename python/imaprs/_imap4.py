@@ -145,7 +145,7 @@ class IMAP4(Commands, Engine):
             assert len(imap.queue) == 0
         """
         cmd = self._send("NOOP", flush=wait)
-        cmd.__class__ = _Noop
+        cmd.__class__ = _Noop  # the engine makes plain commands; only the iteration differs
         if wait:
             return cmd.wait()
         self._arm_flush()
@@ -177,8 +177,10 @@ class IMAP4(Commands, Engine):
         return cmd
 
     def login(self, username: str, password: str, allow_cleartext: bool = False) -> IMAP4Command:
-        """LOGIN. Refused under LOGINDISABLED, and on an unencrypted link unless
-        ``allow_cleartext``. Non-ASCII names and passwords go as literals."""
+        """LOGIN ``"user" "password"`` (quoted strings; non-ASCII ones go as literals).
+        Refused under LOGINDISABLED, and on an unencrypted link unless ``allow_cleartext``.
+        Capabilities the server sends with its answer replace ``caps``; without any,
+        ``caps`` is re-read when it is next needed."""
         if "LOGINDISABLED" in self.caps:
             raise IMAP4Error("LOGIN is disabled by the server (LOGINDISABLED)")
         self._check_cleartext(allow_cleartext)
