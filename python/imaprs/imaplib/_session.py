@@ -98,7 +98,9 @@ class SessionCommands(IMAP4Base):
     # -- logging in ------------------------------------------------------------------------
 
     def login(self, user: str, password: str) -> Result:
-        """LOGIN; the password is always sent quoted."""
+        """LOGIN; the password is always sent quoted. Under LOGINDISABLED nothing is sent."""
+        if "LOGINDISABLED" in self.capabilities:
+            raise self.error("LOGIN is disabled by the server (LOGINDISABLED)")
         typ, dat = self._ask("LOGIN", user, self._quote(password))
         if typ != "OK":
             raise self.error(dat[-1])
@@ -149,6 +151,7 @@ class SessionCommands(IMAP4Base):
         else:
             self._call(self._conn.starttls, options)
         self._tls_established = True
+        self.untagged_responses.clear()  # said in clear text: not to be trusted
         self._get_capabilities()
         return self._untagged_response(typ, dat, "STARTTLS")
 
