@@ -35,9 +35,10 @@ from __future__ import annotations
 import collections
 import logging
 import os
+import re
 import threading
 import time
-from typing import Any, Callable, Iterable, List, Optional, Tuple, Union
+from typing import Any, Callable, Iterable, Iterator, List, Optional, Tuple
 
 from . import _imaprs
 from ._command import RULES, IMAP4Command, Sink
@@ -54,7 +55,7 @@ from .errors import (
     TLSError,
 )
 
-__all__ = ["Engine", "MAX_UNCLAIMED", "STREAM_THRESHOLD"]
+__all__ = ["Engine", "MAX_UNCLAIMED", "STREAM_THRESHOLD", "Upload"]
 
 #: Most responses kept on the unclaimed queue (EXISTS, RECENT and FLAGS coalesced): one more
 #: fails the connection with LimitError, raised from the waiting call.
@@ -65,8 +66,13 @@ _COALESCED = frozenset({"EXISTS", "RECENT", "FLAGS"})
 CORK_LIMIT = 8 * 1024
 #: ... or this many seconds after a command returned without waiting.
 FLUSH_DELAY = 0.001
-#: Literals of at least this size are streamed to a command's sink.
+#: Literals of at least this size are streamed to a command's sink, and uploads of at least
+#: this size are written straight from the caller's buffer or file instead of being queued.
 STREAM_THRESHOLD = 64 * 1024
+#: Bytes an upload writes at a time (and between two progress reports).
+UPLOAD_PIECE = 1024 * 1024
+#: The header the encoder writes for an upload's empty placeholder literal.
+_PLACEHOLDER = re.compile(rb"~?\{0\+?\}\r\n$")
 _FATAL = (ConnectionClosed, LimitError, TLSError, ProtocolError)
 
 Monitor = Callable[[IMAP4Response], Any]
@@ -85,6 +91,46 @@ def _forked() -> None:
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_forked)
+
+
+class Upload:
+    """The data of one literal that the engine writes itself (an APPEND's message): bytes-like,
+    a binary file object (read from its current position) or an iterable of bytes-like chunks,
+    and its size in bytes, announced in the literal's header before any of it is read."""
+
+    __slots__ = ("source", "size")
+
+    def __init__(self, source: Any, size: int) -> None:
+        if size < 0:
+            raise ValueError("an upload's size cannot be negative")
+        self.source = source
+        self.size = size
+
+    def pieces(self) -> Iterator[bytes]:
+        """The data, at most ``UPLOAD_PIECE`` bytes at a time (larger iterator chunks are
+        cut). Bytes-like data is sliced, not copied whole."""
+        src = self.source
+        if isinstance(src, (bytes, bytearray, memoryview)):
+            view = memoryview(src).cast("B")
+            if isinstance(src, bytes) and len(view) <= UPLOAD_PIECE:
+                yield src
+                return
+            for at in range(0, len(view), UPLOAD_PIECE):
+                yield bytes(view[at : at + UPLOAD_PIECE])
+            return
+        if hasattr(src, "read"):
+            left = self.size
+            while left > 0:
+                piece = src.read(min(left, UPLOAD_PIECE))
+                if not piece:
+                    return
+                left -= len(piece)
+                yield bytes(piece)
+            return
+        for chunk in src:
+            view = memoryview(chunk).cast("B")
+            for at in range(0, len(view), UPLOAD_PIECE):
+                yield bytes(view[at : at + UPLOAD_PIECE])
 
 
 class Engine:
@@ -176,6 +222,7 @@ class Engine:
         progress: Optional[Callable[[int, int], None]] = None,
         check: bool = True,
         flush: bool = False,
+        uploads: Optional[List[Upload]] = None,
     ) -> IMAP4Command:
         self._check_process()
         self._raise_if_failed()
@@ -199,6 +246,8 @@ class Engine:
             tag = self._conn.tag()
             arg_list = list(args)
             parts = self._conn.encode(tag, name, arg_list)
+            if uploads is not None:
+                parts = self._splice_uploads(parts, uploads)
             cmd = IMAP4Command(self, tag, name, arg_list, seqset, sink, progress)
             if LOG.isEnabledFor(logging.DEBUG):
                 LOG.debug("C: %s %s %s", tag, name, redact(upper, args))
@@ -269,10 +318,33 @@ class Engine:
             for name in value:
                 self._names_in_flight[name] += delta
 
-    def _write_parts(
-        self, cmd: IMAP4Command, parts: List[Union[bytes, Tuple[bytes, bool]]], flush: bool
-    ) -> None:
+    def _splice_uploads(self, parts: List[Any], uploads: List[Upload]) -> List[Any]:
+        """Puts ``uploads`` in the place of the empty placeholder literals of ``parts``, in
+        order, each announced with its own size (the rest of the command went through the
+        encoder)."""
+        out: List[Any] = []
+        left = iter(uploads)
+        for part in parts:
+            if isinstance(part, bytes):
+                out.append(part)
+                continue
+            upload = next(left, None)
+            text = out[-1] if out and isinstance(out[-1], bytes) else b""
+            match = _PLACEHOLDER.search(text)
+            if upload is None or part[0] or match is None:
+                raise RuntimeError("an upload placeholder was not encoded as expected")
+            header, sync = self._conn.literal_header(upload.size)
+            out[-1] = text[: match.start()] + header
+            out.append((upload, sync))
+        if next(left, None) is not None:
+            raise RuntimeError("more uploads than placeholders")
+        return out
+
+    def _write_parts(self, cmd: IMAP4Command, parts: List[Any], flush: bool) -> None:
         pending = bytearray()
+        uploads = [p[0] for p in parts if isinstance(p, tuple) and isinstance(p[0], Upload)]
+        progress = _Progress(cmd.progress, sum(u.size for u in uploads)) if uploads else None
+        small = 0
         for part in parts:
             if isinstance(part, bytes):
                 pending += part
@@ -285,8 +357,48 @@ class Engine:
                 pending.clear()
                 if self._await_continuation(cmd) is None:
                     return
+            if isinstance(data, Upload):
+                if data.size < STREAM_THRESHOLD and isinstance(data.source, bytes):
+                    pending += data.source  # small: queued with the command, as before
+                    small += data.size
+                    continue
+                self._write(bytes(pending), flush=True)
+                pending.clear()
+                self._upload(data, progress)
+                continue
             pending += data
         self._write(bytes(pending), flush=flush)
+        if progress is not None and small:
+            try:
+                progress.add(small)
+            except _CallbackFailed as exc:  # the command is sent whole: the stream is in step
+                raise exc.error from exc.__cause__
+
+    def _upload(self, upload: Upload, progress: Optional[_Progress]) -> None:
+        """Writes ``upload`` (send lock held, queue flushed). A failure half-way leaves the
+        server inside the literal: the connection is closed."""
+        sent = 0
+        with self._write_lock:
+            try:
+                for piece in upload.pieces():
+                    sent += len(piece)
+                    if sent > upload.size:
+                        raise ValueError(f"the upload is larger than its size, {upload.size}")
+                    if b"\0" in piece:
+                        raise ValueError("a literal cannot carry NUL")
+                    self._conn.write(piece)
+                    if progress is not None:
+                        progress.add(len(piece))
+                if sent != upload.size:
+                    raise ValueError(f"the upload ended at {sent} bytes of {upload.size}")
+            except _FATAL as exc:
+                self._fail(exc)
+                raise
+            except BaseException as exc:
+                self._fail(ConnectionClosed(f"an upload stopped half-way: {exc!r}"))
+                if isinstance(exc, _CallbackFailed):
+                    raise exc.error from exc.__cause__
+                raise
 
     def _write(self, data: bytes, flush: bool) -> None:
         """Queues ``data`` behind what is queued, and sends everything when ``flush`` or when
@@ -679,6 +791,36 @@ class Engine:
             return cmd.wait()
         self._arm_flush()
         return cmd
+
+
+class _CallbackFailed(Exception):
+    """Carries a CallbackError out of an upload (the original is its ``__cause__``)."""
+
+    def __init__(self, error: CallbackError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+class _Progress:
+    """Reports ``(done, total)`` bytes of a command's uploads to the caller's callback."""
+
+    __slots__ = ("callback", "done", "total")
+
+    def __init__(self, callback: Optional[Callable[[int, int], None]], total: int) -> None:
+        self.callback, self.done, self.total = callback, 0, total
+
+    def add(self, n: int) -> None:
+        self.done += n
+        if self.callback is None:
+            return
+        try:
+            self.callback(self.done, self.total)
+        except Exception as exc:
+            error = CallbackError(f"the progress callback raised {type(exc).__name__}")
+            error.__cause__ = exc
+            failed = _CallbackFailed(error)
+            failed.__cause__ = exc
+            raise failed from exc
 
 
 def redact_response(rsp: IMAP4Response) -> str:

@@ -194,6 +194,12 @@ impl Connection {
         result.map_err(|v| self.close_with(Error::Protocol(v.to_string())))
     }
 
+    /// The header of a literal of `len` bytes whose data the caller writes itself, and
+    /// whether the server's `+` must come first (see [`session::literal_header`]).
+    pub fn literal_header(&self, len: u64) -> (Vec<u8>, bool) {
+        session::literal_header(len, *lock(&self.non_sync))
+    }
+
     /// Which non-synchronising literals the server accepts (LITERAL+ / LITERAL-).
     pub fn set_non_sync(&self, non_sync: NonSyncLiterals) {
         *lock(&self.non_sync) = non_sync;

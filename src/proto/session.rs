@@ -25,6 +25,7 @@
 use std::collections::VecDeque;
 use std::fmt;
 
+use super::command::{LiteralMode, NonSyncLiterals};
 use super::response::Status;
 
 /// How many completed tags are remembered, to name a repeated completion as such.
@@ -96,6 +97,21 @@ pub fn greeting(line: &[u8]) -> Result<Status, Violation> {
         .map(|c| if c.is_control() { '.' } else { c })
         .collect();
     Err(Violation::Greeting(shown))
+}
+
+/// The header (`{n}` or `{n+}`, CRLF) of a literal of `len` bytes whose data the driver sends
+/// itself, from the caller's buffer or file (APPEND), and whether it must wait for `+` first.
+/// Non-synchronising when the server allows it for that size (`non_sync`).
+#[must_use]
+pub fn literal_header(len: u64, non_sync: NonSyncLiterals) -> (Vec<u8>, bool) {
+    let size = usize::try_from(len).unwrap_or(usize::MAX);
+    let mode = non_sync.announce(LiteralMode::NonSync, size);
+    let header = if mode.is_sync() {
+        format!("{{{len}}}\r\n")
+    } else {
+        format!("{{{len}+}}\r\n")
+    };
+    (header.into_bytes(), mode.is_sync())
 }
 
 /// The tags in flight and the continuation a command waits for.
@@ -227,6 +243,26 @@ mod tests {
         flow.expect(b"A2", Wait::Literal);
         assert_eq!(flow.continuation(), Ok(b"A2".to_vec()));
         assert_eq!(flow.completion(b"A2", true), Ok(()));
+    }
+
+    #[test]
+    fn literal_headers() {
+        assert_eq!(
+            literal_header(5, NonSyncLiterals::Never),
+            (b"{5}\r\n".to_vec(), true)
+        );
+        assert_eq!(
+            literal_header(1 << 40, NonSyncLiterals::Always),
+            (b"{1099511627776+}\r\n".to_vec(), false)
+        );
+        assert_eq!(
+            literal_header(4096, NonSyncLiterals::UpTo4096),
+            (b"{4096+}\r\n".to_vec(), false)
+        );
+        assert_eq!(
+            literal_header(4097, NonSyncLiterals::UpTo4096),
+            (b"{4097}\r\n".to_vec(), true)
+        );
     }
 
     #[test]

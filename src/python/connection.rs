@@ -129,6 +129,13 @@ impl PyConnection {
         self.conn.expect_continuation(tag, why);
     }
 
+    /// `(header, sync)`: the header of a literal of `size` bytes whose data the caller
+    /// writes itself (APPEND from a buffer or file), and whether to wait for `+` first.
+    fn literal_header<'py>(&self, py: Python<'py>, size: u64) -> (Bound<'py, PyBytes>, bool) {
+        let (header, sync) = self.conn.literal_header(size);
+        (PyBytes::new(py, &header), sync)
+    }
+
     /// Uses LITERAL+ (`plus`) or LITERAL- (`minus`) for literals from now on.
     fn set_literal_plus(&self, plus: bool, minus: bool) {
         self.conn
