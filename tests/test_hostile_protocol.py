@@ -11,6 +11,7 @@ from typing import Callable, List
 import pytest
 
 import imaprs
+import imaprs.imaplib
 from imaprs import IMAP4
 from imaprs.testing import ScriptedServer
 
@@ -249,3 +250,54 @@ def test_a_sasl_exchange_that_never_ends_is_cancelled() -> None:
         with pytest.raises(imaprs.AuthenticationError, match="rounds"):
             imap.authenticate("X-ENDLESS", cr=lambda challenge: b"again")
         imap.logout()
+
+
+@pytest.mark.parametrize("command", ["LOGIN", "STARTTLS"])
+def test_a_reply_guessing_the_next_tag_fails_the_native_api(command: str) -> None:
+    ready = threading.Event()
+
+    def script(s: ScriptedServer) -> None:
+        s.greeting(caps=(*CAPS, "STARTTLS"))
+        tag = s.expect("NOOP").tag
+        guess = tag[:-1] + str(int(tag[-1]) + 1)
+        s.ok(tag)
+        s.sleep(0.3)  # after the NOOP's completion was read
+        s.send(f"{guess} OK [CAPABILITY IMAP4rev1] welcome in")
+        ready.set()
+        s.drain(timeout=2)
+
+    with ScriptedServer(script=script) as server:
+        imap = IMAP4(server.address, timeout=TIMEOUT)
+        imap.noop()
+        assert ready.wait(TIMEOUT)
+        with pytest.raises(imaprs.ProtocolError, match="unknown tag"):
+            if command == "LOGIN":
+                imap.login("alice", "secret", allow_cleartext=True)
+            else:
+                imap.starttls()
+        assert imap.state == "logout"
+    assert [c.name for c in server.client_commands()] == ["NOOP"]
+
+
+@pytest.mark.parametrize("command", ["LOGIN", "STARTTLS"])
+def test_a_reply_guessing_the_next_tag_fails_the_drop_in(command: str) -> None:
+    ready = threading.Event()
+
+    def script(s: ScriptedServer) -> None:
+        s.greeting(caps=(*CAPS, "STARTTLS"))
+        tag = s.expect("CAPABILITY").tag
+        s.capabilities(tag, *CAPS, "STARTTLS")
+        guess = tag[:-1] + str(int(tag[-1]) + 1)
+        s.send(f"{guess} OK welcome in")
+        ready.set()
+        s.drain(timeout=2)
+
+    with ScriptedServer(script=script) as server:
+        M = imaprs.imaplib.IMAP4(*server.address)
+        assert ready.wait(TIMEOUT)
+        with pytest.raises(M.abort, match="before its command"):
+            if command == "LOGIN":
+                M.login("alice", "secret")
+            else:
+                M.starttls()
+    assert [c.name for c in server.client_commands()] == ["CAPABILITY"]

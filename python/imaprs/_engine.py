@@ -79,6 +79,8 @@ Monitor = Callable[[IMAP4Response], Any]
 #: ("fetch", uid, number or None) | ("names", names, None) | ("everything", False, None)
 ClaimKey = Tuple[str, Any, Optional[int]]
 _CLAIMS: dict[str, Tuple[str, List[str]]] = {}
+#: Commands before which what the server already sent is read (see ``_send``).
+_GUARDED = frozenset({"STARTTLS", "LOGIN", "AUTHENTICATE"})
 #: Commands that wait for ``+`` as an exchange, from the moment they are sent.
 _EXCHANGES = frozenset({"AUTHENTICATE", "IDLE"})
 #: Bumped in a child process after os.fork(): connections of the parent are then refused.
@@ -243,6 +245,10 @@ class Engine:
                 # Its responses could not be told from those of a command in flight.
                 self._wait_for(lambda: not self._conflicts(key))
             self._continuation = None  # a "+" can only be for the command being sent
+            if upper in _GUARDED:
+                # What the server sent already cannot answer a command not yet written: read
+                # before the tag exists, a reply guessing it is a violation.
+                self._route_ready()
             tag = self._conn.tag()
             arg_list = list(args)
             parts = self._conn.encode(tag, name, arg_list)

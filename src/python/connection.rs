@@ -257,6 +257,22 @@ impl PyConnection {
         self.batch(py, items, active)
     }
 
+    /// The responses that can be had without waiting (buffered, or already on the socket),
+    /// as the server sent them, joined; `b""` when there are none.
+    fn read_raw_ready<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        let conn = &self.conn;
+        let items = py
+            .detach(|| conn.read_ready(256))
+            .map_err(|e| client_error(py, &e))?;
+        let mut out = Vec::new();
+        for item in items {
+            if let Item::Response(frame) = item {
+                out.extend_from_slice(&frame);
+            }
+        }
+        Ok(PyBytes::new(py, &out))
+    }
+
     /// The next response as the server sent it: the line, every literal, the final CRLF.
     fn read_raw<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
         let conn = &self.conn;
