@@ -273,14 +273,8 @@ class ScriptedServer:
         """
         command = self.expect("STARTTLS")
         self._send_raw(f"{command.tag} OK Begin TLS negotiation now\r\n".encode() + inject)
-        if not handshake:
-            return command
-        if self._buf:
-            raise AssertionError(f"the client sent {bytes(self._buf)!r} before the TLS handshake")
-        try:
-            self._conn = ctx.wrap_socket(self._connection(), server_side=True)
-        except (ConnectionError, ssl.SSLEOFError, ssl.SSLZeroReturnError) as exc:
-            raise ClientClosed(f"the client closed instead of the TLS handshake: {exc}") from exc
+        if handshake:
+            self.start_tls(ctx)
         return command
 
     def close(self) -> None:
