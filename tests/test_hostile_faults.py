@@ -160,3 +160,21 @@ def test_dovecot_client_bytes_cut_fail_the_drop_in(
             M.noop()
         done.set()
     assert done.is_set()
+
+
+def test_synchronising_literal_over_tls(tmp_path: Path) -> None:
+    """The read before a synchronising literal's header works over TLS too."""
+    cert = make_test_certificate(tmp_path)
+
+    def script(s: ScriptedServer) -> None:
+        s.greeting(caps=("IMAP4rev1", "AUTH=PLAIN"))
+        login = s.expect("LOGIN")
+        assert login.literals == ["pässword".encode()]
+        s.ok(login.tag, "[CAPABILITY IMAP4rev1] in")
+        s.expect_logout()
+
+    with ScriptedServer(script=script, ssl_ctx=cert.server_context()) as server:
+        imap = IMAP4(server.address, ssl_ctx=cert.client_context(), timeout=TIMEOUT)
+        imap.login("alice", "pässword")
+        assert imap.state == "auth"
+        imap.logout()

@@ -29,7 +29,8 @@ def test_a_completion_with_a_lookalike_tag_fails_every_command(variant: int) -> 
         s.greeting(caps=CAPS, status="PREAUTH")
         first = s.expect("NOOP").tag
         s.expect("NOOP")
-        s.send(f"{lookalikes(first)[variant]} OK done")
+        # In one segment: the first completion is read together with the bad one.
+        s.send(f"{first} OK done", f"{lookalikes(first)[variant]} OK done")
         s.expect_close()
 
     with ScriptedServer(script=script) as server:
