@@ -302,3 +302,20 @@ def test_a_reply_guessing_the_next_tag_fails_the_drop_in(command: str) -> None:
             else:
                 M.starttls()
     assert [c.name for c in server.client_commands()] == ["CAPABILITY"]
+
+
+def test_a_completion_for_a_command_refused_before_sending_fails() -> None:
+    def script(s: ScriptedServer) -> None:
+        s.greeting(caps=CAPS, status="PREAUTH")
+        tag = s.expect("NOOP").tag
+        refused = tag[:-1] + str(int(tag[-1]) + 1)  # the tag the refused command took
+        s.send(f"{refused} OK it was never sent")
+        s.expect_close()
+
+    with ScriptedServer(script=script) as server:
+        imap = IMAP4(server.address, timeout=TIMEOUT)
+        cmd = imap.noop(wait=False)
+        with pytest.raises(TypeError):
+            imap("XNOOP", object())  # refused by the encoder: never sent
+        with pytest.raises(imaprs.ProtocolError, match="unknown tag"):
+            cmd.wait()

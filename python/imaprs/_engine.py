@@ -251,9 +251,13 @@ class Engine:
                 self._route_ready()
             tag = self._conn.tag()
             arg_list = list(args)
-            parts = self._conn.encode(tag, name, arg_list)
-            if uploads is not None:
-                parts = self._splice_uploads(parts, uploads)
+            try:
+                parts = self._conn.encode(tag, name, arg_list)
+                if uploads is not None:
+                    parts = self._splice_uploads(parts, uploads)
+            except BaseException:
+                self._conn.unsent(tag)  # refused before a byte left
+                raise
             cmd = IMAP4Command(self, tag, name, arg_list, seqset, sink, progress)
             if LOG.isEnabledFor(logging.DEBUG):
                 LOG.debug("C: %s %s %s", tag, name, redact(upper, args))

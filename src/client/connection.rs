@@ -167,6 +167,11 @@ impl Connection {
         tag
     }
 
+    /// `tag` (from [`Connection::next_tag`]) was never sent: its completion is not expected.
+    pub fn unsent(&self, tag: &str) {
+        lock(&self.flow).unsent(tag.as_bytes());
+    }
+
     /// The command `tag` waits for a `+` from now on (`None`: no command does); call before
     /// writing the text the server answers with it.
     pub fn expect_continuation(&self, tag: Option<&str>, why: Wait) {

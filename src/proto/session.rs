@@ -134,6 +134,12 @@ impl Flow {
         self.in_flight.push(tag.to_vec());
     }
 
+    /// `tag` was never sent after all (its command was refused before a byte left): its
+    /// completion is no longer expected.
+    pub fn unsent(&mut self, tag: &[u8]) {
+        self.in_flight.retain(|t| t != tag);
+    }
+
     /// The command `tag` waits for a `+` from now on (call before writing the text the
     /// server answers with it).
     pub fn expect(&mut self, tag: &[u8], why: Wait) {
@@ -214,6 +220,12 @@ mod tests {
             Err(Violation::CompletedTwice("A1".into()))
         );
         assert_eq!(flow.in_flight(), 0);
+        flow.sent(b"A2");
+        flow.unsent(b"A2");
+        assert!(matches!(
+            flow.completion(b"A2", true),
+            Err(Violation::UnknownTag(_))
+        ));
     }
 
     #[test]

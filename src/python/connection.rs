@@ -116,6 +116,11 @@ impl PyConnection {
         self.conn.next_tag()
     }
 
+    /// `tag` was never sent (its command was refused before a byte was written).
+    fn unsent(&self, tag: &str) {
+        self.conn.unsent(tag);
+    }
+
     /// The command `tag` waits for a `+` from now on, before a synchronising literal when
     /// `literal` (then a tagged OK instead is a protocol violation), else in an exchange
     /// (AUTHENTICATE, IDLE); `tag=None`: no command waits. Call before writing.
