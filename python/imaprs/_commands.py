@@ -13,10 +13,10 @@ import re
 from typing import IO, TYPE_CHECKING, Any, Callable, Iterable, List, Optional, Tuple, Union
 
 from ._command import IMAP4Command, Raw, Sink
-from ._engine import Upload
 from ._functions import qstr_iutf7
 from ._imaprs import unix2idate
 from ._types import IMAP4SeqSet
+from ._upload import Upload
 from .errors import IMAP4Error
 
 if TYPE_CHECKING:

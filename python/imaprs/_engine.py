@@ -35,15 +35,15 @@ from __future__ import annotations
 import collections
 import logging
 import os
-import re
 import threading
 import time
-from typing import Any, Callable, Iterable, Iterator, List, Optional, Tuple
+from typing import Any, Callable, Iterable, List, Optional, Tuple
 
 from . import _imaprs
 from ._command import RULES, IMAP4Command, Sink
 from ._log import LOG, redact
 from ._types import IMAP4Response
+from ._upload import CallbackFailed, Progress, Upload, splice
 from .errors import (
     BYE,
     CallbackError,
@@ -55,7 +55,7 @@ from .errors import (
     TLSError,
 )
 
-__all__ = ["Engine", "MAX_UNCLAIMED", "STREAM_THRESHOLD", "Upload"]
+__all__ = ["Engine", "MAX_UNCLAIMED", "STREAM_THRESHOLD"]
 
 #: Most responses kept on the unclaimed queue (EXISTS, RECENT and FLAGS coalesced): one more
 #: fails the connection with LimitError, raised from the waiting call.
@@ -69,10 +69,7 @@ FLUSH_DELAY = 0.001
 #: Literals of at least this size are streamed to a command's sink, and uploads of at least
 #: this size are written straight from the caller's buffer or file instead of being queued.
 STREAM_THRESHOLD = 64 * 1024
-#: Bytes an upload writes at a time (and between two progress reports).
-UPLOAD_PIECE = 1024 * 1024
-#: The header the encoder writes for an upload's empty placeholder literal.
-_PLACEHOLDER = re.compile(rb"~?\{0\+?\}\r\n$")
+
 _FATAL = (ConnectionClosed, LimitError, TLSError, ProtocolError)
 
 Monitor = Callable[[IMAP4Response], Any]
@@ -93,46 +90,6 @@ def _forked() -> None:
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_forked)
-
-
-class Upload:
-    """The data of one literal that the engine writes itself (an APPEND's message): bytes-like,
-    a binary file object (read from its current position) or an iterable of bytes-like chunks,
-    and its size in bytes, announced in the literal's header before any of it is read."""
-
-    __slots__ = ("source", "size")
-
-    def __init__(self, source: Any, size: int) -> None:
-        if size < 0:
-            raise ValueError("an upload's size cannot be negative")
-        self.source = source
-        self.size = size
-
-    def pieces(self) -> Iterator[bytes]:
-        """The data, at most ``UPLOAD_PIECE`` bytes at a time (larger iterator chunks are
-        cut). Bytes-like data is sliced, not copied whole."""
-        src = self.source
-        if isinstance(src, (bytes, bytearray, memoryview)):
-            view = memoryview(src).cast("B")
-            if isinstance(src, bytes) and len(view) <= UPLOAD_PIECE:
-                yield src
-                return
-            for at in range(0, len(view), UPLOAD_PIECE):
-                yield bytes(view[at : at + UPLOAD_PIECE])
-            return
-        if hasattr(src, "read"):
-            left = self.size
-            while left > 0:
-                piece = src.read(min(left, UPLOAD_PIECE))
-                if not piece:
-                    return
-                left -= len(piece)
-                yield bytes(piece)
-            return
-        for chunk in src:
-            view = memoryview(chunk).cast("B")
-            for at in range(0, len(view), UPLOAD_PIECE):
-                yield bytes(view[at : at + UPLOAD_PIECE])
 
 
 class Engine:
@@ -254,7 +211,7 @@ class Engine:
             try:
                 parts = self._conn.encode(tag, name, arg_list)
                 if uploads is not None:
-                    parts = self._splice_uploads(parts, uploads)
+                    parts = splice(parts, uploads, self._conn.literal_header)
             except BaseException:
                 self._conn.unsent(tag)  # refused before a byte left
                 raise
@@ -328,32 +285,10 @@ class Engine:
             for name in value:
                 self._names_in_flight[name] += delta
 
-    def _splice_uploads(self, parts: List[Any], uploads: List[Upload]) -> List[Any]:
-        """Puts ``uploads`` in the place of the empty placeholder literals of ``parts``, in
-        order, each announced with its own size (the rest of the command went through the
-        encoder)."""
-        out: List[Any] = []
-        left = iter(uploads)
-        for part in parts:
-            if isinstance(part, bytes):
-                out.append(part)
-                continue
-            upload = next(left, None)
-            text = out[-1] if out and isinstance(out[-1], bytes) else b""
-            match = _PLACEHOLDER.search(text)
-            if upload is None or part[0] or match is None:
-                raise RuntimeError("an upload placeholder was not encoded as expected")
-            header, sync = self._conn.literal_header(upload.size)
-            out[-1] = text[: match.start()] + header
-            out.append((upload, sync))
-        if next(left, None) is not None:
-            raise RuntimeError("more uploads than placeholders")
-        return out
-
     def _write_parts(self, cmd: IMAP4Command, parts: List[Any], flush: bool) -> None:
         pending = bytearray()
         uploads = [p[0] for p in parts if isinstance(p, tuple) and isinstance(p[0], Upload)]
-        progress = _Progress(cmd.progress, sum(u.size for u in uploads)) if uploads else None
+        progress = Progress(cmd.progress, sum(u.size for u in uploads)) if uploads else None
         small = 0
         for part in parts:
             if isinstance(part, bytes):
@@ -381,10 +316,10 @@ class Engine:
         if progress is not None and small:
             try:
                 progress.add(small)
-            except _CallbackFailed as exc:  # the command is sent whole: the stream is in step
+            except CallbackFailed as exc:  # the command is sent whole: the stream is in step
                 raise exc.error from exc.__cause__
 
-    def _upload(self, upload: Upload, progress: Optional[_Progress]) -> None:
+    def _upload(self, upload: Upload, progress: Optional[Progress]) -> None:
         """Writes ``upload`` (send lock held, queue flushed). A failure half-way leaves the
         server inside the literal: the connection is closed."""
         sent = 0
@@ -406,7 +341,7 @@ class Engine:
                 raise
             except BaseException as exc:
                 self._fail(ConnectionClosed(f"an upload stopped half-way: {exc!r}"))
-                if isinstance(exc, _CallbackFailed):
+                if isinstance(exc, CallbackFailed):
                     raise exc.error from exc.__cause__
                 raise
 
@@ -801,36 +736,6 @@ class Engine:
             return cmd.wait()
         self._arm_flush()
         return cmd
-
-
-class _CallbackFailed(Exception):
-    """Carries a CallbackError out of an upload (the original is its ``__cause__``)."""
-
-    def __init__(self, error: CallbackError) -> None:
-        super().__init__(str(error))
-        self.error = error
-
-
-class _Progress:
-    """Reports ``(done, total)`` bytes of a command's uploads to the caller's callback."""
-
-    __slots__ = ("callback", "done", "total")
-
-    def __init__(self, callback: Optional[Callable[[int, int], None]], total: int) -> None:
-        self.callback, self.done, self.total = callback, 0, total
-
-    def add(self, n: int) -> None:
-        self.done += n
-        if self.callback is None:
-            return
-        try:
-            self.callback(self.done, self.total)
-        except Exception as exc:
-            error = CallbackError(f"the progress callback raised {type(exc).__name__}")
-            error.__cause__ = exc
-            failed = _CallbackFailed(error)
-            failed.__cause__ = exc
-            raise failed from exc
 
 
 def redact_response(rsp: IMAP4Response) -> str:
