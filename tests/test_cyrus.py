@@ -33,13 +33,13 @@ def test_login_is_disabled_until_tls(cyrus: Cyrus, cyrus_user: User) -> None:
 
 
 @pytest.mark.parametrize("mod", [std_imaplib, rs_imaplib], ids=["imaplib", "imaprs.imaplib"])
-def test_the_drop_in_meets_logindisabled_as_imaplib_does(
-    cyrus: Cyrus, cyrus_user: User, mod: Any
-) -> None:
-    """imaplib sends LOGIN regardless; Cyrus refuses it; the drop-in does the same."""
+def test_the_drop_in_meets_logindisabled(cyrus: Cyrus, cyrus_user: User, mod: Any) -> None:
+    """imaplib sends LOGIN regardless and Cyrus refuses it; the drop-in refuses it without
+    sending the password (the same exception class); both log in after STARTTLS."""
     M = mod.IMAP4(cyrus.host, cyrus.port, 10)
     assert "LOGINDISABLED" in M.capabilities
-    with pytest.raises(mod.IMAP4.error, match="Login only available under a layer"):
+    said = "Login only available under a layer" if mod is std_imaplib else "LOGINDISABLED"
+    with pytest.raises(mod.IMAP4.error, match=said):
         M.login(cyrus_user.name, cyrus_user.password)
     assert M.starttls(cyrus.client_context())[0] == "OK"
     assert M.login(cyrus_user.name, cyrus_user.password)[0] == "OK"

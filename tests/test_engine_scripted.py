@@ -130,23 +130,26 @@ def test_logindisabled_and_cleartext_refusals() -> None:
 
 
 def test_unsolicited_flood_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """EXISTS coalesces; other responses past the bound fail the waiting call and close."""
     monkeypatch.setattr(imaprs._engine, "MAX_UNCLAIMED", 100)
 
     def script(s: ScriptedServer) -> None:
         s.greeting(caps=CAPS, status="PREAUTH")
         tag = s.expect("NOOP").tag
         s.send(*(f"* {i} EXISTS" for i in range(1, 1001)))
+        s.ok(tag, "NOOP completed")
+        tag = s.expect("NOOP").tag
         s.send(*(f"* OK note {i}" for i in range(1000)))
         s.ok(tag, "NOOP completed")
-        s.expect_logout()
+        s.expect_close()
 
     with ScriptedServer(script=script) as server:
         imap = IMAP4(server.address, timeout=5)
         imap.noop()
-        queued = list(imap.queued)
-        assert len(queued) <= 100
-        assert [r[0] for r in queued if r.dtype == "EXISTS"] in ([], [1000])
-        imap.logout()
+        assert [r[0] for r in imap.queued if r.dtype == "EXISTS"] == [1000]
+        with pytest.raises(imaprs.LimitError, match="unclaimed"):
+            imap.noop()
+        assert imap.state == "logout"
 
 
 def test_idle_responses_and_done() -> None:
@@ -182,8 +185,11 @@ def test_a_sink_that_fails_raises_from_wait() -> None:
     with ScriptedServer(script=script) as server:
         imap = IMAP4(server.address, timeout=5)
         imap.state = "selected"
-        with pytest.raises(OSError, match="disk full"):
+        with pytest.raises(imaprs.CallbackError) as info:
             imap.fetch(1, "BODY[]", sink=sink)
+        assert isinstance(info.value.__cause__, OSError) and "disk full" in str(
+            info.value.__cause__
+        )
         imap.logout()  # the rest of the literal was read: the connection is fine
 
 

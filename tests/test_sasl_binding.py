@@ -161,7 +161,7 @@ def test_scram_server_error() -> None:
 def test_refusals_raise_imap4error_without_the_secret(args: Tuple[str, ...], message: str) -> None:
     with pytest.raises(imaprs.IMAP4Error) as info:
         _imaprs._Sasl(*args)
-    assert type(info.value) is imaprs.IMAP4Error
+    assert type(info.value) is imaprs.AuthenticationError  # an IMAP4Error
     assert message in str(info.value)
     assert SECRET not in str(info.value) and SECRET not in repr(info.value)
 

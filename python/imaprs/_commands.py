@@ -9,6 +9,7 @@ refused everywhere).
 
 from __future__ import annotations
 
+import re
 from typing import IO, TYPE_CHECKING, Any, Callable, Iterable, List, Optional, Tuple, Union
 
 from ._command import IMAP4Command, Raw, Sink
@@ -16,6 +17,7 @@ from ._functions import qstr_iutf7
 from ._imaprs import unix2idate
 from ._quoted import Quoted
 from ._types import IMAP4SeqSet
+from ._upload import Upload
 from .errors import IMAP4Error
 
 if TYPE_CHECKING:
@@ -25,8 +27,15 @@ if TYPE_CHECKING:
 else:
     _Base = object
 
+_NUL = re.compile(b"\x00")
 SeqSet = Union[str, int, Iterable[int]]
-Message = Union[bytes, str, Tuple[Union[bytes, str], Iterable[str], Union[str, float, None]]]
+#: A message's data: bytes-like, str, a binary file object, or an iterable of chunks.
+MessageData = Union[bytes, bytearray, memoryview, str, IO[bytes], Iterable[bytes]]
+Message = Union[
+    MessageData,
+    Tuple[MessageData, Iterable[str], Union[str, float, None]],
+    Tuple[MessageData, Iterable[str], Union[str, float, None], Optional[int]],
+]
 
 
 class Commands(_Base):
@@ -102,23 +111,44 @@ class Commands(_Base):
     def append(
         self,
         mbox: str,
-        data: Union[bytes, str],
+        data: MessageData,
         flags: Iterable[str] = (),
         idate: Union[str, float, None] = None,
         *,
         wait: bool = True,
+        size: Optional[int] = None,
+        progress: Optional[Callable[[int, int], None]] = None,
     ) -> IMAP4Command:
         """APPEND ``data`` with ``flags`` and INTERNALDATE ``idate`` (a Unix time or an
-        IMAP date string). The message lands whole or the command fails."""
-        return self.multiappend(mbox, [(data, flags, idate)], wait=wait)
+        IMAP date string). The message lands whole or the command fails.
 
-    def multiappend(self, mbox: str, msgs: Iterable[Message], *, wait: bool = True) -> IMAP4Command:
+        ``data`` is bytes-like or ``str``, a binary file object (read from its current
+        position; its size is found by seeking, or given as ``size`` when it cannot seek), or
+        an iterable of bytes-like chunks (``size`` required: it is announced before the first
+        chunk is read). Large messages are written straight from the caller's buffer or
+        file, so memory stays bounded whatever their size. ``progress(done, total)`` reports
+        the bytes written; if it raises, the connection is closed (the server is left inside
+        the message) and the call raises ``CallbackError``."""
+        return self.multiappend(mbox, [(data, flags, idate, size)], wait=wait, progress=progress)
+
+    def multiappend(
+        self,
+        mbox: str,
+        msgs: Iterable[Message],
+        *,
+        wait: bool = True,
+        progress: Optional[Callable[[int, int], None]] = None,
+    ) -> IMAP4Command:
         """One APPEND of several messages (MULTIAPPEND, RFC 3502): all land or none.
-        Each message is bytes/str, or ``(data, flags, idate)``."""
+        Each message is its data (as for ``append``), or ``(data, flags, idate)``, or
+        ``(data, flags, idate, size)`` for an iterable or a file that cannot seek."""
         args: List[Any] = [self._mbox(mbox)]
-        count = 0
+        uploads: List[Upload] = []
         for msg in msgs:
-            data, flags, idate = msg if isinstance(msg, tuple) else (msg, (), None)
+            if isinstance(msg, tuple):
+                data, flags, idate, size = (*msg, None)[:4]
+            else:
+                data, flags, idate, size = msg, (), None, None
             flag_list = [f for f in flags if f.upper() != "\\RECENT"]
             if flag_list:
                 args.append(Raw("(" + " ".join(flag_list) + ")"))
@@ -126,13 +156,13 @@ class Commands(_Base):
                 idate = unix2idate(idate)
             if idate is not None:
                 args.append(idate)
-            args.append(data.encode() if isinstance(data, str) else bytes(data))
-            count += 1
-        if count == 0:
+            args.append(b"")  # the encoder's placeholder for the message, streamed
+            uploads.append(_upload(data, size))
+        if not uploads:
             raise ValueError("nothing to append")
-        if count > 1 and "MULTIAPPEND" not in self.caps:
+        if len(uploads) > 1 and "MULTIAPPEND" not in self.caps:
             raise IMAP4Error("the server does not support MULTIAPPEND")
-        return self._run(wait, "APPEND", *args)
+        return self._run(wait, "APPEND", *args, uploads=uploads, progress=progress)
 
     def check(self, *, wait: bool = True) -> IMAP4Command:
         """CHECK."""
@@ -330,3 +360,23 @@ def _sink(sink: Union[Sink, IO[bytes], None]) -> Optional[Sink]:
         write(data)
 
     return to_file
+
+
+def _upload(data: Any, size: Optional[int]) -> Upload:
+    """The upload of one message, its size known before anything is sent."""
+    if isinstance(data, str):
+        data = data.encode()
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        view = memoryview(data)
+        if _NUL.search(view) is not None:
+            raise ValueError("a message cannot contain NUL")
+        return Upload(data, view.nbytes)
+    if size is None and hasattr(data, "read") and getattr(data, "seekable", lambda: False)():
+        here = data.tell()
+        size = data.seek(0, 2) - here
+        data.seek(here)
+    if size is None:
+        raise TypeError("the size of a message given as a stream or chunks is needed (size=)")
+    if not isinstance(size, int) or size < 0:
+        raise ValueError("size must be a non-negative int")
+    return Upload(data, size)

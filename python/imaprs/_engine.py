@@ -16,23 +16,37 @@ coalesced to the newest).
 Errors. NO/BAD raise from ``wait``/``check`` and leave the connection usable, as do a timeout
 and a response that fails to parse (raised to the thread that read it). A BYE outside LOGOUT,
 a framing or limit error, a TLS failure or a closed socket make the connection unusable: every
-waiting and later call raises the same error.
+waiting and later call raises the same error. So does a protocol violation, judged by the core
+(``proto::session``): a completion whose tag is not in flight, a ``+`` no command waits for
+(what the socket holds is read before a synchronising literal's header is written, so a
+``+`` sent earlier cannot release it), a tagged OK where ``+`` was due. Completions read in the
+same batch as a violation are not honoured: every command in flight fails.
+
+Signals and processes. Network waits run in short slices between which Python's signal
+handlers run, so Ctrl-C raises KeyboardInterrupt in the waiting thread; the connection is then
+closed, its position in the stream being unknown. A connection inherited through os.fork()
+refuses every call in the child and leaves the socket to the parent. An exception from a
+monitor, a sink or a progress callback reaches the waiting call as ``CallbackError`` with the
+original as ``__cause__``; the stream stays in step, so the connection stays usable.
 """
 
 from __future__ import annotations
 
 import collections
 import logging
+import os
 import threading
 import time
-from typing import Any, Callable, Iterable, List, Optional, Tuple, Union
+from typing import Any, Callable, Iterable, List, Optional, Tuple
 
 from . import _imaprs
 from ._command import RULES, IMAP4Command, Sink
 from ._log import LOG, redact
 from ._types import IMAP4Response
+from ._upload import CallbackFailed, Progress, Upload, splice
 from .errors import (
     BYE,
+    CallbackError,
     ConnectionClosed,
     IMAP4Error,
     IMAP4Timeout,
@@ -43,7 +57,8 @@ from .errors import (
 
 __all__ = ["Engine", "MAX_UNCLAIMED", "STREAM_THRESHOLD"]
 
-#: Most responses kept on the unclaimed queue; the oldest are dropped (with a warning) beyond.
+#: Most responses kept on the unclaimed queue (EXISTS, RECENT and FLAGS coalesced): one more
+#: fails the connection with LimitError, raised from the waiting call.
 MAX_UNCLAIMED = 100_000
 #: Unclaimed responses of which only the newest matters.
 _COALESCED = frozenset({"EXISTS", "RECENT", "FLAGS"})
@@ -51,14 +66,30 @@ _COALESCED = frozenset({"EXISTS", "RECENT", "FLAGS"})
 CORK_LIMIT = 8 * 1024
 #: ... or this many seconds after a command returned without waiting.
 FLUSH_DELAY = 0.001
-#: Literals of at least this size are streamed to a command's sink.
+#: Literals of at least this size are streamed to a command's sink, and uploads of at least
+#: this size are written straight from the caller's buffer or file instead of being queued.
 STREAM_THRESHOLD = 64 * 1024
+
 _FATAL = (ConnectionClosed, LimitError, TLSError, ProtocolError)
 
 Monitor = Callable[[IMAP4Response], Any]
 #: ("fetch", uid, number or None) | ("names", names, None) | ("everything", False, None)
 ClaimKey = Tuple[str, Any, Optional[int]]
 _CLAIMS: dict[str, Tuple[str, List[str]]] = {}
+#: Commands before which what the server already sent is read (see ``_send``).
+_GUARDED = frozenset({"STARTTLS", "LOGIN", "AUTHENTICATE"})
+#: Commands that wait for ``+`` as an exchange, from the moment they are sent.
+_EXCHANGES = frozenset({"AUTHENTICATE", "IDLE"})
+#: Bumped in a child process after os.fork(): connections of the parent are then refused.
+_FORKS = [0]
+
+
+def _forked() -> None:
+    _FORKS[0] += 1
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forked)
 
 
 class Engine:
@@ -68,6 +99,8 @@ class Engine:
 
     def _engine_init(self, conn: _imaprs._Connection, timeout: Optional[float]) -> None:
         self._conn = conn
+        self._fork = _FORKS[0]
+        self._pid = os.getpid()
         self.timeout = timeout
         self._cond = threading.Condition(threading.RLock())
         self._send_lock = threading.RLock()
@@ -92,6 +125,7 @@ class Engine:
         self.new_caps = False
         self._state = "!auth"
         self.readonly: Optional[bool] = None
+        self._callback_error: Optional[Exception] = None
 
     # -- state ---------------------------------------------------------------------------
 
@@ -147,7 +181,9 @@ class Engine:
         progress: Optional[Callable[[int, int], None]] = None,
         check: bool = True,
         flush: bool = False,
+        uploads: Optional[List[Upload]] = None,
     ) -> IMAP4Command:
+        self._check_process()
         self._raise_if_failed()
         if self._state == "logout":
             raise IMAP4Error("connection is closed")
@@ -166,9 +202,19 @@ class Engine:
                 # Its responses could not be told from those of a command in flight.
                 self._wait_for(lambda: not self._conflicts(key))
             self._continuation = None  # a "+" can only be for the command being sent
+            if upper in _GUARDED:
+                # What the server sent already cannot answer a command not yet written: read
+                # before the tag exists, a reply guessing it is a violation.
+                self._route_ready()
             tag = self._conn.tag()
             arg_list = list(args)
-            parts = self._conn.encode(tag, name, arg_list)
+            try:
+                parts = self._conn.encode(tag, name, arg_list)
+                if uploads is not None:
+                    parts = splice(parts, uploads, self._conn.literal_header)
+            except BaseException:
+                self._conn.unsent(tag)  # refused before a byte left
+                raise
             cmd = IMAP4Command(self, tag, name, arg_list, seqset, sink, progress)
             if LOG.isEnabledFor(logging.DEBUG):
                 LOG.debug("C: %s %s %s", tag, name, redact(upper, args))
@@ -176,6 +222,8 @@ class Engine:
             if upper in ("STARTTLS", "COMPRESS"):
                 # Nothing after its OK may be read before the link changes (see _imap4).
                 self._conn.set_barrier(tag)
+            if upper in _EXCHANGES:
+                self._conn.expect_continuation(tag)
             with self._cond:
                 self.cmds[tag] = cmd
                 self._active.append((tag, upper, seqset))
@@ -237,22 +285,65 @@ class Engine:
             for name in value:
                 self._names_in_flight[name] += delta
 
-    def _write_parts(
-        self, cmd: IMAP4Command, parts: List[Union[bytes, Tuple[bytes, bool]]], flush: bool
-    ) -> None:
+    def _write_parts(self, cmd: IMAP4Command, parts: List[Any], flush: bool) -> None:
         pending = bytearray()
+        uploads = [p[0] for p in parts if isinstance(p, tuple) and isinstance(p[0], Upload)]
+        progress = Progress(cmd.progress, sum(u.size for u in uploads)) if uploads else None
+        small = 0
         for part in parts:
             if isinstance(part, bytes):
                 pending += part
                 continue
             data, sync = part
             if sync:
+                self._route_ready()  # a "+" already there cannot be for this literal
+                self._conn.expect_continuation(cmd.tag, True)
                 self._write(bytes(pending), flush=True)
                 pending.clear()
                 if self._await_continuation(cmd) is None:
                     return
+            if isinstance(data, Upload):
+                if data.size < STREAM_THRESHOLD and isinstance(data.source, bytes):
+                    pending += data.source  # small: queued with the command, as before
+                    small += data.size
+                    continue
+                self._write(bytes(pending), flush=True)
+                pending.clear()
+                self._upload(data, progress)
+                continue
             pending += data
         self._write(bytes(pending), flush=flush)
+        if progress is not None and small:
+            try:
+                progress.add(small)
+            except CallbackFailed as exc:  # the command is sent whole: the stream is in step
+                raise exc.error from exc.__cause__
+
+    def _upload(self, upload: Upload, progress: Optional[Progress]) -> None:
+        """Writes ``upload`` (send lock held, queue flushed). A failure half-way leaves the
+        server inside the literal: the connection is closed."""
+        sent = 0
+        with self._write_lock:
+            try:
+                for piece in upload.pieces():
+                    sent += len(piece)
+                    if sent > upload.size:
+                        raise ValueError(f"the upload is larger than its size, {upload.size}")
+                    if b"\0" in piece:
+                        raise ValueError("a literal cannot carry NUL")
+                    self._conn.write(piece)
+                    if progress is not None:
+                        progress.add(len(piece))
+                if sent != upload.size:
+                    raise ValueError(f"the upload ended at {sent} bytes of {upload.size}")
+            except _FATAL as exc:
+                self._fail(exc)
+                raise
+            except BaseException as exc:
+                self._fail(ConnectionClosed(f"an upload stopped half-way: {exc!r}"))
+                if isinstance(exc, CallbackFailed):
+                    raise exc.error from exc.__cause__
+                raise
 
     def _write(self, data: bytes, flush: bool) -> None:
         """Queues ``data`` behind what is queued, and sends everything when ``flush`` or when
@@ -330,11 +421,13 @@ class Engine:
             return None
         return cont.info if isinstance(cont.info, bytes) else b""
 
-    def _send_raw(self, data: bytes, secret: bool = False) -> None:
-        """Writes a line of an exchange (AUTHENTICATE answers, DONE)."""
+    def _send_raw(self, data: bytes, secret: bool = False, answer: Optional[str] = None) -> None:
+        """Writes a line of an exchange (AUTHENTICATE answers, DONE); ``answer`` is the tag
+        of the command that waits for the server's next ``+`` after it (None: none does)."""
         if LOG.isEnabledFor(logging.DEBUG):
             LOG.debug("C: %s", "<secret>" if secret else data.rstrip(b"\r\n").decode("latin-1"))
         with self._send_lock:
+            self._conn.expect_continuation(answer)
             self._write(data, flush=True)
 
     # -- waiting and routing -------------------------------------------------------------
@@ -345,6 +438,7 @@ class Engine:
         ``timeout`` bounds the whole wait (default: the connection's timeout applies to each
         network read only).
         """
+        self._check_process()
         if self._cork:
             self._flush()
         deadline = None if timeout is None else time.monotonic() + timeout
@@ -371,6 +465,10 @@ class Engine:
                 with cond:
                     self._route(batch)
                     cond.notify_all()
+                    if isinstance(self._error, ProtocolError) or (
+                        self._error is None and self._callback_error is not None
+                    ):
+                        self._raise_if_failed()  # raised now, even if ready() holds
                     if ready():
                         return
                     self._raise_if_failed()
@@ -380,6 +478,10 @@ class Engine:
             self._fail(exc)
             if self._error is not exc and self._error is not None:
                 raise self._error from exc  # the first failure is the cause
+            raise
+        except KeyboardInterrupt:
+            # Where the stream stands is unknown: nothing more can be read or sent.
+            self._fail(ConnectionClosed("interrupted while waiting for the server"))
             raise
         finally:
             with cond:
@@ -400,7 +502,11 @@ class Engine:
 
     def _route(self, batch: List[Tuple[Any, Optional[str]]]) -> None:
         debug = LOG.isEnabledFor(logging.DEBUG)
+        violation = batch[-1][0] if batch and isinstance(batch[-1][0], BaseException) else None
         for rsp, claimed in batch:
+            if isinstance(rsp, BaseException):
+                self._fail(rsp)
+                break
             if not isinstance(rsp, IMAP4Response):
                 self._chunk(rsp, claimed)
                 continue
@@ -410,13 +516,15 @@ class Engine:
                 try:
                     if self.monitor(rsp) is False:
                         continue
-                except Exception:
-                    LOG.exception("the monitor raised; the response is kept")
+                except Exception as exc:
+                    # Raised from the waiting call; the response is kept, the stream intact.
+                    self._callback_error = exc
             kind = rsp.type
             if rsp.dtype == "CAPABILITY" and kind != "continue":
                 self._set_caps(rsp[1:])
             if kind == "done":
-                self._complete(rsp)
+                if violation is None:  # else read with a violation: the command fails
+                    self._complete(rsp)
             elif kind == "continue":
                 self._continuation = rsp
                 idle = self._idle_cmd()
@@ -429,6 +537,25 @@ class Engine:
                 cmd.queue.append(rsp)
             else:
                 self._unclaimed(rsp)
+
+    def _route_ready(self) -> None:
+        """Routes what the server sent already, without waiting (when nobody reads)."""
+        with self._cond:
+            if self._reading:
+                return
+            self._reading = True
+        try:
+            batch = self._conn.read_ready(self._active)
+            with self._cond:
+                self._route(batch)
+        except _FATAL as exc:
+            self._fail(exc)
+            raise
+        finally:
+            with self._cond:
+                self._reading = False
+                self._cond.notify_all()
+        self._raise_if_failed()
 
     def _idle_cmd(self) -> Optional[IMAP4Command]:
         for cmd in self.cmds.values():
@@ -488,7 +615,9 @@ class Engine:
             if cmd.progress is not None:
                 cmd.progress(offset + len(data), total)
         except Exception as exc:  # raised from the command's wait(), not in the reader
-            cmd.sink_error = exc
+            error = CallbackError(f"the sink or progress callback raised {type(exc).__name__}")
+            error.__cause__ = exc
+            cmd.sink_error = error
 
     def _unclaimed(self, rsp: IMAP4Response) -> None:
         if rsp.status == "BYE" and not any(c.name.upper() == "LOGOUT" for c in self.cmds.values()):
@@ -501,8 +630,14 @@ class Engine:
                     del self.queue[seq]
         self.queue[rsp.seq] = rsp
         if len(self.queue) > MAX_UNCLAIMED:
-            self.queue.popitem(last=False)
-            LOG.warning("unclaimed queue over %d responses: the oldest was dropped", MAX_UNCLAIMED)
+            self._fail(
+                LimitError(
+                    f"more than {MAX_UNCLAIMED} unclaimed responses",
+                    "max_unclaimed",
+                    MAX_UNCLAIMED,
+                    len(self.queue),
+                )
+            )
 
     def _fail(self, exc: BaseException) -> None:
         """Makes the connection unusable: every waiting and later call raises ``exc``."""
@@ -515,6 +650,20 @@ class Engine:
 
     def _raise_if_failed(self) -> None:
         if self._error is not None:
+            raise self._error
+        exc = self._callback_error
+        if exc is not None:
+            self._callback_error = None
+            raise CallbackError(f"the monitor raised {type(exc).__name__}: {exc}") from exc
+
+    def _check_process(self) -> None:
+        """Refuses a connection inherited through os.fork(): its socket is the parent's."""
+        if self._fork != _FORKS[0] and os.getpid() != self._pid:
+            self._error = ConnectionClosed(
+                f"this connection belongs to process {self._pid} and cannot be used after "
+                "fork(); open a new one in the child"
+            )
+            self._state = "logout"
             raise self._error
 
     # -- the unclaimed queue -------------------------------------------------------------

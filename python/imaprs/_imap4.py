@@ -23,12 +23,21 @@ from ._log import LOG
 from ._quoted import Quoted
 from ._tls import TLSOptions, tls_options
 from ._types import IMAP4Response
-from .errors import AccessModeError, IMAP4Error, ProtocolError, TLSError
+from .errors import (
+    AccessModeError,
+    AuthenticationError,
+    IMAP4Error,
+    ProtocolError,
+    StatusError,
+    TLSError,
+)
 
 __all__ = ["IMAP4", "IMAP4Command", "Raw"]
 
 Address = Union[str, Tuple[str, int]]
 SSLContext = Union[ssl.SSLContext, TLSOptions]
+#: Continuation requests answered in one AUTHENTICATE before the client cancels it.
+MAX_SASL_ROUNDS = 16
 #: Answers one SASL challenge (bytes) with bytes, or None to cancel the exchange.
 Responder = Callable[[bytes], Optional[bytes]]
 
@@ -87,9 +96,9 @@ class IMAP4(Commands, Engine):
         host, port = _address(addr, 993 if implicit else 143)
         self.host = host
         tls = tls_options(ssl_ctx) if implicit and ssl_ctx is not None else None
-        conn = _imaprs._Connection(host, port, timeout, tls, max_line=max_line)
         if deadline is None and timeout is not None:
             deadline = 10 * timeout
+        conn = _imaprs._Connection(host, port, timeout, tls, max_line=max_line, deadline=deadline)
         conn.set_deadline(deadline)
         self._engine_init(conn, timeout)
         greeting = conn.greeting
@@ -233,21 +242,27 @@ class IMAP4(Commands, Engine):
                 args.append(Raw(base64.b64encode(ir).decode() or "="))
             cmd = self("AUTHENTICATE", *args)
             pending = None if inline else ir
+            rounds = 0
             while (challenge := self._await_continuation(cmd)) is not None:
-                if pending is not None and not challenge:
-                    answer: Optional[bytes] = pending
+                rounds += 1
+                why: Optional[str] = None
+                if rounds > MAX_SASL_ROUNDS:
+                    answer: Optional[bytes] = None
+                    why = f"more than {MAX_SASL_ROUNDS} rounds"
+                elif pending is not None and not challenge:
+                    answer = pending
                     pending = None
                 else:
                     try:
                         answer = cr(challenge) if cr is not None else None
-                    except IMAP4Error:
-                        answer = None
+                    except IMAP4Error as exc:
+                        answer, why = None, str(exc)
                 if answer is None:
                     self._send_raw(b"*\r\n")
                     cmd.wait("BAD", "NO", "OK")
-                    reason = sasl.server_error if sasl is not None else None
-                    raise IMAP4Error(f"AUTHENTICATE {mech} cancelled", reason or "")
-                self._send_raw(base64.b64encode(answer) + b"\r\n", secret=True)
+                    reason = why or (sasl.server_error if sasl is not None else None)
+                    raise AuthenticationError(f"AUTHENTICATE {mech} cancelled", reason or "")
+                self._send_raw(base64.b64encode(answer) + b"\r\n", secret=True, answer=cmd.tag)
             cmd.wait()
             if sasl is not None:
                 sasl.finish(None)
@@ -334,7 +349,15 @@ class IMAP4(Commands, Engine):
         mailbox in the other mode (``readonly=None`` accepts either)."""
         with self._cond:
             self.queue.clear()
-        cmd = self._run(True, "EXAMINE" if readonly else "SELECT", self._mbox(mbox))
+        try:
+            cmd = self._run(True, "EXAMINE" if readonly else "SELECT", self._mbox(mbox))
+        except StatusError:
+            # RFC 3501 6.3.1: a failed SELECT leaves no mailbox selected.
+            if self.state == "selected":
+                self.state = "auth"
+            with self._cond:
+                self.queue.clear()
+            raise
         self.state = "selected"
         self.readonly = cmd.result is not None and cmd.result.dtype == "READ-ONLY"
         if readonly is not None and self.readonly != bool(readonly):

@@ -8,6 +8,8 @@
     │   └── LimitError         a configured limit was exceeded
     ├── ParseError             a response or value could not be parsed (also a ValueError)
     ├── AccessModeError        READ-ONLY / READ-WRITE changed unexpectedly
+    ├── AuthenticationError    a SASL exchange failed on the client side
+    ├── CallbackError          a callback of the caller (monitor, sink, progress) raised
     └── StatusError            a command completed with a status the caller did not accept
         ├── OK
         ├── NO
@@ -26,6 +28,8 @@ __all__ = [
     "LimitError",
     "ParseError",
     "AccessModeError",
+    "AuthenticationError",
+    "CallbackError",
     "StatusError",
     "OK",
     "NO",
@@ -103,6 +107,16 @@ class ParseError(IMAP4Error, ValueError):
 
 class AccessModeError(IMAP4Error):
     """The mailbox access mode (READ-ONLY / READ-WRITE) is not what was asked for."""
+
+
+class AuthenticationError(IMAP4Error):
+    """A SASL exchange failed on the client side (a challenge refused, too many rounds, a
+    server proof that does not match); the exchange was cancelled."""
+
+
+class CallbackError(IMAP4Error):
+    """A callback given by the caller (a monitor, a sink, a progress callback) raised; the
+    original exception is the ``__cause__``."""
 
 
 class StatusError(IMAP4Error):

@@ -29,7 +29,8 @@ use rustls_pki_types::ServerName;
 use crate::client::transport::{ShutdownHandle, Transport, Waiter};
 use crate::client::Error;
 use crate::proto::command::{CommandBuilder, NonSyncLiterals, Part};
-use crate::proto::{Event, Framer, Limits};
+use crate::proto::session::{self, Flow, Wait};
+use crate::proto::{Event, Framer, Kind, Limits, Response, Status};
 
 const READ_CHUNK: usize = 64 * 1024;
 
@@ -66,7 +67,20 @@ pub struct Connection {
     non_sync: Mutex<NonSyncLiterals>,
     barrier: Mutex<Option<Vec<u8>>>,
     deadline: Mutex<Option<Duration>>,
+    flow: Mutex<Flow>,
+    /// The caller's read timeout; reads wait in slices of [`SLICE`] when `interrupt` is set.
+    timeout: Mutex<Option<Duration>>,
+    interrupt: Mutex<Option<Interrupt>>,
+    /// The process that opened the connection: a forked child must not touch the socket.
+    pid: u32,
 }
+
+/// Called between slices of a network wait; true stops the wait (a signal arrived), and the
+/// connection is closed, its position in the stream being unknown.
+pub type Interrupt = fn() -> bool;
+
+/// How long one slice of a network wait lasts when an [`Interrupt`] is set.
+const SLICE: Duration = Duration::from_millis(50);
 
 #[derive(Debug)]
 struct ReadSide {
@@ -82,6 +96,23 @@ impl Connection {
     /// [`Error::Protocol`] when the greeting is not IMAP, [`Error::Closed`] for `* BYE`, or
     /// any transport error.
     pub fn open(transport: Transport, limits: Limits) -> Result<(Connection, Vec<u8>), Error> {
+        Self::open_within(transport, limits, None, None, None)
+    }
+
+    /// [`Connection::open`] with the caller's read `timeout` (kept to be sliced, see
+    /// [`Connection::set_interrupt`]), an `interrupt` hook called between slices of every
+    /// wait, and a `deadline` for the whole greeting: a server dripping it a byte at a time
+    /// cannot hold the caller longer.
+    ///
+    /// # Errors
+    /// As [`Connection::open`]; [`Error::Timeout`] when the deadline passes.
+    pub fn open_within(
+        transport: Transport,
+        limits: Limits,
+        timeout: Option<Duration>,
+        interrupt: Option<Interrupt>,
+        deadline: Option<Duration>,
+    ) -> Result<(Connection, Vec<u8>), Error> {
         let conn = Connection {
             waiter: transport.waiter()?,
             handle: transport.shutdown_handle().ok(),
@@ -97,27 +128,81 @@ impl Connection {
             non_sync: Mutex::new(NonSyncLiterals::Never),
             barrier: Mutex::new(None),
             deadline: Mutex::new(None),
+            flow: Mutex::new(Flow::new()),
+            timeout: Mutex::new(timeout),
+            interrupt: Mutex::new(None),
+            pid: std::process::id(),
         };
+        if let Some(hook) = interrupt {
+            conn.set_interrupt(Some(hook))?;
+        }
+        let started = Instant::now();
         let greeting = {
             let mut rd = lock(&conn.rd);
             loop {
                 match rd.framer.next_response() {
                     Ok(Some(frame)) => break frame.to_vec(),
-                    Ok(None) => conn.fill(&mut rd, true)?,
+                    Ok(None) => {
+                        if deadline.is_some_and(|limit| started.elapsed() > limit) {
+                            return Err(conn.close_with(Error::Timeout("the greeting (deadline)")));
+                        }
+                        conn.fill_until(&mut rd, true, deadline.map(|d| started + d))?;
+                    }
                     Err(err) => return Err(conn.close_with(Error::Parse(err))),
                 }
             }
         };
-        if let Err(err) = refuse_bye(&greeting) {
+        if let Err(err) = check_greeting(&greeting) {
             return Err(conn.close_with(err));
         }
         Ok((conn, greeting))
     }
 
-    /// A new tag, unique on this connection.
+    /// A new tag, unique on this connection; its command is in flight from now on (its
+    /// completion is expected).
     pub fn next_tag(&self) -> String {
         let n = self.counter.fetch_add(1, Ordering::Relaxed) + 1;
-        format!("{}{}", self.tag_prefix, n)
+        let tag = format!("{}{}", self.tag_prefix, n);
+        lock(&self.flow).sent(tag.as_bytes());
+        tag
+    }
+
+    /// `tag` (from [`Connection::next_tag`]) was never sent: its completion is not expected.
+    pub fn unsent(&self, tag: &str) {
+        lock(&self.flow).unsent(tag.as_bytes());
+    }
+
+    /// The command `tag` waits for a `+` from now on (`None`: no command does); call before
+    /// writing the text the server answers with it.
+    pub fn expect_continuation(&self, tag: Option<&str>, why: Wait) {
+        let mut flow = lock(&self.flow);
+        match tag {
+            Some(tag) => flow.expect(tag.as_bytes(), why),
+            None => flow.expect_none(),
+        }
+    }
+
+    /// Checks a response read against the conversation: a completion must be for a command
+    /// in flight, a `+` for the command that waits for one (see [`crate::proto::session`]).
+    /// Returns the tag a `+` is for.
+    ///
+    /// # Errors
+    /// [`Error::Protocol`]; the connection is then closed.
+    pub fn observe(&self, rsp: &Response<'_>) -> Result<Option<Vec<u8>>, Error> {
+        let result = match rsp.kind() {
+            Kind::Done => lock(&self.flow)
+                .completion(rsp.tag(), rsp.status() == Some(Status::Ok))
+                .map(|()| None),
+            Kind::Continue => lock(&self.flow).continuation().map(Some),
+            _ => Ok(None),
+        };
+        result.map_err(|v| self.close_with(Error::Protocol(v.to_string())))
+    }
+
+    /// The header of a literal of `len` bytes whose data the caller writes itself, and
+    /// whether the server's `+` must come first (see [`session::literal_header`]).
+    pub fn literal_header(&self, len: u64) -> (Vec<u8>, bool) {
+        session::literal_header(len, *lock(&self.non_sync))
     }
 
     /// Which non-synchronising literals the server accepts (LITERAL+ / LITERAL-).
@@ -130,9 +215,22 @@ impl Connection {
     /// # Errors
     /// A transport error.
     pub fn set_timeout(&self, timeout: Option<Duration>) -> Result<(), Error> {
+        *lock(&self.timeout) = timeout;
+        let sliced = lock(&self.interrupt).is_some();
         let mut io = lock(&self.io);
-        io.set_read_timeout(timeout)?;
+        io.set_read_timeout(if sliced { Some(SLICE) } else { timeout })?;
         io.set_write_timeout(timeout)
+    }
+
+    /// Calls `hook` between slices of every network wait (None: waits are not sliced); when
+    /// it returns true the wait ends with [`Error::Closed`] and the connection is closed.
+    ///
+    /// # Errors
+    /// A transport error.
+    pub fn set_interrupt(&self, hook: Option<Interrupt>) -> Result<(), Error> {
+        *lock(&self.interrupt) = hook;
+        let timeout = *lock(&self.timeout);
+        self.set_timeout(timeout)
     }
 
     /// Bounds how long one response may take to arrive once it has started (None: only the
@@ -250,6 +348,45 @@ impl Connection {
         Ok(items)
     }
 
+    /// At most `max` items that can be had without waiting: those buffered, and what the
+    /// socket holds now. For a check before a synchronising literal: a `+` already sent
+    /// cannot be the answer to a header not yet written.
+    ///
+    /// # Errors
+    /// As [`Connection::read_response`].
+    pub fn read_ready(&self, max: usize) -> Result<Vec<Item>, Error> {
+        let mut rd = lock(&self.rd);
+        let mut items = Vec::new();
+        let mut pulled = false;
+        while items.len() < max.max(1) {
+            if let Some(item) = rd.inbox.pop_front() {
+                items.push(item);
+                continue;
+            }
+            match self.next_event(&mut rd)? {
+                Some(item) => items.push(item),
+                None if pulled => break,
+                None => {
+                    pulled = true;
+                    self.check_open()?;
+                    let Some(waiter) = &self.waiter else { break };
+                    let ReadSide { framer, buf, .. } = &mut *rd;
+                    match lock(&self.io).read_nonblocking(buf, waiter) {
+                        Ok(Some(0)) => {
+                            return Err(self.close_with(Error::Closed(
+                                "the server closed the connection".into(),
+                            )))
+                        }
+                        Ok(Some(n)) => framer.feed(&buf[..n]),
+                        Ok(None) => break,
+                        Err(err) => return Err(self.close_with(err)),
+                    }
+                }
+            }
+        }
+        Ok(items)
+    }
+
     /// Puts items back, to be read again first (in their order).
     pub fn unread(&self, items: Vec<Item>) {
         let mut rd = lock(&self.rd);
@@ -325,6 +462,9 @@ impl Connection {
 
     /// Closes the connection; a thread blocked reading wakes with [`Error::Closed`].
     pub fn shutdown(&self) {
+        if std::process::id() != self.pid {
+            return; // a forked child: the socket is the parent's
+        }
         lock(&self.closed).get_or_insert_with(|| "closed by the client".to_owned());
         if let Some(handle) = &self.handle {
             handle.shutdown();
@@ -363,6 +503,20 @@ impl Connection {
     /// Reads once from the network into the framer, waiting for data without holding the
     /// transport when there is a waiter.
     fn fill(&self, rd: &mut ReadSide, greeting: bool) -> Result<(), Error> {
+        self.fill_until(rd, greeting, None)
+    }
+
+    /// [`Connection::fill`] that also gives up at `until`. With an interrupt hook, waits in
+    /// slices: the hook runs after each, and the caller's timeout is counted here.
+    fn fill_until(
+        &self,
+        rd: &mut ReadSide,
+        greeting: bool,
+        until: Option<Instant>,
+    ) -> Result<(), Error> {
+        let started = Instant::now();
+        let hook = *lock(&self.interrupt);
+        let timeout = *lock(&self.timeout);
         loop {
             self.check_open()?;
             let ReadSide { framer, buf, .. } = rd;
@@ -391,13 +545,19 @@ impl Connection {
                     if let Some(waiter) = &self.waiter {
                         match waiter.wait() {
                             Ok(()) => continue,
-                            Err(err @ Error::Timeout(_)) => return Err(err),
+                            Err(err @ Error::Timeout(_)) => {
+                                self.slice_ended(hook, started, timeout, until, err)?;
+                                continue;
+                            }
                             Err(err) => return Err(self.close_with(err)),
                         }
                     }
                     continue;
                 }
-                Err(err @ Error::Timeout(_)) => return Err(err),
+                Err(err @ Error::Timeout(_)) => {
+                    self.slice_ended(hook, started, timeout, until, err)?;
+                    continue;
+                }
                 Err(err) => return Err(self.close_with(err)),
             };
             let data = &buf[..n];
@@ -411,7 +571,38 @@ impl Connection {
         }
     }
 
+    /// A wait slice (or the whole read timeout, without a hook) ended with nothing read:
+    /// `Ok` to wait again, or why not.
+    fn slice_ended(
+        &self,
+        hook: Option<Interrupt>,
+        started: Instant,
+        timeout: Option<Duration>,
+        until: Option<Instant>,
+        err: Error,
+    ) -> Result<(), Error> {
+        let Some(hook) = hook else { return Err(err) };
+        if hook() {
+            return Err(self.close_with(Error::Closed(
+                "interrupted by a signal while waiting for the server".into(),
+            )));
+        }
+        if until.is_some_and(|t| Instant::now() >= t) {
+            return Err(err);
+        }
+        match timeout {
+            Some(limit) if started.elapsed() >= limit => Err(err),
+            _ => Ok(()),
+        }
+    }
+
     fn check_open(&self) -> Result<(), Error> {
+        if std::process::id() != self.pid {
+            return Err(Error::Closed(format!(
+                "this connection belongs to process {} and cannot be used after fork()",
+                self.pid
+            )));
+        }
         match &*lock(&self.closed) {
             Some(why) => Err(Error::Closed(why.clone())),
             None => Ok(()),
@@ -419,6 +610,9 @@ impl Connection {
     }
 
     fn close_with(&self, err: Error) -> Error {
+        if std::process::id() != self.pid {
+            return err; // a forked child: the socket is the parent's
+        }
         lock(&self.closed).get_or_insert_with(|| err.to_string());
         if let Some(handle) = &self.handle {
             handle.shutdown();
@@ -434,14 +628,17 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// A `* BYE` greeting (the server will not serve us) as [`Error::Closed`].
-fn refuse_bye(greeting: &[u8]) -> Result<(), Error> {
-    let upper = greeting.get(..9).unwrap_or(greeting).to_ascii_uppercase();
-    if upper.starts_with(b"* BYE") {
-        let text = String::from_utf8_lossy(greeting).trim_end().to_owned();
-        return Err(Error::Closed(format!("server greeted with {text}")));
+/// A greeting other than `* OK` or `* PREAUTH` as an error: `* BYE` (the server will not
+/// serve us) as [`Error::Closed`], anything else as [`Error::Protocol`].
+fn check_greeting(greeting: &[u8]) -> Result<(), Error> {
+    match session::greeting(greeting) {
+        Ok(Status::Bye) => {
+            let text = String::from_utf8_lossy(greeting).trim_end().to_owned();
+            Err(Error::Closed(format!("server greeted with {text}")))
+        }
+        Ok(_) => Ok(()),
+        Err(violation) => Err(Error::Protocol(violation.to_string())),
     }
-    Ok(())
 }
 
 /// Fails fast when the first bytes from the server cannot start an IMAP greeting.

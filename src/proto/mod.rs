@@ -20,6 +20,7 @@ mod limits;
 pub mod mutf7;
 mod response;
 pub mod seqset;
+pub mod session;
 mod value;
 
 pub use error::{EncodeError, ParseError, ParseErrorKind};

@@ -24,6 +24,7 @@ use crate::client::transport::Transport;
 use crate::client::Error;
 use crate::proto::claim::{claim_for, Key};
 use crate::proto::command::{NonSyncLiterals, Part};
+use crate::proto::session::Wait;
 use crate::proto::{parse_response, Kind, Limits, SequenceSet, Tokens};
 
 /// A connection to an IMAP server (internal; use `imaprs.IMAP4`).
@@ -41,7 +42,11 @@ impl PyConnection {
     /// Connects, over TLS when `tls` (an `imaprs.TLSOptions`) is given, and reads the
     /// greeting. With `argv`, runs that command and talks over its stdin and stdout instead.
     #[new]
-    #[pyo3(signature = (host, port, timeout=None, tls=None, *, argv=None, max_line=None))]
+    /// `deadline` bounds the whole greeting. Every network wait is cut in short slices,
+    /// between which Python's signal handlers run: Ctrl-C interrupts a wait (the connection
+    /// is then closed).
+    #[pyo3(signature = (host, port, timeout=None, tls=None, *, argv=None, max_line=None, deadline=None))]
+    #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
         host: String,
@@ -50,8 +55,10 @@ impl PyConnection {
         tls: Option<&Bound<'_, PyAny>>,
         argv: Option<Vec<String>>,
         max_line: Option<usize>,
+        deadline: Option<f64>,
     ) -> PyResult<Self> {
         let timeout = duration(timeout)?;
+        let deadline = duration(deadline)?;
         let options = tls.map(tls_options).transpose()?;
         let mut limits = Limits::default();
         if let Some(max_line) = max_line {
@@ -71,9 +78,9 @@ impl PyConnection {
                 let mut transport = transport;
                 transport.set_read_timeout(timeout)?;
                 transport.set_write_timeout(timeout)?;
-                Connection::open(transport, limits)
+                Connection::open_within(transport, limits, timeout, Some(interrupted), deadline)
             })
-            .map_err(|e| client_error(py, &e))?;
+            .map_err(|e| waited_error(py, &e))?;
         Ok(PyConnection {
             conn,
             strings: Mutex::new((StrCache::new(), Tokens::new())),
@@ -107,6 +114,31 @@ impl PyConnection {
     /// A new tag.
     fn tag(&self) -> String {
         self.conn.next_tag()
+    }
+
+    /// `tag` was never sent (its command was refused before a byte was written).
+    fn unsent(&self, tag: &str) {
+        self.conn.unsent(tag);
+    }
+
+    /// The command `tag` waits for a `+` from now on, before a synchronising literal when
+    /// `literal` (then a tagged OK instead is a protocol violation), else in an exchange
+    /// (AUTHENTICATE, IDLE); `tag=None`: no command waits. Call before writing.
+    #[pyo3(signature = (tag, literal=false))]
+    fn expect_continuation(&self, tag: Option<&str>, literal: bool) {
+        let why = if literal {
+            Wait::Literal
+        } else {
+            Wait::Exchange
+        };
+        self.conn.expect_continuation(tag, why);
+    }
+
+    /// `(header, sync)`: the header of a literal of `size` bytes whose data the caller
+    /// writes itself (APPEND from a buffer or file), and whether to wait for `+` first.
+    fn literal_header<'py>(&self, py: Python<'py>, size: u64) -> (Bound<'py, PyBytes>, bool) {
+        let (header, sync) = self.conn.literal_header(size);
+        (PyBytes::new(py, &header), sync)
     }
 
     /// Uses LITERAL+ (`plus`) or LITERAL- (`minus`) for literals from now on.
@@ -178,7 +210,8 @@ impl PyConnection {
 
     /// The next response and the tag of the first of `active` — `(tag, name, sequence set or
     /// None)` of the commands in flight, in send order — that claims it (None when none does,
-    /// and for completions and continuations).
+    /// and for completions and continuations). Tags and continuation requests are not checked
+    /// against the conversation: the caller drives the exchange itself.
     fn read<'py>(
         &self,
         py: Python<'py>,
@@ -187,8 +220,12 @@ impl PyConnection {
         let conn = &self.conn;
         let frame = py
             .detach(|| conn.read_response())
-            .map_err(|e| client_error(py, &e))?;
-        self.routed(py, &Item::Response(frame), active, &mut Finished::default())
+            .map_err(|e| waited_error(py, &e))?;
+        let mut finished = Finished {
+            unchecked: true,
+            ..Finished::default()
+        };
+        self.routed(py, &Item::Response(frame), active, &mut finished)
     }
 
     /// At least one and at most `max` `(response or LiteralChunk, claiming tag or None)`
@@ -205,23 +242,40 @@ impl PyConnection {
         let conn = &self.conn;
         let items = py
             .detach(|| conn.read_items(max))
+            .map_err(|e| waited_error(py, &e))?;
+        self.batch(py, items, active)
+    }
+
+    /// `read_batch` without waiting: what is buffered or already on the socket (maybe
+    /// nothing).
+    #[pyo3(signature = (active, max=256))]
+    fn read_ready<'py>(
+        &self,
+        py: Python<'py>,
+        active: &Bound<'py, PyList>,
+        max: usize,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let conn = &self.conn;
+        let items = py
+            .detach(|| conn.read_ready(max))
             .map_err(|e| client_error(py, &e))?;
-        let out = PyList::empty(py);
-        // Tags completed earlier in this batch no longer claim anything.
-        let mut finished = Finished::default();
-        let mut items = items.into_iter();
-        while let Some(item) = items.next() {
-            match self.routed(py, &item, active, &mut finished) {
-                Ok(pair) => out.append(pair)?,
-                Err(err) if out.is_empty() => return Err(err),
-                Err(_) => {
-                    self.conn
-                        .unread(std::iter::once(item).chain(items).collect());
-                    break;
-                }
+        self.batch(py, items, active)
+    }
+
+    /// The responses that can be had without waiting (buffered, or already on the socket),
+    /// as the server sent them, joined; `b""` when there are none.
+    fn read_raw_ready<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        let conn = &self.conn;
+        let items = py
+            .detach(|| conn.read_ready(256))
+            .map_err(|e| client_error(py, &e))?;
+        let mut out = Vec::new();
+        for item in items {
+            if let Item::Response(frame) = item {
+                out.extend_from_slice(&frame);
             }
         }
-        Ok(out)
+        Ok(PyBytes::new(py, &out))
     }
 
     /// The next response as the server sent it: the line, every literal, the final CRLF.
@@ -229,7 +283,7 @@ impl PyConnection {
         let conn = &self.conn;
         let frame = py
             .detach(|| conn.read_response())
-            .map_err(|e| client_error(py, &e))?;
+            .map_err(|e| waited_error(py, &e))?;
         Ok(PyBytes::new(py, &frame))
     }
 
@@ -267,6 +321,38 @@ impl PyConnection {
 }
 
 impl PyConnection {
+    /// `(object, claiming tag)` pairs for the items of one read; a violation of the
+    /// conversation ends the list with the exception (see `read_batch`).
+    fn batch<'py>(
+        &self,
+        py: Python<'py>,
+        items: Vec<Item>,
+        active: &Bound<'py, PyList>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let out = PyList::empty(py);
+        // Tags completed earlier in this batch no longer claim anything.
+        let mut finished = Finished::default();
+        let mut items = items.into_iter();
+        while let Some(item) = items.next() {
+            match self.routed(py, &item, active, &mut finished) {
+                Ok(pair) => out.append(pair)?,
+                Err(err) if out.is_empty() => return Err(err),
+                Err(err) if self.conn.closed_reason().is_some() => {
+                    // The conversation broke (a violation): the batch ends with the error,
+                    // which fails every command in flight.
+                    out.append((err.into_value(py), py.None()))?;
+                    break;
+                }
+                Err(_) => {
+                    self.conn
+                        .unread(std::iter::once(item).chain(items).collect());
+                    break;
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// `(object, claiming tag)` for one item read; the tags of completions are added to
     /// `finished`.
     fn routed<'py>(
@@ -285,6 +371,9 @@ impl PyConnection {
                 let (strings, tokens) = &mut *guard;
                 let rsp = parse_response(frame, tokens, &self.limits)
                     .map_err(|e| super::errors::parse_error(py, &e, Some(frame)))?;
+                if !finished.unchecked {
+                    self.conn.observe(&rsp).map_err(|e| client_error(py, &e))?;
+                }
                 let claimed = claimer(py, Key::of(&rsp), active, finished)?;
                 if rsp.kind() == Kind::Done {
                     finished.tags.insert(rsp.tag().to_vec());
@@ -316,6 +405,8 @@ impl PyConnection {
 struct Finished {
     tags: HashSet<Vec<u8>>,
     skip: usize,
+    /// The caller drives the exchange itself (`read`): tags and `+` are not checked.
+    unchecked: bool,
 }
 
 /// The tag of the first command in `active` — `(tag, name, set)` in send order — that claims
@@ -351,6 +442,31 @@ fn claimer<'py>(
         }
     }
     Ok(py.None().into_bound(py))
+}
+
+thread_local! {
+    /// The exception a signal handler raised during a network wait of this thread.
+    static INTERRUPTED: std::cell::RefCell<Option<PyErr>> = const { std::cell::RefCell::new(None) };
+}
+
+/// The connection's interrupt hook: runs Python's signal handlers (with the GIL, between
+/// two slices of a wait); what one raises (KeyboardInterrupt) is kept for [`waited_error`].
+fn interrupted() -> bool {
+    Python::attach(|py| match py.check_signals() {
+        Ok(()) => false,
+        Err(err) => {
+            INTERRUPTED.with(|slot| *slot.borrow_mut() = Some(err));
+            true
+        }
+    })
+}
+
+/// The Python exception for an error that ended a network wait: the one a signal handler
+/// raised during it, if any, else the mapped `err`.
+fn waited_error(py: Python<'_>, err: &Error) -> PyErr {
+    INTERRUPTED
+        .with(|slot| slot.borrow_mut().take())
+        .unwrap_or_else(|| client_error(py, err))
 }
 
 fn duration(timeout: Option<f64>) -> PyResult<Option<Duration>> {

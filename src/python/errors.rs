@@ -17,6 +17,7 @@ mod classes {
     pyo3::import_exception!(imaprs.errors, TLSError);
     pyo3::import_exception!(imaprs.errors, ConnectionClosed);
     pyo3::import_exception!(imaprs.errors, IMAP4Error);
+    pyo3::import_exception!(imaprs.errors, AuthenticationError);
 }
 
 /// A parse failure as `imaprs.ParseError` (or `imaprs.LimitError` for a limit), carrying
@@ -59,6 +60,9 @@ pub(crate) fn client_error(py: Python<'_>, err: &Error) -> PyErr {
         Error::Closed(_) | Error::Io(_) => classes::ConnectionClosed::new_err(text),
         Error::Protocol(_) => classes::ProtocolError::new_err(text),
         Error::Usage(_) => pyo3::exceptions::PyValueError::new_err(text),
+        Error::Sasl(_) => classes::AuthenticationError::new_err(text),
+        // For variants added later.
+        #[allow(unreachable_patterns)]
         _ => classes::IMAP4Error::new_err(text),
     }
 }

@@ -98,7 +98,10 @@ class SessionCommands(IMAP4Base):
     # -- logging in ------------------------------------------------------------------------
 
     def login(self, user: str, password: str) -> Result:
-        """LOGIN; the password is always sent quoted."""
+        """LOGIN; the password is always sent quoted. Under LOGINDISABLED nothing is sent."""
+        if "LOGINDISABLED" in self.capabilities:
+            raise self.error("LOGIN is disabled by the server (LOGINDISABLED)")
+        self._refuse_early_replies()
         typ, dat = self._ask("LOGIN", user, self._quote(password))
         if typ != "OK":
             raise self.error(dat[-1])
@@ -138,6 +141,7 @@ class SessionCommands(IMAP4Base):
             raise self.abort("TLS not supported by server")
         # Made first, so that a context that cannot be used fails before anything is sent.
         options = _link.standard_tls() if ssl_context is None else _tls.tls_options(ssl_context)
+        self._refuse_early_replies()
         typ, dat = self._ask("STARTTLS")
         if typ != "OK":
             raise self.error("Couldn't establish TLS session")
@@ -149,8 +153,24 @@ class SessionCommands(IMAP4Base):
         else:
             self._call(self._conn.starttls, options)
         self._tls_established = True
+        self.untagged_responses.clear()  # said in clear text: not to be trusted
         self._get_capabilities()
         return self._untagged_response(typ, dat, "STARTTLS")
+
+    def _refuse_early_replies(self) -> None:
+        """Before STARTTLS and LOGIN: a tagged reply the server sent before the command was
+        written (one guessing the next tag) fails the connection, as in the native API."""
+        if self._conn is None:
+            return
+        early = self._call(self._conn.read_raw_ready)
+        if not early:
+            return
+        self._buf = self._buf[self._pos :] + early
+        self._pos = 0
+        for line in self._buf.split(b"\r\n"):
+            if self.tagre.match(line):
+                self.shutdown()
+                raise self.abort(f"tagged reply before its command was sent: {line!r}")
 
     def _wrap_own_socket(self, ssl_context: Any) -> None:
         """STARTTLS on a socket a subclass opened itself: the standard library's TLS."""

@@ -29,7 +29,7 @@ use std::fmt;
 use crate::client::Error;
 
 pub use oauth::{OAuthBearer, XOAuth2};
-pub use scram::{Scram, ScramHash, MAX_ITERATIONS};
+pub use scram::{Scram, ScramHash, MAX_ITERATIONS, MIN_ITERATIONS};
 pub use secret::{Secret, Wipe};
 pub use simple::{CramMd5, Login, Plain};
 

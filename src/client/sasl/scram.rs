@@ -8,7 +8,9 @@
 //!   characters, never a comma. [`Scram::with_nonce`] takes a fixed one, for tests only.
 //! - server-first is checked before any work is done on it: an `m=` extension (mandatory, and
 //!   unknown to us) is refused; the nonce must start with ours; the salt must be base64; the
-//!   iteration count must be between 1 and the limit, [`MAX_ITERATIONS`] unless changed with
+//!   iteration count must be between [`MIN_ITERATIONS`] (the RFC 7677 minimum: a lower count
+//!   means a password hash cheap to attack, and a server asking for it is hostile or badly
+//!   configured) and the limit, [`MAX_ITERATIONS`] unless changed with
 //!   [`Scram::max_iterations`]. The limit exists because the count is chosen by the server
 //!   and the client pays for it in CPU time: PBKDF2 runs at roughly five million iterations a
 //!   second on a current core, so the default of ten million caps a hostile server at a couple
@@ -29,6 +31,9 @@ use super::saslprep::saslprep;
 use super::{gs2, Mechanism, Rounds, Secret};
 use crate::client::Error;
 use crate::proto::base64;
+
+/// The lowest iteration count accepted (RFC 7677 §4: "at least 4096").
+pub const MIN_ITERATIONS: u32 = 4096;
 
 /// The default upper bound on the iteration count a server may ask for.
 pub const MAX_ITERATIONS: u32 = 10_000_000;
@@ -343,7 +348,10 @@ fn parse_server_first<'a>(
     }
     // All digits, so a failed parse can only be an overflow: above any limit too.
     match digits.parse::<u32>() {
-        Ok(n) if n <= max_iterations => Ok((nonce, salt, n)),
+        Ok(n) if n <= max_iterations && n >= MIN_ITERATIONS => Ok((nonce, salt, n)),
+        Ok(n) if n < MIN_ITERATIONS => Err(format!(
+            "the iteration count {n} is below the minimum of {MIN_ITERATIONS}"
+        )),
         _ if count.len() <= 20 => Err(format!(
             "the iteration count {count} is above the limit of {max_iterations}"
         )),

@@ -201,6 +201,14 @@ fn server_first_refusals() {
             "r=fyko+d2lbbFgONRv9qkxdawLx,s=QSXCR+Q6sek8bf92,i=4k",
             "not a number",
         ),
+        (
+            "r=fyko+d2lbbFgONRv9qkxdawLx,s=QSXCR+Q6sek8bf92,i=4095",
+            "the iteration count 4095 is below the minimum of 4096",
+        ),
+        (
+            "r=fyko+d2lbbFgONRv9qkxdawLx,s=QSXCR+Q6sek8bf92,i=1",
+            "is below the minimum",
+        ),
         ("r=fyko+d2lbbFgONRv9qkxdawLx,s=QSXCR+Q6sek8bf92", "lacks i="),
         (
             "r=fyko+d2lbbFgONRv9qkxdawLx,s=QSXCR+Q6sek8bf9,i=1",

@@ -1,79 +1,30 @@
-"""A scripted IMAP server for tests.
-
-A real server never sends a literal cut short, a BYE in the middle of a command or bytes
-after the STARTTLS ``OK`` line; this one does whatever its script says. It serves one client
-connection from a thread and needs only the standard library, so it can test any IMAP client,
-not only this package's.
-
-Example::
-
-    def script(srv: ScriptedServer) -> None:
-        srv.greeting()
-        srv.capabilities(srv.expect("CAPABILITY").tag, "IMAP4rev1", "AUTH=PLAIN")
-        tag, name, args, literals = srv.expect("LOGIN")
-        assert args == 'alice "secret"'
-        srv.ok(tag, "LOGIN completed")
-        srv.expect_logout()
-
-    with ScriptedServer(script=script) as srv:
-        M = imaplib.IMAP4(*srv.address)
-        M.login("alice", "secret")
-        M.logout()
-
-Leaving the ``with`` block waits for the script (at most ``timeout`` seconds) and re-raises any
-exception the script raised, assertion failures included, so a wrong client fails the test.
-"""
+"""The scripted server: one client connection served from a thread by a script (see the
+package documentation for an example)."""
 
 from __future__ import annotations
 
 import base64
 import contextlib
-import ipaddress
-import re
-import secrets
 import socket
 import ssl
-import subprocess
+import struct
 import threading
 import time
-from dataclasses import dataclass
-from pathlib import Path
 from types import TracebackType
-from typing import Callable, Iterable, List, NamedTuple, Optional, Sequence, Tuple, Type, Union
+from typing import Callable, Iterable, List, Optional, Sequence, Tuple, Type, Union
 
-__all__ = [
-    "Certificate",
-    "ClientClosed",
-    "Command",
-    "Script",
-    "ScriptedServer",
-    "make_test_certificate",
-]
+from ._wire import _LITERAL, Command, parse_commands, split_command
+
+__all__ = ["ClientClosed", "Script", "ScriptedServer", "serve_minimal"]
 
 #: A script: a callable run in the server thread with the server as its only argument.
 Script = Callable[["ScriptedServer"], None]
 
-_LITERAL = re.compile(rb"(~?)\{(\d+)(\+?)\}\r?\n?$")
 _DEFAULT_CAPS = ("IMAP4rev1", "LITERAL+", "AUTH=PLAIN")
 
 
 class ClientClosed(ConnectionError):
     """The client closed or reset the connection while the script was reading."""
-
-
-class Command(NamedTuple):
-    """One command read from the client.
-
-    ``name`` is the command word in upper case, with the sub-command for ``UID`` (``"UID
-    FETCH"``). ``args`` is the rest of the command text, decoded as UTF-8 with
-    ``surrogateescape``; literal headers such as ``{5}`` stay in it where the client sent them and
-    the literal data is in ``literals``, in order.
-    """
-
-    tag: str
-    name: str
-    args: str
-    literals: List[bytes]
 
 
 class ScriptedServer:
@@ -223,7 +174,7 @@ class ScriptedServer:
             if not match.group(3):
                 self.send(continuation)
             literals.append(self.read(int(match.group(2))))
-        return _split_command(bytes(text), literals)
+        return split_command(bytes(text), literals)
 
     def expect(self, name: str) -> Command:
         """Read the next command and assert that its name is ``name`` (case-insensitive)."""
@@ -322,14 +273,8 @@ class ScriptedServer:
         """
         command = self.expect("STARTTLS")
         self._send_raw(f"{command.tag} OK Begin TLS negotiation now\r\n".encode() + inject)
-        if not handshake:
-            return command
-        if self._buf:
-            raise AssertionError(f"the client sent {bytes(self._buf)!r} before the TLS handshake")
-        try:
-            self._conn = ctx.wrap_socket(self._connection(), server_side=True)
-        except (ConnectionError, ssl.SSLEOFError, ssl.SSLZeroReturnError) as exc:
-            raise ClientClosed(f"the client closed instead of the TLS handshake: {exc}") from exc
+        if handshake:
+            self.start_tls(ctx)
         return command
 
     def close(self) -> None:
@@ -338,6 +283,95 @@ class ScriptedServer:
         if conn is not None:
             _shutdown(conn)
             conn.close()
+
+    def send_segments(
+        self, data: Union[str, bytes], sizes: Union[int, Sequence[int]] = 1, delay: float = 0.0
+    ) -> None:
+        """Send ``data`` (``str``: a line, CRLF appended) cut into TCP segments: of ``sizes``
+        bytes each (an int), or of the given sizes in turn (the rest in one last segment),
+        sleeping ``delay`` seconds between two of them."""
+        raw = data.encode("utf-8") + b"\r\n" if isinstance(data, str) else bytes(data)
+        cuts = [sizes] * (len(raw) // sizes + 1) if isinstance(sizes, int) else list(sizes)
+        pos = 0
+        for size in cuts:
+            if pos >= len(raw):
+                return
+            self._send_raw(raw[pos : pos + max(1, size)])
+            pos += max(1, size)
+            if delay and pos < len(raw):
+                time.sleep(delay)
+        if pos < len(raw):
+            self._send_raw(raw[pos:])
+
+    def fin(self) -> None:
+        """Half-close: the client reads end of stream; the script can still read what it
+        sends."""
+        with contextlib.suppress(OSError):
+            self._connection().shutdown(socket.SHUT_WR)
+
+    def rst(self) -> None:
+        """Reset the connection (TCP RST, no FIN): the client's next read or write fails."""
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            conn.close()
+
+    def start_tls(self, ctx: ssl.SSLContext) -> None:
+        """Switch to TLS now, whatever was said before (TLS on demand): the server side of
+        the handshake runs at once. ``starttls`` is the usual way, after a STARTTLS command."""
+        if self._buf:
+            raise AssertionError(f"the client sent {bytes(self._buf)!r} before the TLS handshake")
+        try:
+            self._conn = ctx.wrap_socket(self._connection(), server_side=True)
+        except (ConnectionError, ssl.SSLEOFError, ssl.SSLZeroReturnError) as exc:
+            raise ClientClosed(f"the client closed instead of the TLS handshake: {exc}") from exc
+
+    def expect_silence(self, seconds: float) -> None:
+        """Assert that the client sends nothing for ``seconds`` (closing is fine)."""
+        conn = self._connection()
+        if self._buf:
+            raise AssertionError(f"expected silence, the client sent {bytes(self._buf)!r}")
+        conn.settimeout(seconds)
+        try:
+            data = conn.recv(65536)
+        except socket.timeout:
+            return
+        except (ConnectionError, ssl.SSLError):
+            return
+        finally:
+            with contextlib.suppress(OSError):
+                conn.settimeout(self.timeout)
+        if data:
+            self.transcript.append(("C", data))
+            raise AssertionError(f"expected silence, the client sent {data!r}")
+
+    def drain(self, timeout: Optional[float] = None) -> bytes:
+        """Read whatever the client sends until it closes the connection (or ``timeout``
+        seconds of silence pass) and return it; it is in ``received`` too."""
+        conn = self._connection()
+        conn.settimeout(self.timeout if timeout is None else timeout)
+        out = bytearray(self._buf)
+        self._buf.clear()
+        try:
+            while True:
+                data = conn.recv(65536)
+                if not data:
+                    break
+                self.transcript.append(("C", data))
+                out += data
+        except (OSError, ssl.SSLError):
+            pass
+        return bytes(out)
+
+    @property
+    def received(self) -> bytes:
+        """Every byte the client sent so far that the script read, in order."""
+        return b"".join(data for who, data in self.transcript if who == "C")
+
+    def client_commands(self) -> List[Command]:
+        """The commands in ``received``, cut literal-aware (see ``parse_commands``): what
+        the client sent, not what the script chose to read."""
+        return parse_commands(self.received)[0]
 
     def sleep(self, seconds: float) -> None:
         """Pause the script."""
@@ -448,144 +482,11 @@ def serve_minimal(srv: ScriptedServer) -> None:
             srv.bad(command.tag, f"{command.name or 'empty command'} not supported here")
 
 
-@dataclass(frozen=True)
-class Certificate:
-    """A throw-away certificate authority and a server certificate it signed."""
-
-    ca_file: Path
-    cert_file: Path
-    key_file: Path
-
-    def server_context(self) -> ssl.SSLContext:
-        """A server-side context presenting the server certificate."""
-        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        ctx.load_cert_chain(self.cert_file, self.key_file)
-        return ctx
-
-    def client_context(self) -> ssl.SSLContext:
-        """A client-side context that trusts only this authority and checks host names."""
-        return ssl.create_default_context(cafile=str(self.ca_file))
-
-
-def make_test_certificate(
-    directory: Union[str, Path],
-    names: Sequence[str] = ("localhost", "127.0.0.1"),
-    openssl: str = "openssl",
-) -> Certificate:
-    """Make a certificate authority and a server certificate for ``names`` with the openssl CLI.
-
-    The authority has a random name, so two of them never look alike to a verifier. Keys are
-    ECDSA P-256. Files written in ``directory``: ``ca.pem``, ``ca.key``, ``server.pem``,
-    ``server.key``.
-    """
-    out = Path(directory)
-    out.mkdir(parents=True, exist_ok=True)
-    alt_names = ", ".join(f"IP:{name}" if _is_ip(name) else f"DNS:{name}" for name in names)
-    config = out / "openssl.cnf"
-    config.write_text(
-        "[req]\ndistinguished_name = dn\nprompt = no\n"
-        f"[dn]\nCN = imaprs test CA {secrets.token_hex(6)}\n"
-        "[ca_ext]\nbasicConstraints = critical, CA:TRUE\n"
-        "keyUsage = critical, keyCertSign, cRLSign\nsubjectKeyIdentifier = hash\n"
-        "[leaf_ext]\nbasicConstraints = critical, CA:FALSE\n"
-        "keyUsage = critical, digitalSignature\nextendedKeyUsage = serverAuth\n"
-        "subjectKeyIdentifier = hash\nauthorityKeyIdentifier = keyid:always\n"
-        f"subjectAltName = {alt_names}\n",
-        encoding="utf-8",
-    )
-    ca_file, ca_key = out / "ca.pem", out / "ca.key"
-    cert_file, key_file, csr = out / "server.pem", out / "server.key", out / "server.csr"
-    new_key = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
-    _openssl(
-        openssl,
-        "req",
-        "-x509",
-        "-config",
-        config,
-        "-extensions",
-        "ca_ext",
-        *new_key,
-        "-keyout",
-        ca_key,
-        "-out",
-        ca_file,
-        "-days",
-        "30",
-    )
-    _openssl(
-        openssl,
-        "req",
-        "-new",
-        "-config",
-        config,
-        *new_key,
-        "-keyout",
-        key_file,
-        "-out",
-        csr,
-        "-subj",
-        f"/CN={names[0]}",
-    )
-    _openssl(
-        openssl,
-        "x509",
-        "-req",
-        "-in",
-        csr,
-        "-CA",
-        ca_file,
-        "-CAkey",
-        ca_key,
-        "-set_serial",
-        str(secrets.randbits(63)),
-        "-days",
-        "30",
-        "-extfile",
-        config,
-        "-extensions",
-        "leaf_ext",
-        "-out",
-        cert_file,
-    )
-    return Certificate(ca_file=ca_file, cert_file=cert_file, key_file=key_file)
-
-
-def _openssl(openssl: str, *args: Union[str, Path]) -> None:
-    argv = [openssl, *(str(arg) for arg in args)]
-    try:
-        proc = subprocess.run(argv, capture_output=True, text=True, check=False)
-    except FileNotFoundError:
-        raise RuntimeError(
-            f"{openssl!r} not found: the openssl command line tool is needed"
-        ) from None
-    if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(argv)} failed:\n{proc.stderr}")
-
-
-def _is_ip(name: str) -> bool:
-    try:
-        ipaddress.ip_address(name)
-    except ValueError:
-        return False
-    return True
-
-
 def _caps(caps: Iterable[str]) -> str:
     items = list(caps)
     if not any(cap.upper().startswith("IMAP4") for cap in items):
         items.insert(0, "IMAP4rev1")
     return " ".join(items)
-
-
-def _split_command(text: bytes, literals: List[bytes]) -> Command:
-    decoded = text.decode("utf-8", "surrogateescape")
-    tag, _, rest = decoded.partition(" ")
-    name, _, args = rest.partition(" ")
-    name = name.upper()
-    if name == "UID" and args:
-        sub, _, args = args.partition(" ")
-        name = f"UID {sub.upper()}"
-    return Command(tag, name, args, literals)
 
 
 def _shutdown(conn: socket.socket) -> None:
