@@ -12,8 +12,9 @@ from __future__ import annotations
 from typing import IO, TYPE_CHECKING, Any, Callable, Iterable, List, Optional, Tuple, Union
 
 from ._command import IMAP4Command, Raw, Sink
-from ._functions import qstr_iutf7
 from ._imaprs import unix2idate
+from ._mailbox import encode_mailbox
+from ._search import search_args
 from ._types import IMAP4SeqSet
 from .errors import IMAP4Error
 
@@ -34,13 +35,10 @@ class Commands(_Base):
     #: True after ENABLE UTF8=ACCEPT (RFC 6855): mailbox names and strings go as UTF-8.
     utf8_enabled = False
 
-    def _mbox(self, name: str) -> Raw:
-        """A mailbox name as sent: modified UTF-7, or UTF-8 after ENABLE UTF8=ACCEPT."""
-        if self.utf8_enabled and not name.isascii():
-            if any(c in name for c in "\r\n\0"):
-                raise ValueError("mailbox names cannot hold CR, LF or NUL")
-            return Raw('"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"')
-        return Raw(qstr_iutf7(name))
+    def _mbox(self, name: str) -> Union[Raw, bytes]:
+        """A mailbox name as sent: modified UTF-7, or UTF-8 after ENABLE UTF8=ACCEPT; a
+        :class:`MailboxName` as the bytes the server sent (see ``imaprs._mailbox``)."""
+        return encode_mailbox(name, self.utf8_enabled)
 
     # -- mailboxes -----------------------------------------------------------------------
 
@@ -144,13 +142,19 @@ class Commands(_Base):
         return self._run(wait, "UID EXPUNGE", Raw(_seqset(uids)[0]))
 
     def search(self, *criteria: Any, wait: bool = True, uid: bool = False) -> IMAP4Command:
-        """[UID] SEARCH CHARSET UTF-8 criteria (strings go as atoms, quoted strings or
-        literals; use :class:`Raw` for syntax). ``Raw('RETURN (MIN MAX COUNT ALL)')`` first
-        asks for ESEARCH results."""
-        spec = list(criteria) or [Raw("ALL")]
+        """[UID] SEARCH criteria: :class:`Q` objects, ``date``/``datetime`` values (sent as
+        RFC 3501 dates), ``int`` and :class:`IMAP4SeqSet` values (sequence sets), strings
+        (atoms, quoted strings or literals) and :class:`Raw` syntax. ``CHARSET UTF-8`` is
+        added when a value is not ASCII (not after ENABLE UTF8=ACCEPT).
+        ``Raw('RETURN (MIN MAX COUNT ALL)')`` first asks for ESEARCH results. ``.data`` is
+        the list of numbers (UIDs with ``uid=True``)."""
+        spec = list(criteria)
+        ret = []
         if spec and isinstance(spec[0], Raw) and spec[0].text.upper().startswith("RETURN"):
-            return self._run(wait, _uid(uid, "SEARCH"), spec[0], Raw("CHARSET UTF-8"), *spec[1:])
-        return self._run(wait, _uid(uid, "SEARCH"), Raw("CHARSET UTF-8"), *spec)
+            ret = [spec.pop(0)]
+        args, non_ascii = search_args(spec or [Raw("ALL")], self.utf8_enabled)
+        charset = [Raw("CHARSET UTF-8")] if non_ascii and not self.utf8_enabled else []
+        return self._run(wait, _uid(uid, "SEARCH"), *ret, *charset, *args)
 
     def fetch(
         self,
@@ -221,11 +225,12 @@ class Commands(_Base):
     def sort(
         self, keys: Union[str, Iterable[str]], *criteria: Any, wait: bool = True, uid: bool = False
     ) -> IMAP4Command:
-        """[UID] SORT (keys) UTF-8 criteria (RFC 5256)."""
+        """[UID] SORT (keys) UTF-8 criteria (RFC 5256); criteria as for :meth:`search`.
+        ``.data`` is the list of numbers in the sorted order."""
         keys = keys.split() if isinstance(keys, str) else list(keys)
-        spec = list(criteria) or [Raw("ALL")]
+        args, _ = search_args(criteria or [Raw("ALL")], self.utf8_enabled)
         return self._run(
-            wait, _uid(uid, "SORT"), Raw("(" + " ".join(keys) + ")"), Raw("UTF-8"), *spec
+            wait, _uid(uid, "SORT"), Raw("(" + " ".join(keys) + ")"), Raw("UTF-8"), *args
         )
 
     def thread(

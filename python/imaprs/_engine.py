@@ -54,6 +54,22 @@ FLUSH_DELAY = 0.001
 #: Literals of at least this size are streamed to a command's sink.
 STREAM_THRESHOLD = 64 * 1024
 _FATAL = (ConnectionClosed, LimitError, TLSError, ProtocolError)
+#: Responses that change the selected mailbox's state (``IMAP4.selected``).
+_MAILBOX_NEWS = frozenset(
+    [
+        "EXISTS",
+        "RECENT",
+        "EXPUNGE",
+        "FLAGS",
+        "VANISHED",
+        "UIDNEXT",
+        "UIDVALIDITY",
+        "UNSEEN",
+        "PERMANENTFLAGS",
+        "HIGHESTMODSEQ",
+        "NOMODSEQ",
+    ]
+)
 
 Monitor = Callable[[IMAP4Response], Any]
 #: ("fetch", uid, number or None) | ("names", names, None) | ("everything", False, None)
@@ -65,6 +81,8 @@ class Engine:
     """State shared by the IMAP4 methods; see the module documentation."""
 
     _conn: _imaprs._Connection
+    #: The selected mailbox's state, which routing keeps current (see ``IMAP4.selected``).
+    _selected: Optional[_imaprs.SelectedMailbox] = None
 
     def _engine_init(self, conn: _imaprs._Connection, timeout: Optional[float]) -> None:
         self._conn = conn
@@ -413,6 +431,8 @@ class Engine:
                 except Exception:
                     LOG.exception("the monitor raised; the response is kept")
             kind = rsp.type
+            if self._selected is not None and kind != "done" and rsp.dtype in _MAILBOX_NEWS:
+                self._selected._apply(rsp)
             if rsp.dtype == "CAPABILITY" and kind != "continue":
                 self._set_caps(rsp[1:])
             if kind == "done":

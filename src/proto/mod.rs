@@ -17,10 +17,13 @@ pub mod date;
 mod error;
 mod framer;
 mod limits;
+pub mod mailbox;
 pub mod mutf7;
 mod response;
+pub mod results;
 pub mod seqset;
 mod value;
+mod view;
 
 pub use error::{EncodeError, ParseError, ParseErrorKind};
 pub use framer::{Event, Framer};
@@ -28,3 +31,4 @@ pub use limits::{Limit, Limits};
 pub use response::{parse_response, parse_template, ContinueText, Kind, Response, Status};
 pub use seqset::SequenceSet;
 pub use value::{children, unescape, Token, TokenKind, Tokens};
+pub use view::View;
