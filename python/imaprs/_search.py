@@ -74,7 +74,7 @@ class Q:
     ``date`` or ``datetime`` (``since=``, ``before=``, ``on=``, ``sentsince=``,
     ``sentbefore=``, ``senton=``), number keys an ``int`` (``larger=``, ``smaller=``,
     ``older=``, ``younger=``, ``modseq=``), ``keyword=``/``unkeyword=`` a flag keyword,
-    ``uid=`` a sequence set. Several keywords must all match.
+    ``uid=`` a sequence set. Several keywords must all match; none matches every message.
 
         >>> str(Q(unseen=True, larger=1000))
         'UNSEEN LARGER 1000'
@@ -85,7 +85,7 @@ class Q:
     __slots__ = ("node",)
 
     def __init__(self, **criteria: Any) -> None:
-        terms = [_term(key, value) for key, value in criteria.items()]
+        terms = [_term(key, value) for key, value in criteria.items()] or [("KEY", "ALL")]
         self.node: Node = terms[0] if len(terms) == 1 else ("AND", terms)
 
     @classmethod
