@@ -156,7 +156,7 @@ def search_args(criteria: Iterable[Any], utf8: bool) -> Tuple[List[Any], bool]:
             out.append(Raw(_date(item)))
         elif isinstance(item, bool):
             raise TypeError("a search criterion cannot be a bool")
-        elif isinstance(item, int) or isinstance(item, IMAP4SeqSet):
+        elif isinstance(item, (int, IMAP4SeqSet)):
             out.append(Raw(_seqset(item)))
         else:
             out.append(item)
