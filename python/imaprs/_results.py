@@ -103,9 +103,14 @@ class _Gather:
     completion, then ``value`` of all that was yielded."""
 
     shape = "none"
+    dtypes: Tuple[str, ...] = ()
 
     def __init__(self, cmd: IMAP4Command) -> None:
         self.cmd = cmd
+
+    def value_of(self, rsp: IMAP4Response) -> Any:
+        """The value ``rsp`` carries when it is of one of ``dtypes``, else None."""
+        return _value(self.cmd, rsp) if rsp.dtype in self.dtypes else None
 
     def feed(self, rsp: IMAP4Response) -> List[Any]:
         return []
@@ -132,9 +137,7 @@ class _Named(_Gather):
         self.found = False
 
     def feed(self, rsp: IMAP4Response) -> List[Any]:
-        if rsp.dtype not in self.dtypes:
-            return []
-        value = _value(self.cmd, rsp)
+        value = self.value_of(rsp)
         if value is None:
             return []
         self.found = True
@@ -160,19 +163,11 @@ class _Pairs(_Gather):
 
     def __init__(self, cmd: IMAP4Command, dtype: str) -> None:
         super().__init__(cmd)
-        self.dtype = dtype
+        self.dtypes = (dtype,)
 
     def feed(self, rsp: IMAP4Response) -> List[Any]:
-        if rsp.dtype != self.dtype:
-            return []
-        value = _value(self.cmd, rsp)
-        if value is None:
-            return []
-        if self.dtype == "QUOTA":
-            return list(value[1].items())
-        if isinstance(value, dict):  # ID
-            return list(value.items())
-        return list(value[1].items())
+        value = self.value_of(rsp)
+        return [] if value is None else list(value[1].items())
 
 
 class _One(_Gather):
@@ -183,9 +178,7 @@ class _One(_Gather):
         self.dtypes, self.pick = dtypes, pick
 
     def feed(self, rsp: IMAP4Response) -> List[Any]:
-        if rsp.dtype not in self.dtypes:
-            return []
-        value = _value(self.cmd, rsp)
+        value = self.value_of(rsp)
         if value is None:
             return []
         return [self.pick(value) if self.pick is not None else value]
@@ -248,13 +241,14 @@ class _QuotaRoot(_Gather):
     """GETQUOTAROOT: every root named by QUOTAROOT, with the resources QUOTA gave it."""
 
     shape = "dict"
+    dtypes = ("QUOTA", "QUOTAROOT")
 
     def __init__(self, cmd: IMAP4Command) -> None:
         super().__init__(cmd)
         self.roots: Dict[str, Dict[str, Tuple[int, int]]] = {}
 
     def feed(self, rsp: IMAP4Response) -> List[Any]:
-        value = _value(self.cmd, rsp) if rsp.dtype in ("QUOTA", "QUOTAROOT") else None
+        value = self.value_of(rsp)
         if value is None:
             return []
         if rsp.dtype == "QUOTAROOT":

@@ -208,17 +208,11 @@ impl Selected {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::proto::{parse_response, Limits, Tokens};
-
-    fn with_view<T>(raw: &[u8], f: impl FnOnce(&View<'_>) -> T) -> T {
-        let mut tokens = Tokens::new();
-        let rsp = parse_response(raw, &mut tokens, &Limits::default()).unwrap();
-        f(&View::new(rsp, &[]))
-    }
+    use crate::proto::view::with_raw;
 
     #[test]
     fn list_entries() {
-        let entry = with_view(
+        let entry = with_raw(
             b"* LIST (\\HasNoChildren \\Sent) \"/\" \"Entw&APw-rfe\"\r\n",
             |v| list_entry(v, false),
         )
@@ -227,21 +221,21 @@ mod tests {
         assert_eq!(entry.wire, b"Entw&APw-rfe");
         assert_eq!(entry.delimiter.as_deref(), Some("/"));
         assert_eq!(special_use(&entry.flags), Some("\\Sent"));
-        let bad = with_view(b"* LSUB () NIL Foo&bar\r\n", |v| list_entry(v, false)).unwrap();
+        let bad = with_raw(b"* LSUB () NIL Foo&bar\r\n", |v| list_entry(v, false)).unwrap();
         assert_eq!((bad.name, bad.delimiter), (None, None));
-        let utf8 = with_view("* LIST () \".\" \"Entwürfe&Co\"\r\n".as_bytes(), |v| {
+        let utf8 = with_raw("* LIST () \".\" \"Entwürfe&Co\"\r\n".as_bytes(), |v| {
             list_entry(v, true)
         })
         .unwrap();
         assert_eq!(utf8.name.as_deref(), Some("Entwürfe&Co"));
-        let number = with_view(b"* LIST () \"/\" 2024\r\n", |v| list_entry(v, false)).unwrap();
+        let number = with_raw(b"* LIST () \"/\" 2024\r\n", |v| list_entry(v, false)).unwrap();
         assert_eq!(number.name.as_deref(), Some("2024"));
-        assert!(with_view(b"* LIST ()\r\n", |v| list_entry(v, false)).is_none());
+        assert!(with_raw(b"* LIST ()\r\n", |v| list_entry(v, false)).is_none());
     }
 
     #[test]
     fn status_entries() {
-        let entry = with_view(
+        let entry = with_raw(
             b"* STATUS \"A b\" (messages 3 UIDNEXT 9 X)\r\n",
             status_entry,
         );
@@ -270,7 +264,7 @@ mod tests {
             b"A1 OK [READ-ONLY] done\r\n",
         ];
         for line in lines {
-            with_view(line, |v| state.apply(v));
+            with_raw(line, |v| state.apply(v));
         }
         assert_eq!(state.exists, 2);
         assert_eq!(state.recent, 1);
@@ -279,6 +273,6 @@ mod tests {
         assert_eq!((state.uidvalidity, state.uidnext), (Some(42), Some(7)));
         assert_eq!(state.highestmodseq, Some(1_234_567_890_123));
         assert!(state.readonly);
-        assert!(!with_view(b"* 9 FETCH (FLAGS ())\r\n", |v| state.apply(v)));
+        assert!(!with_raw(b"* 9 FETCH (FLAGS ())\r\n", |v| state.apply(v)));
     }
 }

@@ -317,22 +317,17 @@ pub fn join_fetch(first: &View<'_>, second: &View<'_>, shift: usize) -> Option<V
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::proto::{parse_response, Limits, Tokens};
-
-    fn with_view<T>(raw: &[u8], f: impl FnOnce(&View<'_>) -> T) -> T {
-        let mut tokens = Tokens::new();
-        let rsp = parse_response(raw, &mut tokens, &Limits::default()).unwrap();
-        f(&View::new(rsp, &[]))
-    }
+    use crate::proto::view::with_raw;
+    use crate::proto::{Limits, Tokens};
 
     #[test]
     fn search_and_esearch() {
         assert_eq!(
-            with_view(b"* SEARCH 5 2 9 (MODSEQ 7)\r\n", numbers),
+            with_raw(b"* SEARCH 5 2 9 (MODSEQ 7)\r\n", numbers),
             [5, 2, 9]
         );
-        assert!(with_view(b"* SEARCH\r\n", numbers).is_empty());
-        let e = with_view(
+        assert!(with_raw(b"* SEARCH\r\n", numbers).is_empty());
+        let e = with_raw(
             b"* ESEARCH (TAG \"A1\") UID ALL 1:3,7 COUNT 4 MIN 1 MAX 7\r\n",
             esearch,
         )
@@ -342,14 +337,14 @@ mod tests {
         assert_eq!(e.all.unwrap().expand(10).unwrap(), [1, 2, 3, 7]);
         assert_eq!((e.count, e.min, e.max), (Some(4), Some(1), Some(7)));
         assert_eq!(
-            with_view(b"* ESEARCH COUNT 0\r\n", esearch).unwrap().all,
+            with_raw(b"* ESEARCH COUNT 0\r\n", esearch).unwrap().all,
             None
         );
     }
 
     #[test]
     fn namespaces_quota_acl() {
-        let ns = with_view(
+        let ns = with_raw(
             b"* NAMESPACE ((\"\" \"/\")) NIL ((\"Public/\" \"/\" \"X\" (\"y\")))\r\n",
             namespaces,
         )
@@ -357,11 +352,11 @@ mod tests {
         assert_eq!(ns[0], [(b"".to_vec(), Some("/".to_owned()))]);
         assert!(ns[1].is_empty());
         assert_eq!(ns[2][0].0, b"Public/");
-        let q = with_view(b"* QUOTA \"\" (STORAGE 10 512 message 1 100)\r\n", quota).unwrap();
+        let q = with_raw(b"* QUOTA \"\" (STORAGE 10 512 message 1 100)\r\n", quota).unwrap();
         assert_eq!(q.1[1], ("MESSAGE".to_owned(), 1, 100));
-        let r = with_view(b"* QUOTAROOT INBOX \"\" user\r\n", quotaroot).unwrap();
+        let r = with_raw(b"* QUOTAROOT INBOX \"\" user\r\n", quotaroot).unwrap();
         assert_eq!(r, (b"INBOX".to_vec(), vec![b"".to_vec(), b"user".to_vec()]));
-        let acl = with_view(b"* ACL INBOX owner lrswi anyone l\r\n", |v| {
+        let acl = with_raw(b"* ACL INBOX owner lrswi anyone l\r\n", |v| {
             mailbox_and_words(v, "ACL")
         });
         assert_eq!(acl.unwrap().1, ["owner", "lrswi", "anyone", "l"]);
@@ -369,7 +364,7 @@ mod tests {
 
     #[test]
     fn metadata_id_thread_uids() {
-        let m = with_view(
+        let m = with_raw(
             b"* METADATA \"\" (/shared/comment {3}\r\nabc /x NIL)\r\n",
             metadata,
         );
@@ -379,10 +374,10 @@ mod tests {
             ("/shared/comment".to_owned(), Some(b"abc".to_vec()))
         );
         assert_eq!(m.1[1], ("/x".to_owned(), None));
-        let fields = with_view(b"* ID (\"name\" \"Dovecot\" \"x\" NIL)\r\n", id).unwrap();
+        let fields = with_raw(b"* ID (\"name\" \"Dovecot\" \"x\" NIL)\r\n", id).unwrap();
         assert_eq!(fields.unwrap()[1], ("x".to_owned(), None));
-        assert_eq!(with_view(b"* ID NIL\r\n", id), Some(None));
-        let t = with_view(b"* THREAD (2)(3 6 (4 23)(44 7 96))\r\n", threads);
+        assert_eq!(with_raw(b"* ID NIL\r\n", id), Some(None));
+        let t = with_raw(b"* THREAD (2)(3 6 (4 23)(44 7 96))\r\n", threads);
         use ThreadItem::{Branch, Message};
         assert_eq!(t[0], [Message(2)]);
         assert_eq!(
@@ -394,7 +389,7 @@ mod tests {
                 Branch(vec![Message(44), Message(7), Message(96)])
             ]
         );
-        let (v, src, dst) = with_view(
+        let (v, src, dst) = with_raw(
             b"A1 OK [COPYUID 38505 304,319:320 3956:3958] done\r\n",
             uid_code,
         )
@@ -403,10 +398,10 @@ mod tests {
             (v, src.to_string(), dst.to_string()),
             (38505, "304,319,320".into(), "3956:3958".into())
         );
-        let (_, src, dst) = with_view(b"A2 OK [APPENDUID 1 7] done\r\n", uid_code).unwrap();
+        let (_, src, dst) = with_raw(b"A2 OK [APPENDUID 1 7] done\r\n", uid_code).unwrap();
         assert!(src.is_empty());
         assert_eq!(dst.to_string(), "7");
-        assert!(with_view(b"A3 OK [COPYUID x 1 2] done\r\n", uid_code).is_none());
+        assert!(with_raw(b"A3 OK [COPYUID x 1 2] done\r\n", uid_code).is_none());
     }
 
     #[test]

@@ -118,6 +118,17 @@ impl<'a> View<'a> {
     }
 }
 
+/// Calls `f` with a view of the raw response `raw` (for tests).
+///
+/// # Panics
+/// When `raw` does not parse.
+#[cfg(test)]
+pub(crate) fn with_raw<T>(raw: &[u8], f: impl FnOnce(&View<'_>) -> T) -> T {
+    let mut tokens = super::Tokens::new();
+    let rsp = super::parse_response(raw, &mut tokens, &super::Limits::default()).unwrap();
+    f(&View::new(rsp, &[]))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
