@@ -9,6 +9,7 @@ parses the command back: nothing a value holds becomes syntax.
 from __future__ import annotations
 
 import datetime
+import doctest
 import email
 import email.policy
 import re
@@ -18,6 +19,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import imaprs._mailbox
+import imaprs._search
 from imaprs import IMAP4, IMAP4SeqSet, Q, Raw
 from imaprs._search import DATE_KEYS, FLAG_KEYS, NUMBER_KEYS, STRING_KEYS
 from imaprs.testing import ScriptedServer
@@ -360,3 +363,9 @@ def test_search_answers_kinds() -> None:
         got = imap.search(Raw("RETURN (ALL COUNT)"), Q(all=True), uid=True).data
         assert got == [4, 5, 6, 10]
         imap.logout()
+
+
+@pytest.mark.parametrize("module", [imaprs._search, imaprs._mailbox])
+def test_docstring_examples(module: object) -> None:
+    failures, tried = doctest.testmod(module)  # type: ignore[arg-type]
+    assert tried > 0 and failures == 0
