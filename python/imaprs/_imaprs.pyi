@@ -24,6 +24,7 @@ __all__ = [
     "SelectedMailbox",
     "_result",
     "_join_fetch",
+    "_fetch_key",
     "__version__",
 ]
 
@@ -210,3 +211,4 @@ class SelectedMailbox:
 
 def _result(rsp: IMAP4Response, utf8: bool = False) -> Any: ...
 def _join_fetch(first: IMAP4Response, second: IMAP4Response) -> Optional[str]: ...
+def _fetch_key(rsp: IMAP4Response, uid: bool = True) -> Optional[Tuple[int, Optional[int]]]: ...

@@ -272,10 +272,11 @@ class _Fetch(_Gather):
         self.by_key: Dict[int, IMAP4Response] = {}
 
     def key(self, rsp: IMAP4Response) -> Optional[int]:
-        if rsp.dtype != "FETCH":
+        key = _imaprs._fetch_key(rsp, self.cmd.uid) if rsp.dtype == "FETCH" else None
+        if key is None:
             return None
-        number, uid = _value(self.cmd, rsp)
-        return uid if self.cmd.uid and uid is not None else number  # type: ignore[no-any-return]
+        number, uid = key
+        return uid if self.cmd.uid and uid is not None else number
 
     def feed(self, rsp: IMAP4Response) -> List[Any]:
         key = self.key(rsp)

@@ -36,6 +36,7 @@ fn _imaprs(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<mailbox::SelectedMailbox>()?;
     m.add_function(wrap_pyfunction!(results::_result, m)?)?;
     m.add_function(wrap_pyfunction!(results::_join_fetch, m)?)?;
+    m.add_function(wrap_pyfunction!(results::_fetch_key, m)?)?;
     m.add_class::<sasl::PySasl>()?;
     m.add_function(wrap_pyfunction!(sasl::_sasl_preferred, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

@@ -33,7 +33,6 @@ use crate::proto::View;
 /// - THREAD: ``[thread, ...]``, each a tuple of numbers then tuples of branches
 /// - APPENDUID, COPYUID codes: ``(uidvalidity, IMAP4SeqSet, IMAP4SeqSet)``
 /// - EXISTS, RECENT, EXPUNGE: the number; VANISHED: ``(earlier, IMAP4SeqSet)``
-/// - FETCH: ``(number, uid)``, the UID None when the response has none
 #[pyfunction]
 #[pyo3(signature = (rsp, utf8=false))]
 pub(crate) fn _result(py: Python<'_>, rsp: &Bound<'_, PyAny>, utf8: bool) -> PyResult<Py<PyAny>> {
@@ -59,10 +58,6 @@ fn value(py: Python<'_>, view: &View<'_>, utf8: bool) -> PyResult<Py<PyAny>> {
         },
         b"STATUS" => match status_entry(view) {
             Some(entry) => (name(&entry.wire)?, pairs(py, entry.items)?).into_py_any(py),
-            None => none(),
-        },
-        b"FETCH" => match Key::of(view.response()) {
-            Some(key) => (key.number, key.uid).into_py_any(py),
             None => none(),
         },
         b"SEARCH" | b"SORT" => results::numbers(view).into_py_any(py),
@@ -201,6 +196,36 @@ fn value(py: Python<'_>, view: &View<'_>, utf8: bool) -> PyResult<Py<PyAny>> {
         }
         _ => none(),
     }
+}
+
+/// The message number and UID (None when absent) of FETCH response `rsp`, or None when it is
+/// not one. Reads only the start of the line when that tells enough: always for the number,
+/// for the UID when it comes first, as servers send it (`uid`: the UID is wanted).
+#[pyfunction]
+#[pyo3(signature = (rsp, uid=true))]
+pub(crate) fn _fetch_key(
+    rsp: &Bound<'_, PyAny>,
+    uid: bool,
+) -> PyResult<Option<(u64, Option<u64>)>> {
+    let py = rsp.py();
+    let line = rsp.getattr(pyo3::intern!(py, "_line"))?;
+    if let Ok(bytes) = line.cast::<pyo3::types::PyBytes>() {
+        if let Some(Key {
+            number: Some(number),
+            uid: found,
+            ..
+        }) = Key::of_fetch_head(bytes.as_bytes())
+        {
+            if found.is_some() || !uid {
+                return Ok(Some((number, found)));
+            }
+        }
+    }
+    with_view(rsp, |view| {
+        Ok(Key::of(view.response())
+            .filter(|k| k.name.as_deref() == Some("FETCH"))
+            .and_then(|k| Some((k.number?, k.uid))))
+    })
 }
 
 /// The template text of one FETCH response holding the items of FETCH responses `first`
