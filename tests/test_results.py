@@ -123,7 +123,7 @@ def test_message_results(dovecot: Dovecot, dovecot_user: User) -> None:
         assert imap.search(Raw("RETURN (ALL COUNT)"), Q(subject="y")).data == [1, 4]
         assert imap.sort("SUBJECT", Q(all=True)).data == [1, 2, 3, 4, 5, 6]
         assert imap.sort("REVERSE SUBJECT", Q(all=True)).data == [6, 5, 4, 3, 2, 1]
-        threads = imap.thread("REFERENCES").data
+        threads = imap.thread("REFERENCES", Q(all=True)).data
         assert threads == [(1,), (2,), (3,), (4,), (5,), (6,)]
 
         copied = imap.copy("1:2", "Archive2").data

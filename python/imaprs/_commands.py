@@ -236,11 +236,13 @@ class Commands(_Base):
     def thread(
         self, method: str, *criteria: Any, wait: bool = True, uid: bool = False
     ) -> IMAP4Command:
-        """[UID] THREAD method UTF-8 criteria (RFC 5256; needs THREAD=method)."""
+        """[UID] THREAD method UTF-8 criteria (RFC 5256; needs THREAD=method); criteria as
+        for :meth:`search`. ``.data`` is the list of threads, each a tuple of message numbers
+        followed by tuples for its branches."""
         if f"THREAD={method.upper()}" not in self.caps:
             raise IMAP4Error(f"the server does not support THREAD={method.upper()}")
-        spec = list(criteria) or [Raw("ALL")]
-        return self._run(wait, _uid(uid, "THREAD"), Raw(method), Raw("UTF-8"), *spec)
+        args, _ = search_args(criteria or [Raw("ALL")], self.utf8_enabled)
+        return self._run(wait, _uid(uid, "THREAD"), Raw(method), Raw("UTF-8"), *args)
 
     # -- quota, ACL, metadata ------------------------------------------------------------
 

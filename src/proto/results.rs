@@ -427,4 +427,42 @@ mod tests {
         let a = parse_template(b"* 5 FETCH (UID 9)", 0, &mut ta, &limits).unwrap();
         assert!(join_fetch(&View::new(a, &[]), &View::new(c, &[]), 0).is_none());
     }
+
+    proptest::proptest! {
+        /// Whatever a server sends, reading it as any kind of result never panics.
+        #[test]
+        fn any_response_reads_without_panic(
+            pieces in proptest::collection::vec(proptest::sample::select(vec![
+                "LIST", "LSUB", "STATUS", "SEARCH", "ESEARCH", "SORT", "THREAD", "NAMESPACE",
+                "QUOTA", "QUOTAROOT", "ACL", "MYRIGHTS", "LISTRIGHTS", "METADATA", "ID",
+                "FETCH", "EXISTS", "EXPUNGE", "VANISHED", "FLAGS", "APPENDUID", "COPYUID",
+                "UID", "ALL", "COUNT", "(", ")", "NIL", "\"a b\"", "{0}", "0", "7",
+                "4294967296", "1:*", "3,5:9", "&Jjo-", "\\Seen", "(EARLIER)", "TAG",
+            ]), 0..24),
+            tagged in proptest::bool::ANY,
+        ) {
+            let mut text = String::from(if tagged { "A1 OK [" } else { "* " });
+            text.push_str(&pieces.join(" "));
+            if tagged {
+                text.push_str("] done");
+            }
+            let mut tokens = Tokens::new();
+            let mut other = Tokens::new();
+            let limits = Limits::default();
+            let lits: [&[u8]; 1] = [b"lit"];
+            if let Ok(rsp) = crate::proto::parse_template(text.as_bytes(), 1, &mut tokens, &limits) {
+                let view = View::new(rsp, &lits);
+                let _ = (numbers(&view), esearch(&view), words(&view), namespaces(&view));
+                let _ = (quota(&view), quotaroot(&view), metadata(&view), id(&view));
+                let _ = (threads(&view), uid_code(&view), mailbox_and_words(&view, "ACL"));
+                let _ = crate::proto::mailbox::list_entry(&view, false);
+                let _ = crate::proto::mailbox::status_entry(&view);
+                crate::proto::mailbox::Selected::default().apply(&view);
+                let again = crate::proto::parse_template(text.as_bytes(), 1, &mut other, &limits);
+                if let Ok(again) = again {
+                    let _ = join_fetch(&view, &View::new(again, &lits), 1);
+                }
+            }
+        }
+    }
 }
