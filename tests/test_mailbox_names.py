@@ -149,6 +149,9 @@ def test_utf8_accept_names() -> None:
     def script(srv: ScriptedServer) -> None:
         srv.greeting()
         srv.capabilities(srv.expect("CAPABILITY").tag, "IMAP4rev1", "ENABLE", "UTF8=ACCEPT")
+        cmd = srv.expect("LIST")
+        srv.send('* LIST () "/" "Entw&APw-rfe"')
+        srv.ok(cmd.tag)
         cmd = srv.expect("ENABLE")
         srv.send("* ENABLED UTF8=ACCEPT")
         srv.ok(cmd.tag)
@@ -164,7 +167,10 @@ def test_utf8_accept_names() -> None:
     with ScriptedServer(script=script) as srv:
         imap = IMAP4(srv.address, timeout=10)
         imap.state = "auth"
+        before = imap.list()
         imap.enable("UTF8=ACCEPT")
+        # Read after ENABLE, the names of a LIST sent before it are still modified UTF-7.
+        assert [i.name for i in before.data] == ["Entwürfe"]
         first, second = imap.list().data
         assert first.name == "Entwürfe & Co" and not isinstance(first.name, MailboxName)
         assert isinstance(second.name, MailboxName) and second.name.raw == b"\xff"

@@ -118,6 +118,7 @@ class IMAP4Command:
         "sink_error",
         "claim_key",
         "context",
+        "utf8",
         "_data",
     )
 
@@ -146,6 +147,9 @@ class IMAP4Command:
         self.claim_key: Any = None
         #: What the method that sent the command knows of it (SELECT: the mailbox name).
         self.context: Any = None
+        #: Whether ENABLE UTF8=ACCEPT was in force when the command was sent: its mailbox
+        #: names are UTF-8 rather than modified UTF-7.
+        self.utf8 = bool(getattr(imap, "utf8_enabled", False))
         self._data: Any = _UNSET
 
     def __iter__(self) -> Iterator[IMAP4Response]:

@@ -95,7 +95,7 @@ def command_items(cmd: IMAP4Command) -> Iterator[Any]:
 
 
 def _value(cmd: IMAP4Command, rsp: IMAP4Response) -> Any:
-    return _imaprs._result(rsp, bool(getattr(cmd.imap, "utf8_enabled", False)))
+    return _imaprs._result(rsp, cmd.utf8)
 
 
 class _Gather:

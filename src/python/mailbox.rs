@@ -5,7 +5,8 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyFrozenSet, PyString, PyTuple};
 use pyo3::IntoPyObjectExt;
 
-use super::view::{mailbox_name, wire_str, with_view};
+use super::response::text_str;
+use super::view::{mailbox_name, with_view};
 use crate::proto::mailbox::{self, ListEntry, Selected};
 
 /// One mailbox of a LIST or LSUB answer.
@@ -37,7 +38,7 @@ impl MailboxInfo {
             name: mailbox_name(py, &entry.wire, entry.name)?.unbind(),
             flags: PyFrozenSet::new(py, &entry.flags)?.unbind(),
             delimiter: entry.delimiter,
-            raw: wire_str(py, &entry.wire)?.unbind(),
+            raw: text_str(py, &entry.wire)?.unbind(),
             status: Vec::new(),
         })
     }

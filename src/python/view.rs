@@ -11,7 +11,7 @@ use super::response::text_str;
 use crate::proto::{parse_template, seqset::SequenceSet, Limits, Tokens, View};
 
 /// Most numbers a sequence set from the server may expand to (as `IMAP4SeqSet` allows).
-pub(crate) const MAX_NUMBERS: usize = 10_000_000;
+pub(crate) use super::functions::MAX_SEQSET_NUMBERS as MAX_NUMBERS;
 
 struct Classes {
     mailbox_name: Py<PyType>,
@@ -75,11 +75,6 @@ pub(crate) fn mailbox_name<'py>(
             .bind(py)
             .call1((text_str(py, wire)?,)),
     }
-}
-
-/// The wire form of a name as `str` (UTF-8, `surrogateescape`).
-pub(crate) fn wire_str<'py>(py: Python<'py>, wire: &[u8]) -> PyResult<Bound<'py, PyString>> {
-    text_str(py, wire)
 }
 
 /// An `imaprs.IMAP4SeqSet` of the numbers of `set`.
