@@ -2,9 +2,11 @@
 
 Every method sends one command and returns its :class:`IMAP4Command`; ``wait=True`` (the
 default) waits for the completion and raises ``NO``/``BAD``; ``wait=False`` returns at once.
-Mailbox names are encoded with modified UTF-7 and quoted; other strings are sent as atoms,
-quoted strings or literals as needed; :class:`Raw` passes syntax through (CR, LF and NUL are
-refused everywhere).
+Mailbox names are ``str``: sent in modified UTF-7 (UTF-8 after ENABLE UTF8=ACCEPT), and
+any name a command's result gives back reaches the same mailbox when passed to another (the
+rule in ``imaprs._mailbox``). Other strings are sent as atoms, quoted strings or literals as
+needed; :class:`Raw` passes syntax through (CR, LF and NUL are refused everywhere). Each
+command's ``.data`` is its result as a Python value (the table in ``imaprs._results``).
 """
 
 from __future__ import annotations
@@ -72,7 +74,9 @@ class Commands(_Base):
         wait: bool = True,
     ) -> IMAP4Command:
         """LIST; ``select`` options (``SPECIAL-USE``, ``SUBSCRIBED``) and ``ret`` options
-        (``SPECIAL-USE``, ``STATUS (MESSAGES UNSEEN)`` with LIST-STATUS) per RFC 5258."""
+        (``SPECIAL-USE``, ``STATUS (MESSAGES UNSEEN)`` with LIST-STATUS) per RFC 5258.
+        ``.data`` is a list of :class:`MailboxInfo` whose ``name`` is decoded and reaches
+        the same mailbox when passed back; the raw responses keep the wire form."""
         args: List[Any] = []
         if select:
             args.append(Raw("(" + " ".join(select) + ")"))
@@ -82,16 +86,17 @@ class Commands(_Base):
         return self._run(wait, "LIST", *args)
 
     def lsub(self, ref: str = "", mbox: str = "*", *, wait: bool = True) -> IMAP4Command:
-        """LSUB."""
+        """LSUB; ``.data`` as for :meth:`list`."""
         return self._run(wait, "LSUB", self._mbox(ref), self._mbox(mbox))
 
     def status(self, mbox: str, *attrs: str, wait: bool = True) -> IMAP4Command:
-        """STATUS (default: MESSAGES RECENT UIDNEXT UIDVALIDITY UNSEEN)."""
+        """STATUS (default: MESSAGES RECENT UIDNEXT UIDVALIDITY UNSEEN); ``.data`` is
+        ``{'MESSAGES': 3, ...}``."""
         items = attrs or ("MESSAGES", "RECENT", "UIDNEXT", "UIDVALIDITY", "UNSEEN")
         return self._run(wait, "STATUS", self._mbox(mbox), Raw(f"({' '.join(items)})"))
 
     def namespace(self, *, wait: bool = True) -> IMAP4Command:
-        """NAMESPACE."""
+        """NAMESPACE; ``.data`` is :class:`Namespaces` (personal, other, shared)."""
         return self._run(wait, "NAMESPACE")
 
     # -- messages in, messages out -------------------------------------------------------
@@ -136,7 +141,8 @@ class Commands(_Base):
         return self._run(wait, "CHECK")
 
     def expunge(self, uids: Optional[SeqSet] = None, *, wait: bool = True) -> IMAP4Command:
-        """EXPUNGE, or UID EXPUNGE of ``uids`` (UIDPLUS)."""
+        """EXPUNGE, or UID EXPUNGE of ``uids`` (UIDPLUS); ``.data`` lists the expunged
+        message numbers (the UIDs of VANISHED with QRESYNC)."""
         if uids is None:
             return self._run(wait, "EXPUNGE")
         return self._run(wait, "UID EXPUNGE", Raw(_seqset(uids)[0]))
@@ -213,13 +219,14 @@ class Commands(_Base):
     def copy(
         self, seqset: SeqSet, mbox: str, *, wait: bool = True, uid: bool = False
     ) -> IMAP4Command:
-        """[UID] COPY (the COPYUID code comes with UIDPLUS)."""
+        """[UID] COPY; ``.data`` is the COPYUID code ``(uidvalidity, source UIDs, new
+        UIDs)`` (UIDPLUS), else None."""
         return self._run(wait, _uid(uid, "COPY"), Raw(_seqset(seqset)[0]), self._mbox(mbox))
 
     def move(
         self, seqset: SeqSet, mbox: str, *, wait: bool = True, uid: bool = False
     ) -> IMAP4Command:
-        """[UID] MOVE (RFC 6851)."""
+        """[UID] MOVE (RFC 6851); ``.data`` as for :meth:`copy`."""
         return self._run(wait, _uid(uid, "MOVE"), Raw(_seqset(seqset)[0]), self._mbox(mbox))
 
     def sort(
@@ -247,11 +254,12 @@ class Commands(_Base):
     # -- quota, ACL, metadata ------------------------------------------------------------
 
     def getquota(self, root: str, *, wait: bool = True) -> IMAP4Command:
-        """GETQUOTA (RFC 9208)."""
+        """GETQUOTA (RFC 9208); ``.data`` is ``{resource: (usage, limit)}``."""
         return self._run(wait, "GETQUOTA", root)
 
     def getquotaroot(self, mbox: str, *, wait: bool = True) -> IMAP4Command:
-        """GETQUOTAROOT: the QUOTAROOT and QUOTA responses for a mailbox."""
+        """GETQUOTAROOT: the QUOTAROOT and QUOTA responses for a mailbox; ``.data`` is
+        ``{root: {resource: (usage, limit)}}``."""
         return self._run(wait, "GETQUOTAROOT", self._mbox(mbox))
 
     def setquota(self, root: str, *limits: Tuple[str, int], wait: bool = True) -> IMAP4Command:
@@ -268,20 +276,21 @@ class Commands(_Base):
         return self._run(wait, "DELETEACL", self._mbox(mbox), ident)
 
     def getacl(self, mbox: str, *, wait: bool = True) -> IMAP4Command:
-        """GETACL."""
+        """GETACL; ``.data`` is ``{identifier: rights}``."""
         return self._run(wait, "GETACL", self._mbox(mbox))
 
     def listrights(self, mbox: str, ident: str, *, wait: bool = True) -> IMAP4Command:
-        """LISTRIGHTS."""
+        """LISTRIGHTS; ``.data`` is ``(required, (optional, ...))``."""
         return self._run(wait, "LISTRIGHTS", self._mbox(mbox), ident)
 
     def myrights(self, mbox: str, *, wait: bool = True) -> IMAP4Command:
-        """MYRIGHTS."""
+        """MYRIGHTS; ``.data`` is the rights string."""
         return self._run(wait, "MYRIGHTS", self._mbox(mbox))
 
     def getmetadata(self, mbox: str, *entries: str, wait: bool = True, **opts: int) -> IMAP4Command:
         """GETMETADATA (RFC 5464); ``opts`` such as ``MAXSIZE=1024``, ``DEPTH='infinity'``.
-        ``mbox=''`` reads server annotations."""
+        ``mbox=''`` reads server annotations. ``.data`` is ``{entry: value}`` (``str``,
+        ``bytes`` when not UTF-8, or None)."""
         self._check_metadata(mbox)
         args: List[Any] = []
         if opts:
