@@ -30,6 +30,7 @@ from typing import Any, Callable, Iterable, List, Optional, Tuple, Union
 from . import _imaprs
 from ._command import RULES, IMAP4Command, Sink
 from ._log import LOG, redact
+from ._mailbox import MAILBOX_NEWS
 from ._types import IMAP4Response
 from .errors import (
     BYE,
@@ -54,22 +55,6 @@ FLUSH_DELAY = 0.001
 #: Literals of at least this size are streamed to a command's sink.
 STREAM_THRESHOLD = 64 * 1024
 _FATAL = (ConnectionClosed, LimitError, TLSError, ProtocolError)
-#: Responses that change the selected mailbox's state (``IMAP4.selected``).
-_MAILBOX_NEWS = frozenset(
-    [
-        "EXISTS",
-        "RECENT",
-        "EXPUNGE",
-        "FLAGS",
-        "VANISHED",
-        "UIDNEXT",
-        "UIDVALIDITY",
-        "UNSEEN",
-        "PERMANENTFLAGS",
-        "HIGHESTMODSEQ",
-        "NOMODSEQ",
-    ]
-)
 
 Monitor = Callable[[IMAP4Response], Any]
 #: ("fetch", uid, number or None) | ("names", names, None) | ("everything", False, None)
@@ -431,7 +416,7 @@ class Engine:
                 except Exception:
                     LOG.exception("the monitor raised; the response is kept")
             kind = rsp.type
-            if self._selected is not None and kind != "done" and rsp.dtype in _MAILBOX_NEWS:
+            if self._selected is not None and kind != "done" and rsp.dtype in MAILBOX_NEWS:
                 self._selected._apply(rsp)
             if rsp.dtype == "CAPABILITY" and kind != "continue":
                 self._set_caps(rsp[1:])

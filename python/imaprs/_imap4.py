@@ -299,6 +299,9 @@ class IMAP4(Commands, Engine):
         except NO:
             self._unselected()
             raise
+        except BaseException:
+            self._selected = previous  # BAD or a failure: the selection did not change
+            raise
         if cmd.result is not None:
             state._apply(cmd.result)  # [READ-ONLY] or [READ-WRITE]
         cmd._data = copy.copy(state)

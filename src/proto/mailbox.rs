@@ -10,7 +10,8 @@
 //! Selected state. [`Selected`] follows RFC 3501 §7.3 and §7.4: EXISTS and RECENT set the
 //! counts, EXPUNGE takes one message away, FLAGS sets the mailbox's flags, and the response
 //! codes of untagged OK responses (UIDNEXT, UIDVALIDITY, UNSEEN, PERMANENTFLAGS,
-//! HIGHESTMODSEQ, NOMODSEQ) and of the completion (READ-ONLY, READ-WRITE) set the rest.
+//! HIGHESTMODSEQ, NOMODSEQ) and of the completion (READ-ONLY, READ-WRITE) set the rest;
+//! CLOSED (RFC 7162) starts afresh, since what follows it is about the next mailbox.
 //! VANISHED (RFC 7162 §3.2.10) takes away as many messages as its set holds, except
 //! `VANISHED (EARLIER)`, which reports messages the counts never included.
 
@@ -195,6 +196,8 @@ impl Selected {
             "NOMODSEQ" => self.highestmodseq = None,
             "READ-ONLY" => self.readonly = true,
             "READ-WRITE" => self.readonly = false,
+            // QRESYNC (RFC 7162 §3.2.11): what follows is about the newly selected mailbox.
+            "CLOSED" => *self = Selected::default(),
             "PERMANENTFLAGS" => {
                 if let Some(&list) = top.get(1) {
                     self.permanentflags = view.strings(list);
@@ -251,6 +254,8 @@ mod tests {
     fn selected_state_follows_the_responses() {
         let mut state = Selected::default();
         let lines: &[&[u8]] = &[
+            b"* 9 EXISTS\r\n",
+            b"* OK [CLOSED] previous mailbox\r\n",
             b"* 5 EXISTS\r\n",
             b"* 1 RECENT\r\n",
             b"* FLAGS (\\Seen \\Deleted)\r\n",
