@@ -15,11 +15,13 @@ from typing import Any, List
 import pytest
 
 from imaprs import (
+    BAD,
     IMAP4,
     NO,
     IMAP4Response,
     IMAP4SeqSet,
     MailboxInfo,
+    MailboxName,
     Namespaces,
     Q,
     Raw,
@@ -225,6 +227,10 @@ def test_value_types() -> None:
     assert with_status.status == {"MESSAGES": 3} and with_status != info
     assert "status={'MESSAGES': 3}" in repr(with_status)
 
+    odd = MailboxInfo(MailboxName("Foo&bar"), (), None, "Foo&bar")
+    again = pickle.loads(pickle.dumps(odd))
+    assert again == odd and isinstance(again.name, MailboxName) and again.name.raw == b"Foo&bar"
+
     state = SelectedMailbox("INBOX", exists=3, uidvalidity=7, flags=["\\Seen"])
     assert pickle.loads(pickle.dumps(state)) == state
     snap = copy.copy(state)
@@ -273,4 +279,34 @@ def test_what_dovecot_never_sends() -> None:
         assert joined[8][2] == ["UID", 8, "BODY[1]", b"abc", "UID", 8, "BODY[2]", b"de"]
         imap.noop()
         assert imap.selected is not None and imap.selected.exists == 4
+        imap.logout()
+
+
+def test_selected_across_reselection() -> None:
+    """QRESYNC's [CLOSED] separates the old mailbox's news from the new one's; a SELECT
+    answered BAD leaves the selection as it was."""
+
+    def script(srv: ScriptedServer) -> None:
+        srv.greeting()
+        srv.capabilities(srv.expect("CAPABILITY").tag, "IMAP4rev1", "QRESYNC")
+        cmd = srv.expect("SELECT")
+        srv.send("* 7 EXISTS", "* OK [UIDNEXT 8] x")
+        srv.ok(cmd.tag)
+        cmd = srv.expect("SELECT")
+        srv.send("* 8 EXISTS", "* OK [CLOSED] done with A", "* 2 EXISTS")
+        srv.ok(cmd.tag)
+        cmd = srv.expect("SELECT")
+        srv.bad(cmd.tag)
+        srv.expect_logout()
+
+    with ScriptedServer(script=script) as srv:
+        imap = IMAP4(srv.address, timeout=10)
+        imap.state = "auth"
+        imap.select("A")
+        assert imap.selected is not None and (imap.selected.exists, imap.selected.uidnext) == (7, 8)
+        imap.select("B")
+        assert (imap.selected.name, imap.selected.exists, imap.selected.uidnext) == ("B", 2, None)
+        with pytest.raises(BAD):
+            imap.select("C (")
+        assert imap.selected is not None and imap.selected.name == "B"
         imap.logout()
