@@ -163,6 +163,7 @@ def test_values_never_become_syntax() -> None:
         Q(unseen=1)
     assert str(Q(subject='a "b" \\ c')) == 'SUBJECT "a \\"b\\" \\\\ c"'
     assert repr(Q(since=datetime.date(2026, 2, 1))) == "Q<SINCE 1-Feb-2026>"
+    assert str(Q(before=datetime.date(99, 12, 31))) == "BEFORE 31-Dec-0099"  # date-year is 4DIGIT
 
 
 def test_wire_form_and_charset() -> None:

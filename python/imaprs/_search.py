@@ -250,7 +250,7 @@ def _atom(value: Any) -> str:
 
 
 def _date(value: Date) -> str:
-    return f"{value.day}-{_MONTHS[value.month - 1]}-{value.year}"
+    return f"{value.day}-{_MONTHS[value.month - 1]}-{value.year:04d}"
 
 
 def _seqset(value: Any) -> str:
