@@ -11,7 +11,9 @@ from ._functions import group, qstr_iutf7, qstr_or_lit, response_map, ungroup
 from ._imap4 import IMAP4, IMAP4Command, Raw
 from ._imaprs import (
     LiteralChunk,
+    MailboxInfo,
     ResponseReader,
+    SelectedMailbox,
     __version__,
     idate2unix,
     iutf7_decode,
@@ -19,6 +21,9 @@ from ._imaprs import (
     qstr,
     unix2idate,
 )
+from ._mailbox import MailboxName
+from ._results import Namespaces
+from ._search import Q
 from ._tls import TLSOptions
 from ._types import NEED_DATA, IMAP4Response, IMAP4SeqSet
 from .errors import (
@@ -46,6 +51,11 @@ __all__ = [
     "IMAP4Response",
     "IMAP4SeqSet",
     "Raw",
+    "MailboxInfo",
+    "MailboxName",
+    "SelectedMailbox",
+    "Namespaces",
+    "Q",
     "TLSOptions",
     "ResponseReader",
     "LiteralChunk",

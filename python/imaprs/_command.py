@@ -10,6 +10,7 @@ from __future__ import annotations
 import collections
 from typing import TYPE_CHECKING, Any, Callable, Deque, Dict, Iterator, List, Optional, Tuple
 
+from ._results import command_data, command_items
 from ._types import IMAP4Response
 from .errors import BAD, NO, OK, IMAP4Error
 
@@ -34,6 +35,8 @@ class Raw:
     def __repr__(self) -> str:
         return f"Raw({self.text!r})"
 
+
+_UNSET = object()
 
 ANY = ("!auth", "auth", "selected", "logout")
 NONAUTH = ("!auth",)
@@ -114,6 +117,9 @@ class IMAP4Command:
         "literal_bytes",
         "sink_error",
         "claim_key",
+        "context",
+        "utf8",
+        "_data",
     )
 
     def __init__(
@@ -139,6 +145,12 @@ class IMAP4Command:
         self.literal_bytes = 0
         self.sink_error: Optional[Exception] = None
         self.claim_key: Any = None
+        #: What the method that sent the command knows of it (SELECT: the mailbox name).
+        self.context: Any = None
+        #: Whether ENABLE UTF8=ACCEPT was in force when the command was sent: its mailbox
+        #: names are UTF-8 rather than modified UTF-7.
+        self.utf8 = bool(getattr(imap, "utf8_enabled", False))
+        self._data: Any = _UNSET
 
     def __iter__(self) -> Iterator[IMAP4Response]:
         """The responses this command claims, as they arrive, until it completes."""
@@ -148,6 +160,26 @@ class IMAP4Command:
             if self.result is not None:
                 return
             self.imap._wait_for(lambda: bool(self.queue) or self.result is not None)
+
+    @property
+    def data(self) -> Any:
+        """The command's result as a Python value, once it has completed (this waits for
+        it; NO and BAD raise as :meth:`wait` does): ``list[MailboxInfo]`` for LIST,
+        ``dict[str, int]`` for STATUS, ``list[int]`` for SEARCH and SORT, ``dict[int,
+        FetchItem]`` for FETCH, the :class:`SelectedMailbox` for SELECT ... (the table in
+        ``imaprs._results``). Built from the responses on :attr:`queue`, which stay there;
+        computed once."""
+        if self._data is _UNSET:
+            self._data = command_data(self)
+        return self._data
+
+    def items(self) -> Iterator[Any]:
+        """The values that make up :attr:`data`, one by one as their responses arrive (for
+        ``wait=False`` streams of FETCH, LIST, SEARCH ...): list elements, ``(key, value)``
+        pairs for dict results, the one value otherwise. Takes the responses off
+        :attr:`queue` as iterating the command does; raises NO/BAD once the completion
+        says so."""
+        return command_items(self)
 
     def wait(self, *expect: str, timeout: Optional[float] = None) -> IMAP4Command:
         """Waits for the completion, then :meth:`check` s it."""

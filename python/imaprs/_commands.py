@@ -2,9 +2,11 @@
 
 Every method sends one command and returns its :class:`IMAP4Command`; ``wait=True`` (the
 default) waits for the completion and raises ``NO``/``BAD``; ``wait=False`` returns at once.
-Mailbox names are encoded with modified UTF-7 and quoted; other strings are sent as atoms,
-quoted strings or literals as needed; :class:`Raw` passes syntax through (CR, LF and NUL are
-refused everywhere).
+Mailbox names are ``str``: sent in modified UTF-7 (UTF-8 after ENABLE UTF8=ACCEPT), and
+any name a command's result gives back reaches the same mailbox when passed to another (the
+rule in ``imaprs._mailbox``). Other strings are sent as atoms, quoted strings or literals as
+needed; :class:`Raw` passes syntax through (CR, LF and NUL are refused everywhere). Each
+command's ``.data`` is its result as a Python value (the table in ``imaprs._results``).
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ import re
 from typing import IO, TYPE_CHECKING, Any, Callable, Iterable, List, Optional, Tuple, Union
 
 from ._command import IMAP4Command, Raw, Sink
-from ._functions import qstr_iutf7
 from ._imaprs import unix2idate
+from ._mailbox import encode_mailbox
 from ._quoted import Quoted
+from ._search import search_args
 from ._types import IMAP4SeqSet
 from ._upload import Upload
 from .errors import IMAP4Error
@@ -44,13 +47,10 @@ class Commands(_Base):
     #: True after ENABLE UTF8=ACCEPT (RFC 6855): mailbox names and strings go as UTF-8.
     utf8_enabled = False
 
-    def _mbox(self, name: str) -> Raw:
-        """A mailbox name as sent: modified UTF-7, or UTF-8 after ENABLE UTF8=ACCEPT."""
-        if self.utf8_enabled and not name.isascii():
-            if any(c in name for c in "\r\n\0"):
-                raise ValueError("mailbox names cannot hold CR, LF or NUL")
-            return Raw('"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"')
-        return Raw(qstr_iutf7(name))
+    def _mbox(self, name: str) -> Union[Raw, bytes]:
+        """A mailbox name as sent: modified UTF-7, or UTF-8 after ENABLE UTF8=ACCEPT; a
+        :class:`MailboxName` as the bytes the server sent (see ``imaprs._mailbox``)."""
+        return encode_mailbox(name, self.utf8_enabled)
 
     # -- mailboxes -----------------------------------------------------------------------
 
@@ -84,7 +84,9 @@ class Commands(_Base):
         wait: bool = True,
     ) -> IMAP4Command:
         """LIST; ``select`` options (``SPECIAL-USE``, ``SUBSCRIBED``) and ``ret`` options
-        (``SPECIAL-USE``, ``STATUS (MESSAGES UNSEEN)`` with LIST-STATUS) per RFC 5258."""
+        (``SPECIAL-USE``, ``STATUS (MESSAGES UNSEEN)`` with LIST-STATUS) per RFC 5258.
+        ``.data`` is a list of :class:`MailboxInfo` whose ``name`` is decoded and reaches
+        the same mailbox when passed back; the raw responses keep the wire form."""
         args: List[Any] = []
         if select:
             args.append(Raw("(" + " ".join(select) + ")"))
@@ -94,16 +96,17 @@ class Commands(_Base):
         return self._run(wait, "LIST", *args)
 
     def lsub(self, ref: str = "", mbox: str = "*", *, wait: bool = True) -> IMAP4Command:
-        """LSUB."""
+        """LSUB; ``.data`` as for :meth:`list`."""
         return self._run(wait, "LSUB", self._mbox(ref), self._mbox(mbox))
 
     def status(self, mbox: str, *attrs: str, wait: bool = True) -> IMAP4Command:
-        """STATUS (default: MESSAGES RECENT UIDNEXT UIDVALIDITY UNSEEN)."""
+        """STATUS (default: MESSAGES RECENT UIDNEXT UIDVALIDITY UNSEEN); ``.data`` is
+        ``{'MESSAGES': 3, ...}``."""
         items = attrs or ("MESSAGES", "RECENT", "UIDNEXT", "UIDVALIDITY", "UNSEEN")
         return self._run(wait, "STATUS", self._mbox(mbox), Raw(f"({' '.join(items)})"))
 
     def namespace(self, *, wait: bool = True) -> IMAP4Command:
-        """NAMESPACE."""
+        """NAMESPACE; ``.data`` is :class:`Namespaces` (personal, other, shared)."""
         return self._run(wait, "NAMESPACE")
 
     # -- messages in, messages out -------------------------------------------------------
@@ -169,19 +172,26 @@ class Commands(_Base):
         return self._run(wait, "CHECK")
 
     def expunge(self, uids: Optional[SeqSet] = None, *, wait: bool = True) -> IMAP4Command:
-        """EXPUNGE, or UID EXPUNGE of ``uids`` (UIDPLUS)."""
+        """EXPUNGE, or UID EXPUNGE of ``uids`` (UIDPLUS); ``.data`` lists the expunged
+        message numbers (the UIDs of VANISHED with QRESYNC)."""
         if uids is None:
             return self._run(wait, "EXPUNGE")
         return self._run(wait, "UID EXPUNGE", Raw(_seqset(uids)[0]))
 
     def search(self, *criteria: Any, wait: bool = True, uid: bool = False) -> IMAP4Command:
-        """[UID] SEARCH CHARSET UTF-8 criteria (strings go as atoms, quoted strings or
-        literals; use :class:`Raw` for syntax). ``Raw('RETURN (MIN MAX COUNT ALL)')`` first
-        asks for ESEARCH results."""
-        spec = list(criteria) or [Raw("ALL")]
+        """[UID] SEARCH criteria: :class:`Q` objects, ``date``/``datetime`` values (sent as
+        RFC 3501 dates), ``int`` and :class:`IMAP4SeqSet` values (sequence sets), strings
+        (atoms, quoted strings or literals) and :class:`Raw` syntax. ``CHARSET UTF-8`` is
+        added when a value is not ASCII (not after ENABLE UTF8=ACCEPT).
+        ``Raw('RETURN (MIN MAX COUNT ALL)')`` first asks for ESEARCH results. ``.data`` is
+        the list of numbers (UIDs with ``uid=True``)."""
+        spec = list(criteria)
+        ret = []
         if spec and isinstance(spec[0], Raw) and spec[0].text.upper().startswith("RETURN"):
-            return self._run(wait, _uid(uid, "SEARCH"), spec[0], Raw("CHARSET UTF-8"), *spec[1:])
-        return self._run(wait, _uid(uid, "SEARCH"), Raw("CHARSET UTF-8"), *spec)
+            ret = [spec.pop(0)]
+        args, non_ascii = search_args(spec or [Raw("ALL")], self.utf8_enabled)
+        charset = [Raw("CHARSET UTF-8")] if non_ascii and not self.utf8_enabled else []
+        return self._run(wait, _uid(uid, "SEARCH"), *ret, *charset, *args)
 
     def fetch(
         self,
@@ -240,42 +250,47 @@ class Commands(_Base):
     def copy(
         self, seqset: SeqSet, mbox: str, *, wait: bool = True, uid: bool = False
     ) -> IMAP4Command:
-        """[UID] COPY (the COPYUID code comes with UIDPLUS)."""
+        """[UID] COPY; ``.data`` is the COPYUID code ``(uidvalidity, source UIDs, new
+        UIDs)`` (UIDPLUS), else None."""
         return self._run(wait, _uid(uid, "COPY"), Raw(_seqset(seqset)[0]), self._mbox(mbox))
 
     def move(
         self, seqset: SeqSet, mbox: str, *, wait: bool = True, uid: bool = False
     ) -> IMAP4Command:
-        """[UID] MOVE (RFC 6851)."""
+        """[UID] MOVE (RFC 6851); ``.data`` as for :meth:`copy`."""
         return self._run(wait, _uid(uid, "MOVE"), Raw(_seqset(seqset)[0]), self._mbox(mbox))
 
     def sort(
         self, keys: Union[str, Iterable[str]], *criteria: Any, wait: bool = True, uid: bool = False
     ) -> IMAP4Command:
-        """[UID] SORT (keys) UTF-8 criteria (RFC 5256)."""
+        """[UID] SORT (keys) UTF-8 criteria (RFC 5256); criteria as for :meth:`search`.
+        ``.data`` is the list of numbers in the sorted order."""
         keys = keys.split() if isinstance(keys, str) else list(keys)
-        spec = list(criteria) or [Raw("ALL")]
+        args, _ = search_args(criteria or [Raw("ALL")], self.utf8_enabled)
         return self._run(
-            wait, _uid(uid, "SORT"), Raw("(" + " ".join(keys) + ")"), Raw("UTF-8"), *spec
+            wait, _uid(uid, "SORT"), Raw("(" + " ".join(keys) + ")"), Raw("UTF-8"), *args
         )
 
     def thread(
         self, method: str, *criteria: Any, wait: bool = True, uid: bool = False
     ) -> IMAP4Command:
-        """[UID] THREAD method UTF-8 criteria (RFC 5256; needs THREAD=method)."""
+        """[UID] THREAD method UTF-8 criteria (RFC 5256; needs THREAD=method); criteria as
+        for :meth:`search`. ``.data`` is the list of threads, each a tuple of message numbers
+        followed by tuples for its branches."""
         if f"THREAD={method.upper()}" not in self.caps:
             raise IMAP4Error(f"the server does not support THREAD={method.upper()}")
-        spec = list(criteria) or [Raw("ALL")]
-        return self._run(wait, _uid(uid, "THREAD"), Raw(method), Raw("UTF-8"), *spec)
+        args, _ = search_args(criteria or [Raw("ALL")], self.utf8_enabled)
+        return self._run(wait, _uid(uid, "THREAD"), Raw(method), Raw("UTF-8"), *args)
 
     # -- quota, ACL, metadata ------------------------------------------------------------
 
     def getquota(self, root: str, *, wait: bool = True) -> IMAP4Command:
-        """GETQUOTA (RFC 9208)."""
+        """GETQUOTA (RFC 9208); ``.data`` is ``{resource: (usage, limit)}``."""
         return self._run(wait, "GETQUOTA", root)
 
     def getquotaroot(self, mbox: str, *, wait: bool = True) -> IMAP4Command:
-        """GETQUOTAROOT: the QUOTAROOT and QUOTA responses for a mailbox."""
+        """GETQUOTAROOT: the QUOTAROOT and QUOTA responses for a mailbox; ``.data`` is
+        ``{root: {resource: (usage, limit)}}``."""
         return self._run(wait, "GETQUOTAROOT", self._mbox(mbox))
 
     def setquota(self, root: str, *limits: Tuple[str, int], wait: bool = True) -> IMAP4Command:
@@ -292,20 +307,21 @@ class Commands(_Base):
         return self._run(wait, "DELETEACL", self._mbox(mbox), ident)
 
     def getacl(self, mbox: str, *, wait: bool = True) -> IMAP4Command:
-        """GETACL."""
+        """GETACL; ``.data`` is ``{identifier: rights}``."""
         return self._run(wait, "GETACL", self._mbox(mbox))
 
     def listrights(self, mbox: str, ident: str, *, wait: bool = True) -> IMAP4Command:
-        """LISTRIGHTS."""
+        """LISTRIGHTS; ``.data`` is ``(required, (optional, ...))``."""
         return self._run(wait, "LISTRIGHTS", self._mbox(mbox), ident)
 
     def myrights(self, mbox: str, *, wait: bool = True) -> IMAP4Command:
-        """MYRIGHTS."""
+        """MYRIGHTS; ``.data`` is the rights string."""
         return self._run(wait, "MYRIGHTS", self._mbox(mbox))
 
     def getmetadata(self, mbox: str, *entries: str, wait: bool = True, **opts: int) -> IMAP4Command:
         """GETMETADATA (RFC 5464); ``opts`` such as ``MAXSIZE=1024``, ``DEPTH='infinity'``.
-        ``mbox=''`` reads server annotations."""
+        ``mbox=''`` reads server annotations. ``.data`` is ``{entry: value}`` (``str``,
+        ``bytes`` when not UTF-8, or None)."""
         self._check_metadata(mbox)
         args: List[Any] = []
         if opts:

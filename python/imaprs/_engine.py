@@ -42,6 +42,7 @@ from typing import Any, Callable, Iterable, List, Optional, Tuple
 from . import _imaprs
 from ._command import RULES, IMAP4Command, Sink
 from ._log import LOG, redact
+from ._mailbox import MAILBOX_NEWS
 from ._types import IMAP4Response
 from ._upload import CallbackFailed, Progress, Upload, splice
 from .errors import (
@@ -96,6 +97,8 @@ class Engine:
     """State shared by the IMAP4 methods; see the module documentation."""
 
     _conn: _imaprs._Connection
+    #: The selected mailbox's state, which routing keeps current (see ``IMAP4.selected``).
+    _selected: Optional[_imaprs.SelectedMailbox] = None
 
     def _engine_init(self, conn: _imaprs._Connection, timeout: Optional[float]) -> None:
         self._conn = conn
@@ -520,6 +523,8 @@ class Engine:
                     # Raised from the waiting call; the response is kept, the stream intact.
                     self._callback_error = exc
             kind = rsp.type
+            if self._selected is not None and kind != "done" and rsp.dtype in MAILBOX_NEWS:
+                self._selected._apply(rsp)
             if rsp.dtype == "CAPABILITY" and kind != "continue":
                 self._set_caps(rsp[1:])
             if kind == "done":

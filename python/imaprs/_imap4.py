@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import copy
 import ssl
 from typing import Any, Callable, Iterator, Optional, Tuple, Union
 
@@ -24,11 +25,11 @@ from ._quoted import Quoted
 from ._tls import TLSOptions, tls_options
 from ._types import IMAP4Response
 from .errors import (
+    NO,
     AccessModeError,
     AuthenticationError,
     IMAP4Error,
     ProtocolError,
-    StatusError,
     TLSError,
 )
 
@@ -344,22 +345,47 @@ class IMAP4(Commands, Engine):
             self.state = "logout"
             self._conn.close()
 
+    @property
+    def selected(self) -> Optional[_imaprs.SelectedMailbox]:
+        """The selected mailbox (None outside the selected state): its name, ``readonly``,
+        ``exists``, ``recent``, ``uidvalidity``, ``uidnext``, ``flags``,
+        ``permanentflags``, ``highestmodseq``, kept current by the EXISTS, EXPUNGE,
+        VANISHED, RECENT and FLAGS responses and response codes as they arrive, whichever
+        command claims them or none."""
+        return self._selected if self.state == "selected" else None
+
     def select(self, mbox: str = "INBOX", readonly: Optional[bool] = False) -> IMAP4Command:
         """SELECT (EXAMINE when ``readonly``). ``AccessModeError`` when the server opened the
-        mailbox in the other mode (``readonly=None`` accepts either)."""
+        mailbox in the other mode (``readonly=None`` accepts either). ``.data`` is the
+        mailbox's state at selection; :attr:`selected` follows it from then on. A SELECT
+        the server refuses leaves no mailbox selected (RFC 3501 §6.3.1)."""
+        state = _imaprs.SelectedMailbox(mbox)
+        arg = self._mbox(mbox)
         with self._cond:
             self.queue.clear()
+            previous, self._selected = self._selected, state  # routing feeds it the responses
         try:
-            cmd = self._run(True, "EXAMINE" if readonly else "SELECT", self._mbox(mbox))
-        except StatusError:
-            # RFC 3501 6.3.1: a failed SELECT leaves no mailbox selected.
-            if self.state == "selected":
-                self.state = "auth"
+            cmd = self._send("EXAMINE" if readonly else "SELECT", arg, flush=True)
+        except BaseException:
+            self._selected = previous  # nothing was sent
+            raise
+        cmd.context = mbox
+        try:
+            cmd.wait()
+        except NO:
+            # RFC 3501 6.3.1: a refused SELECT leaves no mailbox selected.
+            self._unselected()
             with self._cond:
                 self.queue.clear()
             raise
+        except BaseException:
+            self._selected = previous  # BAD or a failure: the selection did not change
+            raise
+        if cmd.result is not None:
+            state._apply(cmd.result)  # [READ-ONLY] or [READ-WRITE]
+        cmd._data = copy.copy(state)
         self.state = "selected"
-        self.readonly = cmd.result is not None and cmd.result.dtype == "READ-ONLY"
+        self.readonly = state.readonly
         if readonly is not None and self.readonly != bool(readonly):
             raise AccessModeError(f"{mbox} opened {'read-only' if self.readonly else 'read-write'}")
         return cmd
@@ -373,14 +399,19 @@ class IMAP4(Commands, Engine):
         if not expunge:
             return self.unselect()
         cmd = self._run(True, "CLOSE")
-        self.state = "auth"
+        self._unselected()
         return cmd
 
     def unselect(self) -> IMAP4Command:
         """UNSELECT: leaves the mailbox without expunging."""
         cmd = self._run(True, "UNSELECT")
-        self.state = "auth"
+        self._unselected()
         return cmd
+
+    def _unselected(self) -> None:
+        with self._cond:
+            self._selected = None
+        self.state = "auth"
 
     def enable(self, *caps: str) -> IMAP4Command:
         """ENABLE (e.g. ``'UTF8=ACCEPT'``, ``'CONDSTORE'``, ``'QRESYNC'``). After UTF8=ACCEPT

@@ -66,17 +66,18 @@ def splice(
     parts: List[Any], uploads: List[Upload], header: Callable[[int], Tuple[bytes, bool]]
 ) -> List[Any]:
     """``parts`` (the encoder's) with ``uploads`` in the place of their empty placeholder
-    literals, in order, each announced by ``header(size)`` -> ``(header, sync)``."""
+    literals, in order, each announced by ``header(size)`` -> ``(header, sync)``; literals
+    that carry data (other arguments sent as literals) stay as they are."""
     out: List[Any] = []
     left = iter(uploads)
     for part in parts:
-        if isinstance(part, bytes):
-            out.append(part)
+        if isinstance(part, bytes) or part[0]:
+            out.append(part)  # command text, or a literal argument (a mailbox name)
             continue
         upload = next(left, None)
         text = out[-1] if out and isinstance(out[-1], bytes) else b""
         match = _PLACEHOLDER.search(text)
-        if upload is None or part[0] or match is None:
+        if upload is None or match is None:
             raise RuntimeError("an upload placeholder was not encoded as expected")
         announce, sync = header(upload.size)
         out[-1] = text[: match.start()] + announce

@@ -11,7 +11,7 @@ use crate::proto::{command, date, mutf7, seqset};
 
 /// Most numbers a sequence set string may expand to (`IMAP4SeqSet('1:4294967295')` would
 /// otherwise ask for 4 billion integers).
-const MAX_SEQSET_NUMBERS: usize = 10_000_000;
+pub(crate) const MAX_SEQSET_NUMBERS: usize = 10_000_000;
 
 /// Returns `s` as an IMAP quoted string.
 ///

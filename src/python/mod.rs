@@ -6,10 +6,13 @@ mod args;
 mod connection;
 mod errors;
 mod functions;
+mod mailbox;
 mod reader;
 mod response;
+mod results;
 mod sasl;
 mod strcache;
+mod view;
 
 /// The native core of imaprs; use the `imaprs` package, which re-exports it.
 #[pymodule(gil_used = false)]
@@ -29,6 +32,11 @@ fn _imaprs(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(functions::seqset_expand, m)?)?;
     m.add_function(wrap_pyfunction!(functions::seqset_format, m)?)?;
     m.add_function(wrap_pyfunction!(functions::_claim_info, m)?)?;
+    m.add_class::<mailbox::MailboxInfo>()?;
+    m.add_class::<mailbox::SelectedMailbox>()?;
+    m.add_function(wrap_pyfunction!(results::_result, m)?)?;
+    m.add_function(wrap_pyfunction!(results::_join_fetch, m)?)?;
+    m.add_function(wrap_pyfunction!(results::_fetch_key, m)?)?;
     m.add_class::<sasl::PySasl>()?;
     m.add_function(wrap_pyfunction!(sasl::_sasl_preferred, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

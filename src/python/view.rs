@@ -1,0 +1,86 @@
+//! Reading an `IMAP4Response` back into the core's tokens, and the Python forms of the
+//! values the typed results share (mailbox names, sequence sets).
+
+use pyo3::intern;
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyBytes, PyList, PyString, PyType};
+
+use super::errors::parse_error;
+use super::response::text_str;
+use crate::proto::{parse_template, seqset::SequenceSet, Limits, Tokens, View};
+
+/// Most numbers a sequence set from the server may expand to (as `IMAP4SeqSet` allows).
+pub(crate) use super::functions::MAX_SEQSET_NUMBERS as MAX_NUMBERS;
+
+struct Classes {
+    mailbox_name: Py<PyType>,
+    seqset: Py<PyType>,
+}
+
+static CLASSES: PyOnceLock<Classes> = PyOnceLock::new();
+
+fn classes(py: Python<'_>) -> PyResult<&Classes> {
+    CLASSES.get_or_try_init(py, || {
+        let mailbox_name = py.import("imaprs._mailbox")?.getattr("MailboxName")?;
+        let seqset = py.import("imaprs._types")?.getattr("IMAP4SeqSet")?;
+        Ok(Classes {
+            mailbox_name: mailbox_name.cast_into::<PyType>()?.unbind(),
+            seqset: seqset.cast_into::<PyType>()?.unbind(),
+        })
+    })
+}
+
+/// Parses `rsp` (an `IMAP4Response`) again from its line and literals and calls `f` with a
+/// view of its tokens.
+pub(crate) fn with_view<R>(
+    rsp: &Bound<'_, PyAny>,
+    f: impl FnOnce(&View<'_>) -> PyResult<R>,
+) -> PyResult<R> {
+    let py = rsp.py();
+    let line = rsp.getattr(intern!(py, "_line"))?;
+    let encoded;
+    let text: &[u8] = if let Ok(bytes) = line.cast::<PyBytes>() {
+        bytes.as_bytes()
+    } else {
+        encoded = line
+            .call_method1(intern!(py, "encode"), ("utf-8", "surrogateescape"))?
+            .cast_into::<PyBytes>()?;
+        encoded.as_bytes()
+    };
+    let literals = rsp.getattr(intern!(py, "literals"))?;
+    let literals = literals.cast::<PyList>()?;
+    let owned: Vec<Bound<'_, PyBytes>> = literals
+        .iter()
+        .map(|lit| lit.cast_into::<PyBytes>().map_err(PyErr::from))
+        .collect::<PyResult<_>>()?;
+    let slices: Vec<&[u8]> = owned.iter().map(|b| b.as_bytes()).collect();
+    let mut tokens = Tokens::new();
+    let parsed = parse_template(text, slices.len(), &mut tokens, &Limits::default())
+        .map_err(|e| parse_error(py, &e, Some(text)))?;
+    f(&View::new(parsed, &slices))
+}
+
+/// A mailbox name for Python: its text when `decoded`, else an `imaprs.MailboxName` holding
+/// the wire bytes (read as UTF-8 with `surrogateescape`), which commands send back as they are.
+pub(crate) fn mailbox_name<'py>(
+    py: Python<'py>,
+    wire: &[u8],
+    decoded: Option<String>,
+) -> PyResult<Bound<'py, PyAny>> {
+    match decoded {
+        Some(text) => Ok(PyString::new(py, &text).into_any()),
+        None => classes(py)?
+            .mailbox_name
+            .bind(py)
+            .call1((text_str(py, wire)?,)),
+    }
+}
+
+/// An `imaprs.IMAP4SeqSet` of the numbers of `set`.
+pub(crate) fn seqset<'py>(py: Python<'py>, set: &SequenceSet) -> PyResult<Bound<'py, PyAny>> {
+    let numbers = set
+        .expand(MAX_NUMBERS)
+        .map_err(|e| parse_error(py, &e, None))?;
+    classes(py)?.seqset.bind(py).call1((numbers,))
+}
