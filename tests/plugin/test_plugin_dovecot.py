@@ -4,11 +4,12 @@ conftest of ours)."""
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
 import pytest
+
+from imaprs.testing import Dovecot
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -100,10 +101,9 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
 
 
 def test_a_users_suite_runs_against_dovecot(
-    pytester: pytest.Pytester, clean_env: pytest.MonkeyPatch
+    pytester: pytest.Pytester, clean_env: pytest.MonkeyPatch, dovecot: Dovecot
 ) -> None:
-    if os.environ.get("IMAPRS_NO_DOVECOT") == "1":
-        pytest.skip("IMAPRS_NO_DOVECOT=1: tests that need dovecot are skipped")
+    # ``dovecot`` (unused here) installs Dovecot first, or skips under IMAPRS_NO_DOVECOT=1.
     blocks = re.findall(r"```python\n(.*?)```", README.read_text("utf-8"), re.DOTALL)
     (readme_tests,) = [block for block in blocks if "imap_dovecot" in block]
     pytester.makepyfile(test_user=USER_TESTS, test_readme=readme_tests)
