@@ -49,6 +49,7 @@ __all__ = [
     "ScriptedServer",
     "make_test_certificate",
 ]
+
 from ._servers import *  # noqa: F403  (real servers: Dovecot, Cyrus, User, ...)
 
 #: A script: a callable run in the server thread with the server as its only argument.
