@@ -27,11 +27,8 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
-
-import imaprs  # noqa: E402
-from servers import Dovecot, seed_mailbox  # noqa: E402
+import imaprs
+from imaprs.testing import Dovecot, seed_mailbox
 
 ITEMS = "(UID FLAGS INTERNALDATE RFC822.SIZE ENVELOPE BODYSTRUCTURE)"
 
@@ -119,7 +116,6 @@ def peak_memory_child(
     """Downloads every body in a child process and reports its time and peak RSS."""
     code = f"""
 import imaplib, json, sys, time
-sys.path.insert(0, {str(ROOT / "tests")!r})
 import imaprs
 start = time.perf_counter()
 total = 0
@@ -157,7 +153,7 @@ def main() -> None:
     if args.quick:
         args.messages, args.singles = 300, 100
 
-    with Dovecot() as server:
+    with Dovecot(install=True) as server:
         user = server.add_user()
         start = time.perf_counter()
         seed_mailbox(server, user.name, args.messages)

@@ -1,7 +1,8 @@
 """A tour of imaprs against a local IMAP server that this script starts.
 
-Starts a throw-away Dovecot on loopback (the test suite's harness: own configuration, users
-and certificate authority), fills a mailbox with realistic mail, then, over verified TLS:
+Starts a throw-away Dovecot on loopback (``imaprs.testing.Dovecot``, the harness the tests use
+too: own configuration, users and certificate authority; installed with apt-get when missing
+and running as root), fills a mailbox with realistic mail, then, over verified TLS:
 lists the folders, searches, fetches envelopes and decodes their subjects, downloads every
 message with pipelined FETCH commands, streams a large message to disk with a progress bar
 (bounded memory whatever its size), and watches the mailbox with IDLE while a second
@@ -15,14 +16,11 @@ from __future__ import annotations
 import argparse
 import email.header
 import ssl
-import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-
 import imaprs
-from servers import Dovecot, seed_mailbox
+from imaprs.testing import Dovecot, seed_mailbox
 
 
 def subject_of(envelope: list) -> str:  # type: ignore[type-arg]
@@ -51,7 +49,7 @@ def main() -> None:
     args = parser.parse_args()
 
     print("Starting a local Dovecot ...")
-    with Dovecot() as server:
+    with Dovecot(install=True) as server:
         user = server.add_user()
         seed_mailbox(server, user.name, args.messages)
         ctx = ssl.create_default_context(cafile=str(server.ca_file))

@@ -1,25 +1,30 @@
-"""Fixtures shared by the tests. The logic lives in ``servers/``; this file only wires it up.
+"""Fixtures shared by the tests. The servers are the package's own harness
+(``imaprs._servers``, public as ``imaprs.testing``); this file only wires it up.
 
-- ``dovecot``: one real Dovecot for the session (``servers.Dovecot``). Tests that use it are
-  marked ``server``; when Dovecot cannot be installed or started they fail, saying why, unless
-  ``IMAPRS_NO_DOVECOT=1`` is set, which skips them.
+- ``dovecot``: one real Dovecot for the session (``Dovecot(install=True)``: installed with
+  apt-get when missing). Tests that use it are marked ``server``; when Dovecot cannot be
+  installed or started they fail, saying why, unless ``IMAPRS_NO_DOVECOT=1`` is set, which skips
+  them. (The plugin's ``imap_dovecot`` for users skips instead when Dovecot is missing.)
 - ``dovecot_user``: a new user for each test, so no test sees another's mail.
-- ``cyrus``, ``cyrus_user``: one real Cyrus IMAP for the session (``servers.Cyrus``, unpacked
-  from Debian's packages into the tests' cache), a new user of it for each test;
+- ``cyrus``, ``cyrus_user``: one real Cyrus IMAP for the session (``Cyrus``, unpacked from
+  Debian's packages into the tests' cache), a new user of it for each test;
   ``IMAPRS_NO_CYRUS=1`` skips the tests that need it.
 - ``server``, ``server_user``: each test that takes them runs against Dovecot and Cyrus.
-- ``imap_server``, ``imap_certificate``: scripted servers from ``imaprs.pytest_plugin``.
+- ``imap_server``, ``imap_certificate``, ``imap_dovecot``: from ``imaprs.pytest_plugin``.
 """
 
 from __future__ import annotations
 
 import os
-from typing import Iterator, List, Type, TypeVar
+from typing import Callable, Iterator, List, TypeVar
 
 import pytest
 
 import imaprs.pytest_plugin
-from servers import Cyrus, Dovecot, LoopbackServer, ServerError, User
+from imaprs._servers import Cyrus, Dovecot, LoopbackServer, ServerError, User
+
+#: ``pytester`` runs the plugin's own tests in a clean pytest.
+pytest_plugins = ["pytester"]
 
 S = TypeVar("S", bound=LoopbackServer)
 #: The fixtures that start a real server.
@@ -43,28 +48,32 @@ def pytest_collection_modifyitems(items: List[pytest.Item]) -> None:
             item.add_marker(pytest.mark.server)
 
 
-def _running(cls: Type[S], variable: str) -> Iterator[S]:
+def _running(make: Callable[[], S], name: str, variable: str) -> Iterator[S]:
     if os.environ.get(variable) == "1":
-        pytest.skip(f"{variable}=1: tests that need {cls.name} are skipped")
-    server = cls()
+        pytest.skip(f"{variable}=1: tests that need {name} are skipped")
+    server = make()
     try:
         server.start()
     except ServerError as exc:
-        pytest.fail(f"{cls.name} is needed by this test and could not start: {exc}", pytrace=False)
+        pytest.fail(
+            f"{name} is needed by this test and could not start ({variable}=1 skips such "
+            f"tests): {exc}",
+            pytrace=False,
+        )
     yield server
     server.stop()
 
 
 @pytest.fixture(scope="session")
 def dovecot() -> Iterator[Dovecot]:
-    """A Dovecot on 127.0.0.1 for the whole session (see ``servers/dovecot.py``)."""
-    yield from _running(Dovecot, "IMAPRS_NO_DOVECOT")
+    """A Dovecot on 127.0.0.1 for the whole session, installed when missing."""
+    yield from _running(lambda: Dovecot(install=True), "dovecot", "IMAPRS_NO_DOVECOT")
 
 
 @pytest.fixture(scope="session")
 def cyrus() -> Iterator[Cyrus]:
-    """A Cyrus IMAP on 127.0.0.1 for the whole session (see ``servers/cyrus.py``)."""
-    yield from _running(Cyrus, "IMAPRS_NO_CYRUS")
+    """A Cyrus IMAP on 127.0.0.1 for the whole session."""
+    yield from _running(Cyrus, "cyrus", "IMAPRS_NO_CYRUS")
 
 
 @pytest.fixture

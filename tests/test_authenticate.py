@@ -11,8 +11,8 @@ import pytest
 
 import imaprs
 from imaprs import IMAP4
+from imaprs._servers import Dovecot, User
 from imaprs.testing import ScriptedServer
-from servers import Dovecot, User
 
 MECHANISMS = ["PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-1", "SCRAM-SHA-256"]
 

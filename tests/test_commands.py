@@ -10,7 +10,7 @@ import pytest
 
 import imaprs
 from imaprs import IMAP4, Raw, response_map
-from servers import LoopbackServer, User
+from imaprs._servers import LoopbackServer, User
 
 
 def open_link(server: LoopbackServer) -> IMAP4:

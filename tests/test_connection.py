@@ -11,8 +11,8 @@ import pytest
 
 import imaprs
 from imaprs import _imaprs
+from imaprs._servers import Dovecot, User
 from imaprs._tls import tls_options
-from servers import Dovecot, User
 
 
 def send(conn: _imaprs._Connection, tag: str, name: str, args: List[Any]) -> None:

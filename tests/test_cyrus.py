@@ -14,7 +14,7 @@ import pytest
 import imaprs
 import imaprs.imaplib as rs_imaplib
 from imaprs import IMAP4
-from servers import Cyrus, User
+from imaprs._servers import Cyrus, User
 
 #: The error rustls/webpki gives for a CA certificate presented as the server's own.
 CA_AS_END_ENTITY = "CaUsedAsEndEntity"

@@ -10,7 +10,7 @@ import pytest
 
 import imaprs._functions
 import imaprs._types
-from servers import Dovecot, User
+from imaprs._servers import Dovecot, User
 
 ROOT = Path(__file__).resolve().parent.parent
 CODE_BLOCK = re.compile(r"```python\n(.*?)```", re.DOTALL)

@@ -16,7 +16,7 @@ import pytest
 
 import imaprs
 from imaprs import IMAP4, Raw, response_map
-from servers import Dovecot, User
+from imaprs._servers import Dovecot, User
 
 
 def connect(dovecot: Dovecot, user: User, **kw: object) -> IMAP4:

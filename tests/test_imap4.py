@@ -8,8 +8,8 @@ import pytest
 
 import imaprs
 from imaprs import IMAP4, NO, IMAP4Response, ProtocolError, Raw, response_map
+from imaprs._servers import Dovecot, User
 from imaprs.testing import ScriptedServer
-from servers import Dovecot, User
 
 
 def connect(dovecot: Dovecot, user: User) -> IMAP4:

@@ -11,8 +11,8 @@ from typing import List, Optional
 import pytest
 
 from imaprs import IMAP4, IMAP4Response, ResponseReader
+from imaprs._servers import LoopbackServer, User
 from imaprs.testing import ScriptedServer
-from servers import LoopbackServer, User
 
 CAPS = ("IMAP4rev1", "AUTH=PLAIN", "SASL-IR", "ID", "METADATA")
 

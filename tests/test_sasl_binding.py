@@ -14,7 +14,7 @@ import pytest
 
 import imaprs
 from imaprs import _imaprs
-from servers import Dovecot, User
+from imaprs._servers import Dovecot, User
 
 MECHANISMS = ["PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-1", "SCRAM-SHA-256"]
 SECRET = "pä$$w0rd-secret"

@@ -17,8 +17,8 @@ from typing import Callable, List
 
 import pytest
 
+from imaprs._servers import Dovecot, User, iter_big_message, make_messages, seed_mailbox
 from imaprs.testing import make_test_certificate
-from servers import Dovecot, User, iter_big_message, make_messages, seed_mailbox
 
 pytestmark = pytest.mark.server
 TIMEOUT = 10.0

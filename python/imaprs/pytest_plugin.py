@@ -27,6 +27,7 @@ from typing import Any, Iterator, List, Optional
 
 import pytest
 
+from ._dovecot_fixture import imap_dovecot, imap_dovecot_server  # noqa: F401  (fixtures)
 from .testing import Certificate, Script, ScriptedServer, make_test_certificate
 
 __all__ = ["ServerFactory", "imap_certificate", "imap_server", "pytest_runtest_makereport"]

@@ -16,7 +16,7 @@ from typing import Any, Callable, List
 import pytest
 
 import imaprs.imaplib as rs_imaplib
-from servers import Dovecot, LoopbackServer, User
+from imaprs._servers import Dovecot, LoopbackServer, User
 
 Step = Callable[[Any, User, LoopbackServer], Any]
 

@@ -17,8 +17,8 @@ from typing import Any, List
 import pytest
 
 import imaprs.imaplib as rs_imaplib
+from imaprs._servers import Dovecot, User, seed_mailbox
 from imaprs.testing import ScriptedServer
-from servers import Dovecot, User, seed_mailbox
 
 MODULES = [std_imaplib, rs_imaplib]
 IDS = ["imaplib", "imaprs"]

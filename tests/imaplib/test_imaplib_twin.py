@@ -11,7 +11,7 @@ from typing import Any, Callable, List, Tuple
 import pytest
 
 import imaprs.imaplib as rs_imaplib
-from servers import Dovecot, User
+from imaprs._servers import Dovecot, User
 
 MODULES = [std_imaplib, rs_imaplib]
 WHEN = 1709649000  # an INTERNALDATE for the appended messages

@@ -13,7 +13,7 @@ from typing import List
 
 import pytest
 
-from servers import Dovecot, seed_mailbox
+from imaprs._servers import Dovecot, seed_mailbox
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples" / "migration"

@@ -26,11 +26,9 @@ import pwd
 import shutil
 import subprocess
 from pathlib import Path
-from typing import Dict, Iterator, List, Optional, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
-from imaprs.testing import make_test_certificate
-
-from .base import LoopbackServer, ServerError, free_port
+from .base import LoopbackServer, ServerError, free_port, make_certificate
 from .unpacked import UnpackedPackages, cache_home
 
 __all__ = ["Cyrus", "CyrusError"]
@@ -144,7 +142,7 @@ class Cyrus(LoopbackServer):
         if os.geteuid() == 0:
             nobody = pwd.getpwnam("nobody")
             self._owner = (nobody.pw_uid, nobody.pw_gid)
-        cert = make_test_certificate(self.root / "tls")
+        cert = make_certificate(self.root / "tls")
         self.ca_file = cert.ca_file
         self.x509_cert_file = self.root / "x509" / "server.pem"
         subprocess.run(
@@ -321,11 +319,11 @@ tls_server_key: {key}
 
 
 def _make_mailbox(conn: imaplib.IMAP4, name: str) -> None:
-    """The user's INBOX, with a quota of 1 GiB as the Dovecot of the tests has."""
+    """The user's INBOX, with a quota of 1 GiB as the Dovecot of the harness has."""
     _check(conn.create(f"user.{name}"), f"CREATE user.{name}")
     _check(conn.setquota(f"user.{name}", "(STORAGE 1048576)"), f"SETQUOTA user.{name}")
 
 
-def _check(result: Tuple[str, list], what: str) -> None:
+def _check(result: Tuple[str, List[Any]], what: str) -> None:
     if result[0] != "OK":
         raise CyrusError(f"{what} failed: {result}")

@@ -2,8 +2,10 @@
 
 Works as root (login processes then run as ``dovenull``, mail processes and mail files belong
 to ``dovecot``, as the Debian package sets up) and as a normal user (everything runs as that
-user). When Dovecot is missing and we are root, the Debian package ``dovecot-imapd`` is
-installed with apt-get; otherwise :class:`DovecotError` says what to do.
+user). Dovecot's programs are looked for on ``PATH`` and in the sbin directories, or only in
+the directories ``IMAPRS_DOVECOT_PATH`` lists when it is set. When they are missing,
+:class:`DovecotNotInstalled` says how to install them; ``Dovecot(install=True)`` installs the
+Debian package ``dovecot-imapd`` with apt-get first when running as root.
 """
 
 from __future__ import annotations
@@ -20,24 +22,43 @@ import tempfile
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Tuple, Union
 
-from imaprs.testing import make_test_certificate
-
-from .base import LoopbackServer, ServerError, User, find_program, which
+from .base import LoopbackServer, ServerError, User, make_certificate, which
 from .config import DovecotConfig, mechanisms_for, render
 from .maildir import Maildir
 
-__all__ = ["Dovecot", "DovecotError", "User", "dovecot_version", "ensure_installed"]
+__all__ = [
+    "INSTALL_HINT",
+    "Dovecot",
+    "DovecotError",
+    "DovecotNotInstalled",
+    "User",
+    "dovecot_version",
+    "ensure_installed",
+]
 
-#: Users every instance has: name -> password.
+#: Users every instance has unless told otherwise: name -> password.
 DEFAULT_USERS = {"alice": "alicepw", "bob": "bobpw", "zoë": "pässwörd"}
+#: Directories to find Dovecot's programs in, instead of ``PATH`` and the sbin directories.
+PATH_VARIABLE = "IMAPRS_DOVECOT_PATH"
+INSTALL_HINT = "install the Debian package dovecot-imapd (apt-get install dovecot-imapd)"
 
 
 class DovecotError(ServerError):
     """Dovecot could not be installed, configured or started."""
 
 
+class DovecotNotInstalled(DovecotError):
+    """Dovecot's programs are not on this machine."""
+
+
 class Dovecot(LoopbackServer):
     """A Dovecot instance for tests.
+
+    Args:
+        users: the users to create at start (name -> password); default alice, bob and zoë.
+        keep: keep the directory after ``stop`` (``IMAPRS_KEEP_DOVECOT=1`` does the same).
+        install: when Dovecot is missing, install ``dovecot-imapd`` with apt-get (as root)
+            instead of raising :class:`DovecotNotInstalled`.
 
     Attributes (after ``start``): those of :class:`LoopbackServer` (``ca_file`` is the
     authority that signed the server certificate for ``localhost`` and ``127.0.0.1``), and
@@ -49,8 +70,11 @@ class Dovecot(LoopbackServer):
     keep_variable = "IMAPRS_KEEP_DOVECOT"
     id_name = "Dovecot"
 
-    def __init__(self, users: Optional[Dict[str, str]] = None, keep: bool = False) -> None:
+    def __init__(
+        self, users: Optional[Dict[str, str]] = None, keep: bool = False, install: bool = False
+    ) -> None:
         super().__init__(DEFAULT_USERS if users is None else users, keep)
+        self.install = install
         self.version: Tuple[int, ...] = ()
         self._config: Optional[DovecotConfig] = None
         self._owner: Optional[Tuple[int, int]] = None
@@ -60,7 +84,7 @@ class Dovecot(LoopbackServer):
         return self
 
     def _install(self) -> None:
-        ensure_installed()
+        ensure_installed(install=self.install)
         self.version = dovecot_version()
         if self.version[:2] != (2, 3):
             raise DovecotError(
@@ -154,7 +178,7 @@ class Dovecot(LoopbackServer):
         else:
             login_user = internal_user = pwd.getpwuid(os.getuid()).pw_name
             internal_group = grp.getgrgid(os.getgid()).gr_name
-        cert = make_test_certificate(self.root / "tls")
+        cert = make_certificate(self.root / "tls")
         self.ca_file = cert.ca_file
         self._config = DovecotConfig(
             root=self.root,
@@ -205,20 +229,18 @@ class Dovecot(LoopbackServer):
         return self._config.conf_file
 
 
-def ensure_installed() -> None:
-    """Install ``dovecot-imapd`` with apt-get when Dovecot is missing and we are root.
+def ensure_installed(install: bool = False) -> None:
+    """Make sure Dovecot is there; with ``install``, install ``dovecot-imapd`` with apt-get
+    when it is missing and we are root.
 
     Raises:
-        DovecotError: Dovecot is missing and cannot be installed from here.
+        DovecotNotInstalled: Dovecot is missing (and cannot be installed from here).
+        DovecotError: apt-get failed.
     """
     if _which("dovecot") is not None:
         return
-    if os.geteuid() != 0 or shutil.which("apt-get") is None:
-        raise DovecotError(
-            "Dovecot is not installed: install the Debian package dovecot-imapd "
-            "(apt-get install dovecot-imapd) or set IMAPRS_NO_DOVECOT=1 to skip the tests "
-            "that need it"
-        )
+    if not install or os.geteuid() != 0 or shutil.which("apt-get") is None:
+        raise DovecotNotInstalled(f"Dovecot is not installed: {INSTALL_HINT}")
     lock_path = Path(tempfile.gettempdir()) / "imaprs-dovecot-install.lock"
     with open(lock_path, "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
@@ -251,11 +273,15 @@ def dovecot_version() -> Tuple[int, ...]:
 
 
 def _which(name: str) -> Optional[str]:
-    return which(name)
+    path = os.environ.get(PATH_VARIABLE)
+    return which(name) if path is None else shutil.which(name, path=path)
 
 
 def _find(name: str) -> str:
-    return find_program(name, DovecotError, "dovecot-imapd")
+    found = _which(name)
+    if found is None:
+        raise DovecotNotInstalled(f"{name} not found: {INSTALL_HINT}")
+    return found
 
 
 def _imap_binary() -> str:

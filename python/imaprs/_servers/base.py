@@ -1,5 +1,5 @@
-"""What every real server of the tests shares: users, free ports, a master process started in
-a temporary directory and watched until it answers on loopback, and a clean stop."""
+"""What every real test server shares: users, free ports, a master process started in a
+temporary directory and watched until it answers on loopback, and a clean stop."""
 
 from __future__ import annotations
 
@@ -13,9 +13,19 @@ import tempfile
 import time
 from pathlib import Path
 from types import TracebackType
-from typing import Dict, List, NamedTuple, Optional, Tuple, Type
+from typing import TYPE_CHECKING, Dict, List, NamedTuple, Optional, Tuple, Type
 
-__all__ = ["LoopbackServer", "ServerError", "User", "find_program", "free_port", "which"]
+if TYPE_CHECKING:
+    from imaprs.testing import Certificate
+
+__all__ = [
+    "LoopbackServer",
+    "ServerError",
+    "User",
+    "free_port",
+    "make_certificate",
+    "which",
+]
 
 _SBIN = ("/usr/sbin", "/usr/local/sbin", "/sbin")
 _START_TIMEOUT = 20.0
@@ -242,12 +252,12 @@ def which(name: str) -> Optional[str]:
     return shutil.which(name, path=path)
 
 
-def find_program(name: str, error: Type[ServerError], package: str) -> str:
-    """The path of a program, or ``error`` naming the package that has it."""
-    found = which(name)
-    if found is None:
-        raise error(f"{name} not found (is the Debian package {package} installed?)")
-    return found
+def make_certificate(directory: Path) -> Certificate:
+    """A throw-away authority and a server certificate for ``localhost`` and ``127.0.0.1``."""
+    # Imported here: ``imaprs.testing`` re-exports this package, so it may still be loading.
+    from imaprs.testing import make_test_certificate
+
+    return make_test_certificate(directory)
 
 
 def free_port() -> int:
