@@ -14,8 +14,8 @@ import pytest
 
 import imaprs
 from imaprs import IMAP4
+from imaprs._servers import Dovecot, User
 from imaprs.testing import ScriptedServer
-from servers import Dovecot, User
 
 TIMEOUT = 5
 BIG = b"Subject: big\r\n\r\n" + b"0123456789abcdef" * 20_000  # 320 KB: streamed

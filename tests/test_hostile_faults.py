@@ -12,8 +12,8 @@ import pytest
 import imaprs
 import imaprs.imaplib
 from imaprs import IMAP4
+from imaprs._servers import Dovecot, User
 from imaprs.testing import FaultProxy, ScriptedServer, make_test_certificate, parse_commands
-from servers import Dovecot, User
 
 CAPS = ("IMAP4rev1", "LITERAL+", "AUTH=PLAIN", "STARTTLS")
 TIMEOUT = 5

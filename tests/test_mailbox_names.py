@@ -13,8 +13,8 @@ from typing import Dict, List, Tuple
 import pytest
 
 from imaprs import IMAP4, NO, MailboxName, Raw, iutf7_decode
+from imaprs._servers import Dovecot, User
 from imaprs.testing import ScriptedServer
-from servers import Dovecot, User
 
 NAMES = ["Entwürfe", "Ärger/Überweisung", "日本語", "Tom & Jerry", "📧 Post", "Caf&eacute"]
 

@@ -29,8 +29,8 @@ from imaprs import (
     _imaprs,
 )
 from imaprs._results import _Fetch, join_split
+from imaprs._servers import Dovecot, User
 from imaprs.testing import ScriptedServer
-from servers import Dovecot, User
 
 
 def connect(dovecot: Dovecot, user: User) -> IMAP4:

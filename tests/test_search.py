@@ -23,9 +23,8 @@ import imaprs._mailbox
 import imaprs._search
 from imaprs import IMAP4, IMAP4SeqSet, Q, Raw
 from imaprs._search import DATE_KEYS, FLAG_KEYS, NUMBER_KEYS, STRING_KEYS
+from imaprs._servers import Dovecot, User, seed_mailbox
 from imaprs.testing import ScriptedServer
-from servers import Dovecot, User
-from servers.corpus import seed_mailbox
 
 # Three messages of our own, far apart in time, after the corpus.
 OWN = [

@@ -31,6 +31,8 @@ exception the script raised, assertion failures included, so a wrong client fail
 
 from __future__ import annotations
 
+from .._servers import *  # noqa: F403  (real servers on loopback: Dovecot, Cyrus, ...)
+from .._servers import __all__ as _servers_all
 from ._certs import Certificate, make_test_certificate
 from ._proxy import FaultProxy
 from ._server import ClientClosed, Script, ScriptedServer, serve_minimal
@@ -46,4 +48,5 @@ __all__ = [
     "make_test_certificate",
     "parse_commands",
     "serve_minimal",
+    *_servers_all,
 ]

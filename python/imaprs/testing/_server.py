@@ -17,7 +17,6 @@ from ._wire import _LITERAL, Command, parse_commands, split_command
 
 __all__ = ["ClientClosed", "Script", "ScriptedServer", "serve_minimal"]
 
-from ._servers import *  # noqa: F403  (real servers: Dovecot, Cyrus, User, ...)
 
 #: A script: a callable run in the server thread with the server as its only argument.
 Script = Callable[["ScriptedServer"], None]
