@@ -337,6 +337,29 @@ impl Connection {
         lock(&self.closed).clone()
     }
 
+    /// Runs `f` on the transport (socket options, TLS details), holding it meanwhile.
+    pub fn with_transport<R>(&self, f: impl FnOnce(&mut Transport) -> R) -> R {
+        f(&mut lock(&self.io))
+    }
+
+    /// Bytes received and not yet read: whole responses kept, a partial one in the framer,
+    /// and plaintext still inside the TLS layer. Data counted here may never show on the
+    /// socket again, so a `select` loop asks this before it waits.
+    pub fn buffered_bytes(&self) -> usize {
+        let rd = lock(&self.rd);
+        let kept: usize = rd
+            .inbox
+            .iter()
+            .map(|item| match item {
+                Item::Response(frame) => frame.len(),
+                Item::Chunk { data, .. } => data.len(),
+            })
+            .sum();
+        let framed = kept + rd.framer.buffered();
+        drop(rd);
+        framed + lock(&self.io).pending()
+    }
+
     fn next_event(&self, rd: &mut ReadSide) -> Result<Option<Item>, Error> {
         let event = match rd.framer.next_event() {
             Ok(event) => event,

@@ -52,6 +52,8 @@ pub(crate) const CLOSE_GRACE: Duration = Duration::from_secs(1);
 pub struct Transport {
     link: Link,
     deflate: Option<Deflate>,
+    /// Reads do not wait (`socket.setblocking(False)`); see [`Transport::set_nonblocking`].
+    nonblocking: bool,
 }
 
 /// Closes a transport's connection from another thread, waking a read blocked on it.
@@ -107,6 +109,7 @@ impl Transport {
         Ok(Self {
             link: Link::Child(Pipes::start(child)?),
             deflate: None,
+            nonblocking: false,
         })
     }
 
@@ -198,7 +201,9 @@ impl Transport {
         // The waiter's socket shares the file description, and so the blocking flag.
         waiter.0.set_nonblocking(true)?;
         let result = self.read(buf);
-        waiter.0.set_nonblocking(false)?;
+        if !self.nonblocking {
+            waiter.0.set_nonblocking(false)?;
+        }
         match result {
             Err(Error::Timeout(_)) => Ok(None),
             other => other.map(Some),
@@ -230,13 +235,88 @@ impl Transport {
         if data.is_empty() {
             return Ok(());
         }
+        // A command is never half sent: non-blocking mode applies to reads only.
+        let tcp = self.nonblocking.then(|| self.tcp()).flatten();
+        if let Some(tcp) = tcp {
+            tcp.set_nonblocking(false)?;
+        }
         let written = match &mut self.deflate {
             Some(deflate) => deflate.write_all(&mut self.link, data),
             None => self.link.write_all(data),
         };
-        written
+        let result = written
             .and_then(|()| self.link.flush())
-            .map_err(|e| io_error(e, "the server to read"))
+            .map_err(|e| io_error(e, "the server to read"));
+        if let (true, Some(tcp)) = (self.nonblocking, self.tcp()) {
+            tcp.set_nonblocking(true)?;
+        }
+        result
+    }
+
+    /// Switches non-blocking reads on or off (`socket.setblocking`): when on, a read that
+    /// finds nothing to deliver fails at once with [`Error::Timeout`], the connection staying
+    /// usable, as a non-blocking socket raises `BlockingIOError`. Writes still send every
+    /// byte. Pipes to a child process have no such mode and are left as they are.
+    pub fn set_nonblocking(&mut self, on: bool) -> Result<(), Error> {
+        if let Some(tcp) = self.tcp() {
+            tcp.set_nonblocking(on)?;
+            self.nonblocking = on;
+        }
+        Ok(())
+    }
+
+    /// The operating system's handle of the socket (`socket.fileno()`), for `select`/`poll`;
+    /// `None` for a child process or a closed transport.
+    #[must_use]
+    pub fn fileno(&self) -> Option<i64> {
+        let tcp = self.tcp()?;
+        #[cfg(unix)]
+        {
+            use std::os::fd::AsRawFd;
+            Some(i64::from(tcp.as_raw_fd()))
+        }
+        #[cfg(windows)]
+        {
+            use std::os::windows::io::AsRawSocket;
+            i64::try_from(tcp.as_raw_socket()).ok()
+        }
+    }
+
+    /// Decrypted bytes waiting inside the TLS layer, which the socket no longer shows as
+    /// readable (`ssl.SSLSocket.pending()`); 0 without TLS.
+    pub fn pending(&mut self) -> usize {
+        match &mut self.link {
+            Link::Tls(stream) => stream
+                .conn
+                .process_new_packets()
+                .map_or(0, |state| state.plaintext_bytes_to_read()),
+            _ => 0,
+        }
+    }
+
+    /// The negotiated TLS version (`"TLSv1.3"`), the cipher suite in OpenSSL's naming and its
+    /// secret bits, as `ssl.SSLSocket.version()` and `cipher()` give them; `None` without TLS.
+    #[must_use]
+    pub fn tls_session(&self) -> Option<(&'static str, String, u32)> {
+        let Link::Tls(stream) = &self.link else {
+            return None;
+        };
+        let version = match stream.conn.protocol_version()? {
+            rustls::ProtocolVersion::TLSv1_3 => "TLSv1.3",
+            rustls::ProtocolVersion::TLSv1_2 => "TLSv1.2",
+            _ => "unknown",
+        };
+        let suite = stream.conn.negotiated_cipher_suite()?.suite();
+        let (name, bits) = tls::openssl_cipher(suite);
+        Some((version, name, bits))
+    }
+
+    fn tcp(&self) -> Option<&TcpStream> {
+        match &self.link {
+            Link::Plain(socket) => Some(&socket.tcp),
+            Link::Tls(stream) => Some(&stream.sock.tcp),
+            _ => None,
+        }
     }
 
     /// Flushes buffered output; [`Transport::write_all`] already does, so this rarely matters.
@@ -354,6 +434,7 @@ impl Transport {
         Self {
             link: Link::Plain(socket),
             deflate: None,
+            nonblocking: false,
         }
     }
 

@@ -61,7 +61,15 @@ class Dovecot:
 
     host = "127.0.0.1"
 
-    def __init__(self, users: Optional[Dict[str, str]] = None, keep: bool = False) -> None:
+    def __init__(
+        self,
+        users: Optional[Dict[str, str]] = None,
+        keep: bool = False,
+        certificate: Optional[Tuple[Path, Path]] = None,
+    ) -> None:
+        #: ``(certificate, key)`` PEM files to serve instead of a certificate made for the run;
+        #: ``ca_file`` is then the certificate itself.
+        self.certificate = certificate
         self.users: Dict[str, str] = dict(DEFAULT_USERS if users is None else users)
         self.keep = keep or os.environ.get("IMAPRS_KEEP_DOVECOT") == "1"
         self.port = 0
@@ -228,14 +236,18 @@ class Dovecot:
         else:
             login_user = internal_user = pwd.getpwuid(os.getuid()).pw_name
             internal_group = grp.getgrgid(os.getgid()).gr_name
-        cert = make_test_certificate(self.root / "tls")
-        self.ca_file = cert.ca_file
+        if self.certificate is None:
+            cert = make_test_certificate(self.root / "tls")
+            self.ca_file, cert_file, key_file = cert.ca_file, cert.cert_file, cert.key_file
+        else:
+            cert_file, key_file = self.certificate
+            self.ca_file = cert_file
         self._config = DovecotConfig(
             root=self.root,
             imap_port=0,
             imaps_port=0,
-            cert_file=cert.cert_file,
-            key_file=cert.key_file,
+            cert_file=cert_file,
+            key_file=key_file,
             login_user=login_user,
             internal_user=internal_user,
             internal_group=internal_group,

@@ -18,6 +18,7 @@ import socket
 import sys
 from typing import Any, Callable, List, Optional, Tuple
 
+from .. import _tls
 from .. import errors as _errors
 from . import _helpers as H
 from . import _link
@@ -25,19 +26,43 @@ from ._protocol import Protocol, _debug_level
 
 
 class _SocketView:
-    """What ``IMAP4.socket()`` returns: the timeout and shutdown of the real connection
-    (the socket itself belongs to the Rust core)."""
+    """What ``IMAP4.sock`` and ``IMAP4.socket()`` give: the real connection's socket as a
+    ``socket.socket`` shows it (the socket itself belongs to the Rust core). ``fileno()``
+    serves ``select``/``poll``/``selectors``; ``settimeout``/``setblocking`` work as on a
+    socket, 0 (non-blocking) included: a read then finds nothing instead of waiting."""
 
-    def __init__(self, conn: Any, timeout: Optional[float]) -> None:
+    def __init__(self, conn: Any, timeout: Optional[float], buffered: Callable[[], int]) -> None:
         self._conn = conn
         self._timeout = timeout
+        self._buffered = buffered
+        if timeout == 0:
+            conn.set_blocking(False)
 
     def settimeout(self, timeout: Optional[float]) -> None:
-        self._conn.set_timeout(timeout)
+        if timeout is not None:
+            timeout = float(timeout)
+            if timeout < 0:
+                raise ValueError("Timeout value out of range")
+        self._conn.set_blocking(timeout != 0)
+        if timeout != 0:
+            self._conn.set_timeout(timeout)
         self._timeout = timeout
 
     def gettimeout(self) -> Optional[float]:
         return self._timeout
+
+    @property
+    def timeout(self) -> Optional[float]:
+        return self._timeout
+
+    def setblocking(self, flag: bool) -> None:
+        self.settimeout(None if flag else 0.0)
+
+    def getblocking(self) -> bool:
+        return self._timeout != 0
+
+    def fileno(self) -> int:
+        return int(self._conn.fileno())
 
     def sendall(self, data: bytes) -> None:
         try:
@@ -52,6 +77,44 @@ class _SocketView:
 
     def close(self) -> None:
         self._conn.close()
+
+
+class _TLSSocketView(_SocketView):
+    """``IMAP4_SSL.sock`` (and ``sock`` after STARTTLS) as an ``ssl.SSLSocket`` shows it:
+    besides the socket's methods, ``pending()`` (bytes received and already decrypted, which
+    ``select`` cannot see), ``version()``, ``cipher()``, ``getpeercert()``,
+    ``server_hostname`` and ``context``."""
+
+    def __init__(
+        self,
+        conn: Any,
+        timeout: Optional[float],
+        buffered: Callable[[], int],
+        server_hostname: Optional[str],
+        context: Any,
+        verified: bool,
+    ) -> None:
+        super().__init__(conn, timeout, buffered)
+        self.server_hostname = server_hostname
+        self.context = context
+        self._verified = verified
+
+    def pending(self) -> int:
+        return int(self._buffered() + self._conn.buffered())
+
+    def version(self) -> Optional[str]:
+        session = self._conn.tls_session()
+        return None if session is None else str(session[0])
+
+    def cipher(self) -> Optional[Tuple[str, str, int]]:
+        session = self._conn.tls_session()
+        return None if session is None else (session[1], session[0], session[2])
+
+    def getpeercert(self, binary_form: bool = False) -> Any:
+        der = self._conn.peer_certificate()
+        if binary_form or der is None:
+            return der
+        return _tls.decode_certificate(der) if self._verified else {}
 
 
 class IMAP4Base(Protocol):
@@ -165,12 +228,31 @@ class IMAP4Base(Protocol):
 
     def _attach(self, timeout: Optional[float]) -> _SocketView:
         """Starts reading from the new connection, whose greeting the core has read."""
-        view = _SocketView(self._conn, timeout)
-        self.sock = view
-        self.file = None
         self._buf = self._conn.greeting_raw
         self._pos = 0
+        self.file = None
+        view = self._socket_view(timeout, getattr(self, "ssl_context", None))
+        self.sock = view
         return view
+
+    def _socket_view(self, timeout: Optional[float], context: Any) -> _SocketView:
+        """The view of the connection's socket: a TLS socket's once the link is encrypted
+        (``context``: the ``ssl_context`` it was made with, if any)."""
+        if not self._conn.link[0]:
+            return _SocketView(self._conn, timeout, self._unread)
+        options = self._tls_options
+        return _TLSSocketView(
+            self._conn,
+            timeout,
+            self._unread,
+            (options.server_name if options else None) or self.host,
+            context,
+            bool(options and options.verify),
+        )
+
+    def _unread(self) -> int:
+        """Bytes of responses already taken from the core and not yet read."""
+        return len(self._buf) - self._pos
 
     def read(self, size: int) -> bytes:
         """``size`` bytes from the server (fewer at the end of the stream)."""
@@ -207,6 +289,11 @@ class IMAP4Base(Protocol):
                 return False  # the end of the stream: readline() gives b""
             raise failure from exc
         except _errors.IMAP4Timeout as exc:
+            if self.sock is not None and self.sock.gettimeout() == 0:
+                blocked = _link.would_block(isinstance(self.sock, _TLSSocketView))
+                if blocked is None:
+                    return False  # imaplib's file object gives what it has, maybe b""
+                raise blocked from exc
             raise _link.timed_out() from exc
         except _errors.LimitError as exc:
             raise self.error(f"got more than {_maxline()} bytes") from exc
