@@ -3,7 +3,8 @@ over the Rust connection core.
 
 The core (``imaprs._imaprs._Connection``) owns the socket and TLS and frames responses:
 ``read_raw()`` gives one whole response, literals included, exactly as the server sent it,
-and refuses a line longer than ``_MAXLINE`` before reading all of it. ``readline()`` and
+and refuses a line longer than its own bound (see ``_CORE_MAX_LINE``) before reading all of
+it. ``readline()`` and
 ``read(n)`` serve those bytes, so the bookkeeping in ``_protocol`` (imaplib's) sees what it
 would see on a socket. A subclass whose ``_create_socket`` returns a socket of its own (as
 IMAPClient's does) is served over that socket instead, as the standard library would.
@@ -222,7 +223,7 @@ class IMAP4Base(Protocol):
             self.port,
             timeout,
             self._tls_options,
-            max_line=_maxline() + 2,
+            max_line=max(_maxline() + 2, _CORE_MAX_LINE),
         )
         return self._attach(timeout)
 
@@ -335,6 +336,13 @@ class IMAP4Base(Protocol):
             raise _link.ssl_error(exc) from exc
         except _errors.ConnectionClosed as exc:
             raise _link.os_error(exc) from exc
+
+
+#: The core's own bound on a line, which only keeps memory in check: ``readline()`` holds
+#: every line to ``_MAXLINE`` as it is when the line is read, so changing ``_MAXLINE`` acts
+#: on open connections too, raising it (up to this bound or the value at connect time) or
+#: lowering it.
+_CORE_MAX_LINE = 16 << 20
 
 
 def _maxline() -> int:
