@@ -19,7 +19,7 @@ from typing import Any, Iterator
 import pytest
 
 import imaprs.imaplib as rs_imaplib
-from imaprs.testing import Certificate, ClientClosed, ScriptedServer, make_test_certificate
+from imaprs.testing import Certificate, ScriptedServer, make_test_certificate
 from servers.dovecot import Dovecot, User
 
 MODULES = [std_imaplib, rs_imaplib]
@@ -147,7 +147,7 @@ def test_long_lines_are_error(mod: Any, where: str, extra: int, monkeypatch) -> 
     line = "* OK " + "x" * (100 + extra - 7)
 
     def script(srv: ScriptedServer) -> None:
-        with contextlib.suppress(ClientClosed):
+        with contextlib.suppress(OSError):  # the client hung up, perhaps while we wrote
             if where == "greeting":
                 srv.send(line)
                 tag = srv.expect("CAPABILITY").tag
