@@ -2,7 +2,7 @@
 //! certificate the caller trusted explicitly, and refusals told in OpenSSL's words.
 //!
 //! Rules:
-//! - [`Verifier`] hands every certificate to rustls's `WebPkiServerVerifier` first; what that
+//! - The verifier hands every certificate to rustls's `WebPkiServerVerifier` first; what that
 //!   accepts is accepted.
 //! - One exception, as OpenSSL makes it: when the server presents as its own certificate a
 //!   self-issued certificate that is byte for byte one of the certificates the caller trusted
