@@ -35,6 +35,31 @@ def openssl_x509(directory: Path, subject: str = "/CN=localhost", *extra: str) -
     return cert, key
 
 
+def openssl_ca_selfsign(directory: Path, start: str, end: str) -> Tuple[Path, Path]:
+    """A self-signed CA:TRUE certificate for localhost valid from ``start`` to ``end``
+    (``YYYYMMDDHHMMSSZ``): `openssl ca -selfsign`, the openssl tool's way to set dates."""
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "index.txt").write_text("")
+    (directory / "serial").write_text("01\n")
+    config = directory / "ca.cnf"
+    config.write_text(
+        "[ca]\ndefault_ca = self\n"
+        f"[self]\ndatabase = {directory / 'index.txt'}\nnew_certs_dir = {directory}\n"
+        f"serial = {directory / 'serial'}\ndefault_md = sha256\npolicy = any\n"
+        "x509_extensions = ext\n[any]\ncommonName = supplied\n"
+        "[ext]\nbasicConstraints = critical, CA:TRUE\nsubjectAltName = DNS:localhost\n"
+    )
+    cert, key, csr = directory / "server.pem", directory / "server.key", directory / "req.csr"
+    request = "openssl req -new -newkey rsa:2048 -nodes -subj /CN=localhost".split()
+    request += ["-keyout", str(key), "-out", str(csr)]
+    sign = "openssl ca -batch -notext -selfsign -startdate".split()
+    sign += [start, "-enddate", end, "-config", str(config)]
+    sign += ["-keyfile", str(key), "-in", str(csr), "-out", str(cert)]
+    for argv in (request, sign):
+        subprocess.run(argv, check=True, capture_output=True)
+    return cert, key
+
+
 @pytest.fixture(scope="module")
 def selfsigned(tmp_path_factory: pytest.TempPathFactory) -> Tuple[Path, Path]:
     cert, key = openssl_x509(
@@ -142,6 +167,26 @@ def test_hostname_and_issuer_refusals(tmp_path: Path, selfsigned: Tuple[Path, Pa
         assert same(std, rs)
         assert (rs.verify_code, rs.verify_message) == (20, "unable to get local issuer certificate")
         assert "UnknownIssuer" in str(rs.__cause__), "rustls's reason stays attached"
+
+
+@pytest.mark.parametrize(
+    "start, end, code, message",
+    [
+        ("20200101000000Z", "20200102000000Z", 10, "certificate has expired"),
+        ("20900101000000Z", "20910101000000Z", 9, "certificate is not yet valid"),
+    ],
+    ids=["expired", "not yet valid"],
+)
+def test_validity_of_a_trusted_self_signed_certificate_is_checked(
+    tmp_path: Path, start: str, end: str, code: int, message: str
+) -> None:
+    cert, key = openssl_ca_selfsign(tmp_path, start, end)
+    with GreetingServer(cert, key, 3) as srv:
+        std, rs = refusals(srv.port, trusting(cert), "localhost")
+        assert same(std, rs)
+        assert (rs.verify_code, rs.verify_message) == (code, message)
+        with pytest.raises(imaprs.TLSError, match=f"certificate verify failed: {message}"):
+            imaprs.IMAP4(("localhost", srv.port), ssl_ctx=trusting(cert))
 
 
 # -- helpers ----------------------------------------------------------------------------------
