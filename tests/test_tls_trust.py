@@ -50,9 +50,9 @@ def openssl_ca_selfsign(directory: Path, start: str, end: str) -> Tuple[Path, Pa
         "[ext]\nbasicConstraints = critical, CA:TRUE\nsubjectAltName = DNS:localhost\n"
     )
     cert, key, csr = directory / "server.pem", directory / "server.key", directory / "req.csr"
-    request = "openssl req -new -newkey rsa:2048 -nodes -subj /CN=localhost".split()
+    request = ["openssl", "req", "-new", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost"]
     request += ["-keyout", str(key), "-out", str(csr)]
-    sign = "openssl ca -batch -notext -selfsign -startdate".split()
+    sign = ["openssl", "ca", "-batch", "-notext", "-selfsign", "-startdate"]
     sign += [start, "-enddate", end, "-config", str(config)]
     sign += ["-keyfile", str(key), "-in", str(csr), "-out", str(cert)]
     for argv in (request, sign):
