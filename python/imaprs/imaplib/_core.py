@@ -4,9 +4,10 @@ over the Rust connection core.
 The core (``imaprs._imaprs._Connection``) owns the socket and TLS and frames responses:
 ``read_raw()`` gives one whole response, literals included, exactly as the server sent it,
 and refuses a line longer than its own bound (see ``_CORE_MAX_LINE``) before reading all of
-it. ``readline()`` and
-``read(n)`` serve those bytes, so the bookkeeping in ``_protocol`` (imaplib's) sees what it
-would see on a socket. A subclass whose ``_create_socket`` returns a socket of its own (as
+it. ``readline()`` and ``read(n)`` serve those bytes, so the bookkeeping in ``_protocol``
+(imaplib's) sees what it would see on a socket; in non-blocking mode they find nothing as
+imaplib's file object would. ``sock`` stands for the socket (``_SocketView``,
+``_TLSSocketView``). A subclass whose ``_create_socket`` returns a socket of its own (as
 IMAPClient's does) is served over that socket instead, as the standard library would.
 """
 
@@ -323,8 +324,9 @@ class IMAP4Base(Protocol):
         self.sock.close()
 
     def socket(self) -> Any:
-        """The connection's socket view (``settimeout``, ``gettimeout``, ``shutdown``), or
-        the socket a subclass opened."""
+        """The connection's socket, as a socket (or, over TLS, an ``ssl.SSLSocket``) shows it:
+        ``fileno``, timeouts and non-blocking mode, ``shutdown``; or the socket a subclass
+        opened."""
         return self.sock
 
     @staticmethod
