@@ -345,18 +345,23 @@ impl Connection {
     /// Bytes received and not yet read: whole responses kept, a partial one in the framer,
     /// and plaintext still inside the TLS layer. Data counted here may never show on the
     /// socket again, so a `select` loop asks this before it waits.
+    /// While another thread is reading, what it holds is its own: only the TLS layer's
+    /// plaintext is counted then, so that this never waits for the network.
     pub fn buffered_bytes(&self) -> usize {
-        let rd = lock(&self.rd);
-        let kept: usize = rd
-            .inbox
-            .iter()
-            .map(|item| match item {
-                Item::Response(frame) => frame.len(),
-                Item::Chunk { data, .. } => data.len(),
-            })
-            .sum();
-        let framed = kept + rd.framer.buffered();
-        drop(rd);
+        let framed = match self.rd.try_lock() {
+            Ok(rd) => {
+                let kept: usize = rd
+                    .inbox
+                    .iter()
+                    .map(|item| match item {
+                        Item::Response(frame) => frame.len(),
+                        Item::Chunk { data, .. } => data.len(),
+                    })
+                    .sum();
+                kept + rd.framer.buffered()
+            }
+            Err(_) => 0,
+        };
         framed + lock(&self.io).pending()
     }
 
