@@ -9,9 +9,13 @@ PY := $(VENV)/bin/python
 FUZZ_SECONDS ?= 20
 FUZZ_TARGETS := response framer mutf7 seqset
 
-.PHONY: test demo venv build-dev lint lint-rust lint-python layering test-rust test-python fuzz-smoke bench demo clean
+PYENV_ROOT ?= $(HOME)/.pyenv
+TEST_PYTHONS ?= 3.11 3.12 3.13
+ABI3_WHEELS := target/abi3-wheels
 
-test: venv build-dev lint test-rust test-python fuzz-smoke
+.PHONY: test demo venv build-dev lint lint-rust lint-python layering test-rust test-python test-pythons fuzz-smoke bench demo clean
+
+test: venv build-dev lint test-rust test-python test-pythons fuzz-smoke
 
 venv: $(VENV)/.installed
 $(VENV)/.installed: requirements-dev.txt
@@ -49,6 +53,22 @@ test-python: build-dev
 	$(PY) -m pytest -q
 	$(PY) bench/parse_bench.py --quick
 
+# The drop-in's twin tests (imaplib side by side) on each CPython found through pyenv, all with
+# the one abi3 wheel; a version that is not installed is skipped, and said so.
+test-pythons: venv
+	rm -rf $(ABI3_WHEELS)
+	VIRTUAL_ENV=$(abspath $(VENV)) PATH=$(abspath $(VENV))/bin:$$PATH maturin build --release -q -o $(ABI3_WHEELS)
+	for v in $(TEST_PYTHONS); do \
+	  py=$$(ls -d $(PYENV_ROOT)/versions/$$v.*/bin/python 2>/dev/null | sort -V | tail -n 1 || true); \
+	  if [ -z "$$py" ]; then echo "test-pythons: CPython $$v not found in $(PYENV_ROOT), skipped"; continue; fi; \
+	  env=.venvs/py$$v; \
+	  [ -x $$env/bin/python ] || $$py -m venv $$env; \
+	  $$env/bin/python -m pip install -q pytest pytest-timeout hypothesis imapclient imap-tools; \
+	  $$env/bin/python -m pip install -q --force-reinstall --no-deps $(ABI3_WHEELS)/*.whl; \
+	  echo "test-pythons: $$($$env/bin/python -V)"; \
+	  $$env/bin/python -m pytest -q -p no:cacheprovider tests/imaplib; \
+	done
+
 fuzz-smoke:
 	command -v cargo-fuzz >/dev/null || cargo install -q cargo-fuzz --locked
 	for t in $(FUZZ_TARGETS); do \
@@ -64,4 +84,4 @@ bench: build-dev
 	cargo bench --no-default-features --bench parse
 
 clean:
-	rm -rf target fuzz/target $(VENV)
+	rm -rf target fuzz/target $(VENV) .venvs

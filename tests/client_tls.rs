@@ -230,9 +230,99 @@ fn wrong_host_name_is_rejected() {
     let (port, _server) = tls_echo_server(server_config(&pki, None));
     let text = tls_error(connect_tls(port, &trusting(&pki.ca_der), "wrong.example"));
     assert!(
-        text.contains("hostname mismatch") && text.contains("wrong.example"),
+        text.contains("Hostname mismatch, certificate is not valid for 'wrong.example'."),
         "{text}"
     );
+    assert!(text.contains("(X509 error 62; rustls: "), "{text}");
+}
+
+/// A self-signed certificate marked CA:TRUE, as `openssl req -x509` makes them, and the
+/// server configuration presenting it.
+fn self_signed_ca() -> (Vec<u8>, Arc<ServerConfig>) {
+    let key = KeyPair::generate().unwrap();
+    let mut params =
+        CertificateParams::new(vec!["localhost".to_owned(), "127.0.0.1".to_owned()]).unwrap();
+    params
+        .distinguished_name
+        .push(DnType::CommonName, "localhost");
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let cert = params.self_signed(&key).unwrap();
+    let der = cert.der().to_vec();
+    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
+    let config = ServerConfig::builder_with_provider(provider())
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![cert.der().clone()], key)
+        .unwrap();
+    (der, Arc::new(config))
+}
+
+#[test]
+fn self_signed_ca_certificate_trusted_explicitly_is_accepted() {
+    let (der, config) = self_signed_ca();
+    for name in ["localhost", "127.0.0.1"] {
+        let (port, server) = tls_echo_server(Arc::clone(&config));
+        let mut transport = connect_tls(port, &trusting(&der), name).unwrap();
+        assert_eq!(read_line(&mut transport).unwrap(), "* OK hello\r\n");
+        drop(transport);
+        server.join().unwrap();
+    }
+    let starttls_config = Arc::clone(&config);
+    let (port, server) = starttls_server(b"a1 OK Begin TLS\r\n", move |tcp| {
+        echo(tls_accept(tcp, starttls_config).unwrap());
+    });
+    let mut transport = plain_starttls(port);
+    let client = tls::client_config(&trusting(&der)).unwrap();
+    transport
+        .start_tls(&client, tls::server_name("localhost").unwrap())
+        .unwrap();
+    assert_eq!(read_line(&mut transport).unwrap(), "* OK hello\r\n");
+    drop(transport);
+    server.join().unwrap();
+}
+
+#[test]
+fn self_signed_ca_certificate_not_trusted_explicitly_is_refused() {
+    let (der, config) = self_signed_ca();
+    let (other, _) = self_signed_ca();
+    let (port, _server) = tls_echo_server(Arc::clone(&config));
+    let text = tls_error(connect_tls(port, &trusting(&other), "localhost"));
+    assert!(
+        text.starts_with("certificate verify failed: self-signed certificate (X509 error 18;"),
+        "{text}"
+    );
+    // Still checked: the name.
+    let (port, _server) = tls_echo_server(config);
+    let text = tls_error(connect_tls(port, &trusting(&der), "mail.example.com"));
+    assert!(text.contains("Hostname mismatch"), "{text}");
+}
+
+#[test]
+fn socket_features_of_a_tls_transport() {
+    let pki = pki();
+    let (port, server) = tls_echo_server(server_config(&pki, None));
+    let mut transport = connect_tls(port, &trusting(&pki.ca_der), "localhost").unwrap();
+    assert!(transport.fileno().is_some_and(|fd| fd >= 0));
+    let (version, cipher, bits) = transport.tls_session().unwrap();
+    assert_eq!(version, "TLSv1.3");
+    assert!(
+        cipher.starts_with("TLS_") && (bits == 128 || bits == 256),
+        "{cipher}"
+    );
+    assert_eq!(read_line(&mut transport).unwrap(), "* OK hello\r\n");
+    transport.set_nonblocking(true).unwrap();
+    // Nothing sent: a non-blocking read says so at once and the link stays usable.
+    assert!(matches!(
+        transport.read(&mut [0; 8]),
+        Err(Error::Timeout(_))
+    ));
+    transport.write_all(b"a1 NOOP\r\n").unwrap();
+    transport.set_nonblocking(false).unwrap();
+    assert_eq!(read_line(&mut transport).unwrap(), "* ECHO a1 NOOP\r\n");
+    assert_eq!(transport.pending(), 0);
+    drop(transport);
+    server.join().unwrap();
 }
 
 #[test]

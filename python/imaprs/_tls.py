@@ -16,12 +16,14 @@ A client certificate cannot be read back out of an ``SSLContext``; give it with
 
 from __future__ import annotations
 
+import os
 import ssl
+import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Optional, Tuple, Union
 
-__all__ = ["TLSOptions", "tls_options"]
+__all__ = ["TLSOptions", "decode_certificate", "tls_options"]
 
 PathLike = Union[str, Path]
 
@@ -94,6 +96,23 @@ def tls_options(ctx: Union[ssl.SSLContext, TLSOptions, None]) -> TLSOptions:
         ca_certs_der=cas,
         use_default_roots=verify and not cas,
     )
+
+
+def decode_certificate(der: bytes) -> dict[str, object]:
+    """The certificate ``der`` as ``ssl.SSLSocket.getpeercert()`` gives it (``subject``,
+    ``issuer``, ``notAfter``, ``subjectAltName``...), decoded by the running Python's own
+    OpenSSL binding so that every field reads exactly as there; ``{}`` when this Python
+    offers no decoder."""
+    decode = getattr(getattr(ssl, "_ssl", None), "_test_decode_cert", None)
+    if decode is None:
+        return {}
+    fd, path = tempfile.mkstemp(suffix=".pem")
+    try:
+        with os.fdopen(fd, "w", encoding="ascii") as out:
+            out.write(ssl.DER_cert_to_PEM_cert(der))
+        return dict(decode(path))
+    finally:
+        os.unlink(path)
 
 
 def _pem_to_der(pem: str) -> list[bytes]:

@@ -477,6 +477,34 @@ impl Connection {
         lock(&self.closed).clone()
     }
 
+    /// Runs `f` on the transport (socket options, TLS details), holding it meanwhile.
+    pub fn with_transport<R>(&self, f: impl FnOnce(&mut Transport) -> R) -> R {
+        f(&mut lock(&self.io))
+    }
+
+    /// Bytes received and not yet read: whole responses kept, a partial one in the framer,
+    /// and plaintext still inside the TLS layer. Data counted here may never show on the
+    /// socket again, so a `select` loop asks this before it waits.
+    /// While another thread is reading, what it holds is its own: only the TLS layer's
+    /// plaintext is counted then, so that this never waits for the network.
+    pub fn buffered_bytes(&self) -> usize {
+        let framed = match self.rd.try_lock() {
+            Ok(rd) => {
+                let kept: usize = rd
+                    .inbox
+                    .iter()
+                    .map(|item| match item {
+                        Item::Response(frame) => frame.len(),
+                        Item::Chunk { data, .. } => data.len(),
+                    })
+                    .sum();
+                kept + rd.framer.buffered()
+            }
+            Err(_) => 0,
+        };
+        framed + lock(&self.io).pending()
+    }
+
     fn next_event(&self, rd: &mut ReadSide) -> Result<Option<Item>, Error> {
         let event = match rd.framer.next_event() {
             Ok(event) => event,

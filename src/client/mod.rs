@@ -12,5 +12,7 @@ mod error;
 pub mod sasl;
 pub mod tls;
 pub mod transport;
+pub mod verify;
+mod x509;
 
 pub use error::Error;

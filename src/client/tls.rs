@@ -12,6 +12,8 @@
 //! - `verify: false` accepts any certificate (the handshake signatures are still checked, so the
 //!   peer must hold the key of the certificate it shows); `check_hostname` is then meaningless.
 //! - `check_hostname: false` with verification on checks the chain and ignores the name.
+//! - A self-signed certificate the caller trusted explicitly is accepted as the server's own
+//!   certificate even when marked `CA:TRUE`, as OpenSSL does; see [`crate::client::verify`].
 //! - Error texts start with what failed ("certificate verify failed: ...") so a user who knows
 //!   Python's `ssl` module recognises them.
 //! - The handshake helpers here serve the transport; why STARTTLS must find the socket quiet is
@@ -22,14 +24,13 @@ use std::net::TcpStream;
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::client::danger::ServerCertVerifier;
 use rustls::client::WebPkiServerVerifier;
-use rustls::crypto::WebPkiSupportedAlgorithms;
-use rustls::{CertificateError, ClientConfig, ClientConnection, DigitallySignedStruct};
-use rustls::{DistinguishedName, RootCertStore, SignatureScheme};
+use rustls::{CertificateError, ClientConfig, ClientConnection, RootCertStore};
 use rustls_pki_types::pem::PemObject;
-use rustls_pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
+use rustls_pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 
+use crate::client::verify::{AcceptAny, Verifier, VerifyFailure};
 use crate::client::Error;
 
 /// How a TLS connection is verified and which client certificate it presents.
@@ -84,11 +85,8 @@ pub fn client_config(opts: &TlsOptions) -> Result<Arc<ClientConfig>, Error> {
         let webpki = WebPkiServerVerifier::builder_with_provider(roots, provider)
             .build()
             .map_err(|e| Error::Tls(format!("cannot build the certificate verifier: {e}")))?;
-        if opts.check_hostname {
-            webpki
-        } else {
-            Arc::new(ChainOnly { inner: webpki })
-        }
+        let explicit = opts.ca_certs_der.clone();
+        Arc::new(Verifier::new(webpki, explicit, opts.check_hostname))
     } else {
         Arc::new(AcceptAny { algorithms })
     };
@@ -192,12 +190,38 @@ pub(crate) fn handshake<S: Read + Write>(
     Ok(())
 }
 
+/// OpenSSL's name of a cipher suite (as `ssl.SSLSocket.cipher()` reports it) and its secret
+/// bits; a suite OpenSSL has no name for keeps the IANA name.
+pub(crate) fn openssl_cipher(suite: rustls::CipherSuite) -> (String, u32) {
+    use rustls::CipherSuite as S;
+    let (name, bits) = match suite {
+        S::TLS13_AES_128_GCM_SHA256 => ("TLS_AES_128_GCM_SHA256", 128),
+        S::TLS13_AES_256_GCM_SHA384 => ("TLS_AES_256_GCM_SHA384", 256),
+        S::TLS13_CHACHA20_POLY1305_SHA256 => ("TLS_CHACHA20_POLY1305_SHA256", 256),
+        S::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 => ("ECDHE-ECDSA-AES128-GCM-SHA256", 128),
+        S::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 => ("ECDHE-ECDSA-AES256-GCM-SHA384", 256),
+        S::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256 => ("ECDHE-ECDSA-CHACHA20-POLY1305", 256),
+        S::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 => ("ECDHE-RSA-AES128-GCM-SHA256", 128),
+        S::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 => ("ECDHE-RSA-AES256-GCM-SHA384", 256),
+        S::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256 => ("ECDHE-RSA-CHACHA20-POLY1305", 256),
+        other => return (format!("{other:?}"), 0),
+    };
+    (name.to_owned(), bits)
+}
+
 /// A readable explanation of a rustls error, in the words of Python's `ssl` where they exist.
+///
+/// A refused certificate reads `certificate verify failed: <OpenSSL's message> (X509 error
+/// <OpenSSL's code>; rustls: <rustls's reason>)`.
 pub(crate) fn describe(err: &rustls::Error) -> String {
     match err {
-        rustls::Error::InvalidCertificate(cert) => {
-            format!("certificate verify failed: {}", describe_certificate(cert))
-        }
+        rustls::Error::InvalidCertificate(cert) => match VerifyFailure::of(cert) {
+            Some(failure) => format!(
+                "certificate verify failed: {} (X509 error {}; rustls: {})",
+                failure.message, failure.code, failure.detail
+            ),
+            None => format!("certificate verify failed: {}", describe_certificate(cert)),
+        },
         rustls::Error::AlertReceived(alert) => format!("the server sent the TLS alert {alert:?}"),
         other => other.to_string(),
     }
@@ -286,106 +310,6 @@ fn client_identity(opts: &TlsOptions) -> Result<Option<Identity>, Error> {
     let key = PrivateKeyDer::from_pem_slice(key_pem)
         .map_err(|e| Error::Tls(format!("cannot read the client private key: {e}")))?;
     Ok(Some((chain, key)))
-}
-
-/// Verifier for `check_hostname: false`: the chain must verify, the name may not match.
-///
-/// `WebPkiServerVerifier` checks the chain before the name, so a name error means the chain
-/// was good; any other error is passed on.
-#[derive(Debug)]
-struct ChainOnly {
-    inner: Arc<WebPkiServerVerifier>,
-}
-
-impl ServerCertVerifier for ChainOnly {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        intermediates: &[CertificateDer<'_>],
-        server_name: &ServerName<'_>,
-        ocsp_response: &[u8],
-        now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        match self.inner.verify_server_cert(
-            end_entity,
-            intermediates,
-            server_name,
-            ocsp_response,
-            now,
-        ) {
-            Err(rustls::Error::InvalidCertificate(
-                CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
-            )) => Ok(ServerCertVerified::assertion()),
-            other => other,
-        }
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.inner.verify_tls12_signature(message, cert, dss)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.inner.verify_tls13_signature(message, cert, dss)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.inner.supported_verify_schemes()
-    }
-
-    fn root_hint_subjects(&self) -> Option<&[DistinguishedName]> {
-        self.inner.root_hint_subjects()
-    }
-}
-
-/// Verifier for `verify: false`: any certificate passes, handshake signatures are still checked.
-#[derive(Debug)]
-struct AcceptAny {
-    algorithms: WebPkiSupportedAlgorithms,
-}
-
-impl ServerCertVerifier for AcceptAny {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.algorithms)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.algorithms)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.algorithms.supported_schemes()
-    }
 }
 
 #[cfg(test)]

@@ -44,6 +44,9 @@ use crate::client::compress::Deflate;
 use crate::client::tls::{self, INJECTED};
 use crate::client::Error;
 
+#[path = "transport_socket.rs"]
+mod socket;
+
 /// How long a shutdown waits for `close_notify` to be written or a child process to exit.
 pub(crate) const CLOSE_GRACE: Duration = Duration::from_secs(1);
 
@@ -52,6 +55,8 @@ pub(crate) const CLOSE_GRACE: Duration = Duration::from_secs(1);
 pub struct Transport {
     link: Link,
     deflate: Option<Deflate>,
+    /// Reads do not wait (`socket.setblocking(False)`); see [`Transport::set_nonblocking`].
+    nonblocking: bool,
 }
 
 /// Closes a transport's connection from another thread, waking a read blocked on it.
@@ -107,6 +112,7 @@ impl Transport {
         Ok(Self {
             link: Link::Child(Pipes::start(child)?),
             deflate: None,
+            nonblocking: false,
         })
     }
 
@@ -198,7 +204,9 @@ impl Transport {
         // The waiter's socket shares the file description, and so the blocking flag.
         waiter.0.set_nonblocking(true)?;
         let result = self.read(buf);
-        waiter.0.set_nonblocking(false)?;
+        if !self.nonblocking {
+            waiter.0.set_nonblocking(false)?;
+        }
         match result {
             Err(Error::Timeout(_)) => Ok(None),
             other => other.map(Some),
@@ -230,13 +238,22 @@ impl Transport {
         if data.is_empty() {
             return Ok(());
         }
+        // A command is never half sent: non-blocking mode applies to reads only.
+        let tcp = self.nonblocking.then(|| self.tcp()).flatten();
+        if let Some(tcp) = tcp {
+            tcp.set_nonblocking(false)?;
+        }
         let written = match &mut self.deflate {
             Some(deflate) => deflate.write_all(&mut self.link, data),
             None => self.link.write_all(data),
         };
-        written
+        let result = written
             .and_then(|()| self.link.flush())
-            .map_err(|e| io_error(e, "the server to read"))
+            .map_err(|e| io_error(e, "the server to read"));
+        if let (true, Some(tcp)) = (self.nonblocking, self.tcp()) {
+            tcp.set_nonblocking(true)?;
+        }
+        result
     }
 
     /// Flushes buffered output; [`Transport::write_all`] already does, so this rarely matters.
@@ -354,6 +371,7 @@ impl Transport {
         Self {
             link: Link::Plain(socket),
             deflate: None,
+            nonblocking: false,
         }
     }
 

@@ -313,6 +313,37 @@ impl PyConnection {
         self.conn.compress(level).map_err(|e| client_error(py, &e))
     }
 
+    // -- the socket and TLS, as `socket.socket` and `ssl.SSLSocket` show them --------------
+
+    /// The socket's file descriptor, for `select`/`poll` (-1 when there is none).
+    fn fileno(&self) -> i64 {
+        self.conn.with_transport(|t| t.fileno()).unwrap_or(-1)
+    }
+
+    /// Non-blocking reads on or off: when on, a read with nothing to deliver raises
+    /// `IMAP4Timeout` at once and the connection stays usable.
+    fn set_blocking(&self, py: Python<'_>, blocking: bool) -> PyResult<()> {
+        self.conn
+            .with_transport(|t| t.set_nonblocking(!blocking))
+            .map_err(|e| client_error(py, &e))
+    }
+
+    /// Bytes received but not yet read (whole or partial responses, decrypted TLS data).
+    fn buffered(&self) -> usize {
+        self.conn.buffered_bytes()
+    }
+
+    /// `(version, cipher, secret bits)` of the TLS session, OpenSSL's names; None without TLS.
+    fn tls_session(&self) -> Option<(&'static str, String, u32)> {
+        self.conn.with_transport(|t| t.tls_session())
+    }
+
+    /// The server's certificate, DER; None without TLS.
+    fn peer_certificate<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyBytes>> {
+        let der = self.conn.with_transport(|t| t.peer_certificate_der())?;
+        Some(PyBytes::new(py, &der))
+    }
+
     /// Closes the connection; a thread waiting to read wakes with `ConnectionClosed`.
     fn close(&self, py: Python<'_>) {
         let conn = &self.conn;

@@ -466,6 +466,14 @@ def test_same_as_imaplib(
     twins(greeting, exchanges, action)
 
 
+def test_tag_prefix_that_spells_a_capability(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both modules draw a random four-letter tag prefix; "IMAP" (35855) is one of them, and
+    the comparison must still tell tags from capability names such as IMAP4REV1."""
+    monkeypatch.setattr("random.randint", lambda a, b: 35855)
+    seen = twins(*CASES["unexpected response"])
+    assert "IMAP4REV1" in seen["after"]["capabilities"]
+
+
 @pytest.mark.parametrize("level", [0, 1, 4])
 def test_debug_levels_write_to_stderr(
     level: int, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]

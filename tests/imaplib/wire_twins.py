@@ -118,7 +118,8 @@ def observe(
     seen["sent"] = b"".join(data for who, data in srv.transcript if who == "C")
     if not prefixes:
         return seen
-    tag = re.compile(re.escape(prefixes[0]) + r"(\d+)")
+    # A whole word only: a prefix such as "IMAP" must not eat into "IMAP4REV1".
+    tag = re.compile(r"(?<![A-Za-z0-9])" + re.escape(prefixes[0]) + r"(\d+)(?![A-Za-z0-9])")
     return _tagless(seen, lambda text: tag.sub(r"T\1", text))
 
 

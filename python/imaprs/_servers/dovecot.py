@@ -71,10 +71,17 @@ class Dovecot(LoopbackServer):
     id_name = "Dovecot"
 
     def __init__(
-        self, users: Optional[Dict[str, str]] = None, keep: bool = False, install: bool = False
+        self,
+        users: Optional[Dict[str, str]] = None,
+        keep: bool = False,
+        install: bool = False,
+        certificate: Optional[Tuple[Path, Path]] = None,
     ) -> None:
         super().__init__(DEFAULT_USERS if users is None else users, keep)
         self.install = install
+        #: ``(certificate, key)`` PEM files to serve instead of a certificate made for the run;
+        #: ``ca_file`` is then the certificate itself.
+        self.certificate = certificate
         self.version: Tuple[int, ...] = ()
         self._config: Optional[DovecotConfig] = None
         self._owner: Optional[Tuple[int, int]] = None
@@ -178,14 +185,18 @@ class Dovecot(LoopbackServer):
         else:
             login_user = internal_user = pwd.getpwuid(os.getuid()).pw_name
             internal_group = grp.getgrgid(os.getgid()).gr_name
-        cert = make_certificate(self.root / "tls")
-        self.ca_file = cert.ca_file
+        if self.certificate is None:
+            cert = make_certificate(self.root / "tls")
+            self.ca_file, cert_file, key_file = cert.ca_file, cert.cert_file, cert.key_file
+        else:
+            cert_file, key_file = self.certificate
+            self.ca_file = cert_file
         self._config = DovecotConfig(
             root=self.root,
             imap_port=0,
             imaps_port=0,
-            cert_file=cert.cert_file,
-            key_file=cert.key_file,
+            cert_file=cert_file,
+            key_file=key_file,
             login_user=login_user,
             internal_user=internal_user,
             internal_group=internal_group,

@@ -3,9 +3,11 @@ over the Rust connection core.
 
 The core (``imaprs._imaprs._Connection``) owns the socket and TLS and frames responses:
 ``read_raw()`` gives one whole response, literals included, exactly as the server sent it,
-and refuses a line longer than ``_MAXLINE`` before reading all of it. ``readline()`` and
-``read(n)`` serve those bytes, so the bookkeeping in ``_protocol`` (imaplib's) sees what it
-would see on a socket. A subclass whose ``_create_socket`` returns a socket of its own (as
+and refuses a line longer than its own bound (see ``_CORE_MAX_LINE``) before reading all of
+it. ``readline()`` and ``read(n)`` serve those bytes, so the bookkeeping in ``_protocol``
+(imaplib's) sees what it would see on a socket; in non-blocking mode they find nothing as
+imaplib's file object would. ``sock`` stands for the socket (``_SocketView``,
+``_TLSSocketView``). A subclass whose ``_create_socket`` returns a socket of its own (as
 IMAPClient's does) is served over that socket instead, as the standard library would.
 """
 
@@ -18,6 +20,7 @@ import socket
 import sys
 from typing import Any, Callable, List, Optional, Tuple
 
+from .. import _tls
 from .. import errors as _errors
 from . import _helpers as H
 from . import _link
@@ -25,19 +28,43 @@ from ._protocol import Protocol, _debug_level
 
 
 class _SocketView:
-    """What ``IMAP4.socket()`` returns: the timeout and shutdown of the real connection
-    (the socket itself belongs to the Rust core)."""
+    """What ``IMAP4.sock`` and ``IMAP4.socket()`` give: the real connection's socket as a
+    ``socket.socket`` shows it (the socket itself belongs to the Rust core). ``fileno()``
+    serves ``select``/``poll``/``selectors``; ``settimeout``/``setblocking`` work as on a
+    socket, 0 (non-blocking) included: a read then finds nothing instead of waiting."""
 
-    def __init__(self, conn: Any, timeout: Optional[float]) -> None:
+    def __init__(self, conn: Any, timeout: Optional[float], buffered: Callable[[], int]) -> None:
         self._conn = conn
         self._timeout = timeout
+        self._buffered = buffered
+        if timeout == 0:
+            conn.set_blocking(False)
 
     def settimeout(self, timeout: Optional[float]) -> None:
-        self._conn.set_timeout(timeout)
+        if timeout is not None:
+            timeout = float(timeout)
+            if timeout < 0:
+                raise ValueError("Timeout value out of range")
+        self._conn.set_blocking(timeout != 0)
+        if timeout != 0:
+            self._conn.set_timeout(timeout)
         self._timeout = timeout
 
     def gettimeout(self) -> Optional[float]:
         return self._timeout
+
+    @property
+    def timeout(self) -> Optional[float]:
+        return self._timeout
+
+    def setblocking(self, flag: bool) -> None:
+        self.settimeout(None if flag else 0.0)
+
+    def getblocking(self) -> bool:
+        return self._timeout != 0
+
+    def fileno(self) -> int:
+        return int(self._conn.fileno())
 
     def sendall(self, data: bytes) -> None:
         try:
@@ -52,6 +79,44 @@ class _SocketView:
 
     def close(self) -> None:
         self._conn.close()
+
+
+class _TLSSocketView(_SocketView):
+    """``IMAP4_SSL.sock`` (and ``sock`` after STARTTLS) as an ``ssl.SSLSocket`` shows it:
+    besides the socket's methods, ``pending()`` (bytes received and already decrypted, which
+    ``select`` cannot see), ``version()``, ``cipher()``, ``getpeercert()``,
+    ``server_hostname`` and ``context``."""
+
+    def __init__(
+        self,
+        conn: Any,
+        timeout: Optional[float],
+        buffered: Callable[[], int],
+        server_hostname: Optional[str],
+        context: Any,
+        verified: bool,
+    ) -> None:
+        super().__init__(conn, timeout, buffered)
+        self.server_hostname = server_hostname
+        self.context = context
+        self._verified = verified
+
+    def pending(self) -> int:
+        return int(self._buffered() + self._conn.buffered())
+
+    def version(self) -> Optional[str]:
+        session = self._conn.tls_session()
+        return None if session is None else str(session[0])
+
+    def cipher(self) -> Optional[Tuple[str, str, int]]:
+        session = self._conn.tls_session()
+        return None if session is None else (session[1], session[0], session[2])
+
+    def getpeercert(self, binary_form: bool = False) -> Any:
+        der = self._conn.peer_certificate()
+        if binary_form or der is None:
+            return der
+        return _tls.decode_certificate(der) if self._verified else {}
 
 
 class IMAP4Base(Protocol):
@@ -159,18 +224,37 @@ class IMAP4Base(Protocol):
             self.port,
             timeout,
             self._tls_options,
-            max_line=_maxline() + 2,
+            max_line=max(_maxline() + 2, _CORE_MAX_LINE),
         )
         return self._attach(timeout)
 
     def _attach(self, timeout: Optional[float]) -> _SocketView:
         """Starts reading from the new connection, whose greeting the core has read."""
-        view = _SocketView(self._conn, timeout)
-        self.sock = view
-        self.file = None
         self._buf = self._conn.greeting_raw
         self._pos = 0
+        self.file = None
+        view = self._socket_view(timeout, getattr(self, "ssl_context", None))
+        self.sock = view
         return view
+
+    def _socket_view(self, timeout: Optional[float], context: Any) -> _SocketView:
+        """The view of the connection's socket: a TLS socket's once the link is encrypted
+        (``context``: the ``ssl_context`` it was made with, if any)."""
+        if not self._conn.link[0]:
+            return _SocketView(self._conn, timeout, self._unread)
+        options = self._tls_options
+        return _TLSSocketView(
+            self._conn,
+            timeout,
+            self._unread,
+            (options.server_name if options else None) or self.host,
+            context,
+            bool(options and options.verify),
+        )
+
+    def _unread(self) -> int:
+        """Bytes of responses already taken from the core and not yet read."""
+        return len(self._buf) - self._pos
 
     def read(self, size: int) -> bytes:
         """``size`` bytes from the server (fewer at the end of the stream)."""
@@ -207,6 +291,11 @@ class IMAP4Base(Protocol):
                 return False  # the end of the stream: readline() gives b""
             raise failure from exc
         except _errors.IMAP4Timeout as exc:
+            if self.sock is not None and self.sock.gettimeout() == 0:
+                blocked = _link.would_block(isinstance(self.sock, _TLSSocketView))
+                if blocked is None:
+                    return False  # imaplib's file object gives what it has, maybe b""
+                raise blocked from exc
             raise _link.timed_out() from exc
         except _errors.LimitError as exc:
             raise self.error(f"got more than {_maxline()} bytes") from exc
@@ -235,8 +324,9 @@ class IMAP4Base(Protocol):
         self.sock.close()
 
     def socket(self) -> Any:
-        """The connection's socket view (``settimeout``, ``gettimeout``, ``shutdown``), or
-        the socket a subclass opened."""
+        """The connection's socket, as a socket (or, over TLS, an ``ssl.SSLSocket``) shows it:
+        ``fileno``, timeouts and non-blocking mode, ``shutdown``; or the socket a subclass
+        opened."""
         return self.sock
 
     @staticmethod
@@ -248,6 +338,13 @@ class IMAP4Base(Protocol):
             raise _link.ssl_error(exc) from exc
         except _errors.ConnectionClosed as exc:
             raise _link.os_error(exc) from exc
+
+
+#: The core's own bound on a line, which only keeps memory in check: ``readline()`` holds
+#: every line to ``_MAXLINE`` as it is when the line is read, so changing ``_MAXLINE`` acts
+#: on open connections too, raising it (up to this bound or the value at connect time) or
+#: lowering it.
+_CORE_MAX_LINE = 16 << 20
 
 
 def _maxline() -> int:

@@ -3,10 +3,16 @@ the standard library's exceptions for the core's (``OSError`` with errno, ``sock
 ``socket.timeout``, ``ssl.SSLError``), and the TLS settings used without an ``ssl_context``.
 Anything that depends on how the core reports things is adjusted here, in one place.
 
-The core refuses a ``* BYE`` greeting, and bytes that cannot start a greeting, before any
-Python code sees them; imaplib instead reads that greeting and raises its own ``error`` or
-``abort``. ``connect`` keeps that order: on such a refusal it returns a connection that is
-already closed and whose greeting is the line the server sent.
+The core refuses a ``* BYE`` greeting, bytes that cannot start a greeting, a greeting cut
+short by the end of the stream and an over-long greeting before any Python code sees them;
+imaplib instead reads that greeting and raises its own ``error`` or ``abort``. ``connect``
+keeps that order: on such a refusal it returns a connection that is already closed, whose
+greeting is the line the server sent (nothing when the stream ended first), and whose next
+read fails as the core did.
+
+A refused certificate becomes ``ssl.SSLCertVerificationError`` with OpenSSL's verify code and
+message, read from the core's text (``certificate verify failed: <message> (X509 error
+<code>; rustls: <detail>)``); the core's exception stays attached as ``__cause__``.
 """
 
 from __future__ import annotations
@@ -31,6 +37,11 @@ _GAI_CODES = {
     "nodename nor servname provided, or not known": socket.EAI_NONAME,
 }
 _NOT_IMAP = re.compile(r'server greeting is not IMAP: "(.*)"$', re.DOTALL)
+_EOF = "the server closed the connection"
+_VERIFY_FAILED = re.compile(
+    r"certificate verify failed: (?P<message>.*) \(X509 error (?P<code>\d+); rustls: .*\)$",
+    re.DOTALL,
+)
 
 
 def connect(*args: Any, **kw: Any) -> Any:
@@ -38,11 +49,15 @@ def connect(*args: Any, **kw: Any) -> Any:
     ``ssl.wrap_socket`` would raise."""
     try:
         return _imaprs._Connection(*args, **kw)
+    except _errors.LimitError as exc:
+        return ClosedAtGreeting("", exc)
     except _errors.ConnectionClosed as exc:
         text = str(exc)
         at = text.find(_BYE_GREETING)
         if at >= 0:
             return ClosedAtGreeting(text[at + len(_BYE_GREETING) :])
+        if text.endswith(_EOF):
+            return ClosedAtGreeting("", exc)
         raise os_error(exc) from exc
     except _errors.ProtocolError as exc:
         match = _NOT_IMAP.search(str(exc))
@@ -58,13 +73,28 @@ def connect(*args: Any, **kw: Any) -> Any:
 
 
 class ClosedAtGreeting:
-    """A connection the core closed right after the greeting ``line``."""
+    """A connection the core closed right after the greeting ``line`` (no line: the greeting
+    never came); reading raises ``failure``, by default the end of the stream."""
 
-    def __init__(self, line: str) -> None:
-        self.greeting_raw = line.encode("utf-8", "surrogateescape") + b"\r\n"
+    link = (False, False)
+
+    def __init__(self, line: str, failure: Optional[BaseException] = None) -> None:
+        self.greeting_raw = line.encode("utf-8", "surrogateescape") + b"\r\n" if line else b""
+        self._failure = failure
 
     def read_raw(self) -> bytes:
-        raise _errors.ConnectionClosed("the server closed the connection")
+        if self._failure is not None:
+            raise self._failure
+        raise _errors.ConnectionClosed(_EOF)
+
+    def fileno(self) -> int:
+        return -1
+
+    def set_blocking(self, blocking: bool) -> None:
+        pass
+
+    def buffered(self) -> int:
+        return 0
 
     def write(self, data: bytes) -> None:
         raise _errors.ConnectionClosed("the server closed the connection")
@@ -130,8 +160,30 @@ def standard_tls() -> _tls.TLSOptions:
 
 
 def ssl_error(exc: BaseException) -> ssl.SSLError:
-    """The standard library's exception for a TLS failure of the core."""
+    """The standard library's exception for a TLS failure of the core: a refused
+    certificate is ``ssl.SSLCertVerificationError`` with ``verify_code``, ``verify_message``,
+    ``reason`` and ``library`` set as CPython sets them."""
     text = str(exc)
-    if "certificate" in text.lower():
-        return ssl.SSLCertVerificationError(text)
-    return ssl.SSLError(text)
+    match = _VERIFY_FAILED.search(text)
+    if match is None:
+        return ssl.SSLError(text)
+    message = match.group("message")
+    err = ssl.SSLCertVerificationError(
+        1, f"[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: {message}"
+    )
+    err.verify_code = int(match.group("code"))
+    err.verify_message = message
+    err.reason = "CERTIFICATE_VERIFY_FAILED"
+    err.library = "SSL"
+    return err
+
+
+def would_block(tls: bool) -> Optional[OSError]:
+    """What a read finding no data raises on a non-blocking socket under imaplib: over TLS
+    ``ssl.SSLWantReadError``; on a plain socket nothing (imaplib's file object then gives
+    ``b""``, which imaplib reports as ``abort('socket error: EOF')``)."""
+    if tls:
+        return ssl.SSLWantReadError(
+            ssl.SSL_ERROR_WANT_READ, "The operation did not complete (read)"
+        )
+    return None

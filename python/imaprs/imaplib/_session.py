@@ -152,6 +152,8 @@ class SessionCommands(IMAP4Base):
             raise self.abort("data sent by the server before the TLS handshake")
         else:
             self._call(self._conn.starttls, options)
+            self._tls_options = options
+            self.sock = self._socket_view(self.sock.gettimeout(), ssl_context)
         self._tls_established = True
         self.untagged_responses.clear()  # said in clear text: not to be trusted
         self._get_capabilities()
