@@ -46,6 +46,8 @@ class IMAP4(Commands, Engine):
         deadline: seconds one response may take once it has started to arrive (default: ten
             times ``timeout``), so a server sending a byte at a time cannot hold a call for
             ever; each chunk of a streamed literal counts as one.
+        crlf_relaxed: accept response lines that end in a bare LF (a broken server); by
+            default such a line fails the connection with ``ProtocolError``.
     """
 
     def __init__(
@@ -57,6 +59,7 @@ class IMAP4(Commands, Engine):
         starttls: bool = False,
         max_line: Optional[int] = None,
         deadline: Optional[float] = None,
+        crlf_relaxed: bool = False,
     ) -> None:
         if timeout is not None and timeout <= 0:
             raise ValueError("timeout must be positive or None")
@@ -64,7 +67,9 @@ class IMAP4(Commands, Engine):
         host, port = _address(addr, 993 if implicit else 143)
         self.host = host
         tls = tls_options(ssl_ctx) if implicit and ssl_ctx is not None else None
-        conn = _imaprs._Connection(host, port, timeout, tls, max_line=max_line)
+        conn = _imaprs._Connection(
+            host, port, timeout, tls, max_line=max_line, crlf_relaxed=crlf_relaxed
+        )
         if deadline is None and timeout is not None:
             deadline = 10 * timeout
         conn.set_deadline(deadline)

@@ -15,6 +15,9 @@
 //!   what the server offers: LITERAL+ allows any size, LITERAL- up to 4096 bytes. Binary
 //!   literals (RFC 3516 `~{n}`) are always synchronising.
 
+use super::argument::{check_flag, check_number, check_sequence_set};
+#[cfg(doc)]
+use super::argument::{MODSEQ_MAX, NUMBER_MAX};
 use super::error::EncodeError;
 
 /// Largest literal that may be non-synchronising under LITERAL- (RFC 7888 §4).
@@ -286,11 +289,14 @@ impl CommandBuilder {
 
     /// Appends an `astring`: atom, quoted string or literal, as [`astring_form`] chooses.
     /// A literal is asked for as [`LiteralMode::NonSync`].
-    pub fn astring(&mut self, s: &[u8], utf8: bool) -> &mut Self {
+    ///
+    /// # Errors
+    /// [`EncodeError::ControlCharacter`] when `s` holds NUL (only a literal8 may).
+    pub fn astring(&mut self, s: &[u8], utf8: bool) -> Result<&mut Self, EncodeError> {
         if astring_form(s, utf8) == ArgForm::Atom {
             self.space();
             self.text.extend_from_slice(s);
-            self
+            Ok(self)
         } else {
             self.string(s, utf8)
         }
@@ -298,7 +304,10 @@ impl CommandBuilder {
 
     /// Appends a `string`: quoted when it can be, else a literal (asked for as
     /// [`LiteralMode::NonSync`]); never an atom.
-    pub fn string(&mut self, s: &[u8], utf8: bool) -> &mut Self {
+    ///
+    /// # Errors
+    /// [`EncodeError::ControlCharacter`] when `s` holds NUL (only a literal8 may).
+    pub fn string(&mut self, s: &[u8], utf8: bool) -> Result<&mut Self, EncodeError> {
         let quoted = if astring_form(s, utf8) == ArgForm::Literal {
             None
         } else {
@@ -308,19 +317,58 @@ impl CommandBuilder {
             Some(q) => {
                 self.space();
                 self.text.extend_from_slice(&q);
-                self
+                Ok(self)
             }
             None => self.literal(s, LiteralMode::NonSync),
         }
     }
 
     /// Appends a literal; its header is written by [`finish`](Self::finish).
-    pub fn literal(&mut self, data: &[u8], mode: LiteralMode) -> &mut Self {
+    ///
+    /// # Errors
+    /// [`EncodeError::ControlCharacter`] when `data` holds NUL and `mode` is not
+    /// [`LiteralMode::Binary`]: RFC 3501 §4.3 allows any octet but NUL in a literal.
+    pub fn literal(&mut self, data: &[u8], mode: LiteralMode) -> Result<&mut Self, EncodeError> {
+        if mode != LiteralMode::Binary && memchr::memchr(0, data).is_some() {
+            return Err(EncodeError::ControlCharacter);
+        }
         self.space();
         let text = std::mem::take(&mut self.text);
         self.pieces.push(Piece::Text(text));
         self.pieces.push(Piece::Literal(data.to_vec(), mode));
-        self
+        Ok(self)
+    }
+
+    /// Appends a flag or keyword (`\Seen`, `$Label1`), checked by [`check_flag`].
+    ///
+    /// # Errors
+    /// As [`check_flag`].
+    pub fn flag(&mut self, flag: &[u8]) -> Result<&mut Self, EncodeError> {
+        check_flag(flag)?;
+        self.space();
+        self.text.extend_from_slice(flag);
+        Ok(self)
+    }
+
+    /// Appends a sequence or UID set (`1,3:*`), checked by [`check_sequence_set`].
+    ///
+    /// # Errors
+    /// As [`check_sequence_set`].
+    pub fn sequence_set(&mut self, set: &[u8]) -> Result<&mut Self, EncodeError> {
+        check_sequence_set(set)?;
+        self.space();
+        self.text.extend_from_slice(set);
+        Ok(self)
+    }
+
+    /// Appends a number no larger than `max` ([`NUMBER_MAX`] for `number`, [`MODSEQ_MAX`]
+    /// for a mod-sequence).
+    ///
+    /// # Errors
+    /// As [`check_number`].
+    pub fn bounded_number(&mut self, n: u64, max: u64) -> Result<&mut Self, EncodeError> {
+        check_number(n, max)?;
+        Ok(self.number(n))
     }
 
     /// Appends `NIL`.
@@ -330,7 +378,8 @@ impl CommandBuilder {
         self
     }
 
-    /// Appends a number.
+    /// Appends a number (64-bit: bound it with [`bounded_number`](Self::bounded_number)
+    /// where the grammar says `number`).
     pub fn number(&mut self, n: u64) -> &mut Self {
         self.space();
         self.text.extend_from_slice(n.to_string().as_bytes());

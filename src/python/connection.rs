@@ -41,7 +41,8 @@ impl PyConnection {
     /// Connects, over TLS when `tls` (an `imaprs.TLSOptions`) is given, and reads the
     /// greeting. With `argv`, runs that command and talks over its stdin and stdout instead.
     #[new]
-    #[pyo3(signature = (host, port, timeout=None, tls=None, *, argv=None, max_line=None))]
+    #[pyo3(signature = (host, port, timeout=None, tls=None, *, argv=None, max_line=None, crlf_relaxed=false))]
+    #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
         host: String,
@@ -50,10 +51,14 @@ impl PyConnection {
         tls: Option<&Bound<'_, PyAny>>,
         argv: Option<Vec<String>>,
         max_line: Option<usize>,
+        crlf_relaxed: bool,
     ) -> PyResult<Self> {
         let timeout = duration(timeout)?;
         let options = tls.map(tls_options).transpose()?;
-        let mut limits = Limits::default();
+        let mut limits = Limits {
+            crlf_relaxed,
+            ..Limits::default()
+        };
         if let Some(max_line) = max_line {
             limits.max_line = max_line;
         }
