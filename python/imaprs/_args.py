@@ -8,11 +8,12 @@ and raises :class:`~imaprs.errors.InvalidArgument` (a ``ValueError``) otherwise:
   parenthesised list; a plain ``int`` as a number of up to 63 bits;
 - :class:`Atom` only as an atom (command words, search keys, STATUS items);
 - :class:`Flags` as a parenthesised list of flags (``\\Seen`` or a keyword atom);
-- :class:`SeqSet` as a sequence or UID set (``1``, ``1:5``, ``1,3:*``, ``$``);
+- :class:`SequenceSet` as a sequence or UID set (``1``, ``1:5``, ``1,3:*``, ``$``);
 - :class:`Number` as a 32-bit number, :class:`Number64` as a 63-bit one (mod-sequences,
   quota limits); both refuse anything but an ``int``, so ``"1\\r\\n"`` never becomes ``1``;
-- :class:`Secret` as an astring whose value is forgotten once encoded: a password or token
-  left on a command (``e.command.args``) reads ``<secret>``;
+- :class:`Secret` as the argument it wraps (a ``str``, ``Raw``...), whose value is forgotten
+  once encoded: a password or token left on a command (``e.command.args``) reads
+  ``<secret>``;
 - ``Raw`` (``imaprs.Raw``) as it is, refused when it holds CR, LF or NUL or ends like a
   literal header.
 """
@@ -23,7 +24,7 @@ from typing import Iterable, Optional
 
 from .errors import InvalidArgument
 
-__all__ = ["Atom", "Flags", "Number", "Number64", "SeqSet", "Secret"]
+__all__ = ["Atom", "Flags", "Number", "Number64", "SequenceSet", "Secret"]
 
 
 class Atom(str):
@@ -32,7 +33,7 @@ class Atom(str):
     __slots__ = ()
 
 
-class SeqSet(str):
+class SequenceSet(str):
     """A sequence or UID set, checked by its grammar."""
 
     __slots__ = ()
@@ -72,12 +73,12 @@ class Number64(int):
 
 
 class Secret:
-    """A password or token: sent as an astring, then forgotten."""
+    """A password or token: sent as the argument it wraps, then forgotten."""
 
     __slots__ = ("_value",)
 
-    def __init__(self, value: str) -> None:
-        self._value: Optional[str] = value
+    def __init__(self, value: object) -> None:
+        self._value: Optional[object] = value
 
     def __repr__(self) -> str:
         return "<secret>"

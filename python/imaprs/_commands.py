@@ -3,14 +3,17 @@
 Every method sends one command and returns its :class:`IMAP4Command`; ``wait=True`` (the
 default) waits for the completion and raises ``NO``/``BAD``; ``wait=False`` returns at once.
 Mailbox names are encoded with modified UTF-7 and quoted; other strings are sent as atoms,
-quoted strings or literals as needed; :class:`Raw` passes syntax through (CR, LF and NUL are
-refused everywhere).
+quoted strings or literals as needed; flags, sequence sets, numbers and keywords go as the
+kinds of ``_args`` (``Flags``, ``SequenceSet``, ``Number64``, ``Atom``), which the core checks
+against their grammar before anything is written; :class:`Raw` passes syntax through (CR, LF
+and NUL are refused everywhere, and so is text ending like a literal header).
 """
 
 from __future__ import annotations
 
 from typing import IO, TYPE_CHECKING, Any, Callable, Iterable, List, Optional, Tuple, Union
 
+from ._args import Atom, Flags, Number64, SequenceSet
 from ._command import IMAP4Command, Raw, Sink
 from ._functions import qstr_iutf7
 from ._imaprs import unix2idate
@@ -77,10 +80,10 @@ class Commands(_Base):
         (``SPECIAL-USE``, ``STATUS (MESSAGES UNSEEN)`` with LIST-STATUS) per RFC 5258."""
         args: List[Any] = []
         if select:
-            args.append(Raw("(" + " ".join(select) + ")"))
+            args.append([Atom(s) for s in select])
         args += [self._mbox(ref), self._mbox(mbox)]
         if ret:
-            args += [Raw("RETURN"), Raw("(" + " ".join(ret) + ")")]
+            args += [Atom("RETURN"), Raw("(" + " ".join(ret) + ")")]
         return self._run(wait, "LIST", *args)
 
     def lsub(self, ref: str = "", mbox: str = "*", *, wait: bool = True) -> IMAP4Command:
@@ -90,7 +93,7 @@ class Commands(_Base):
     def status(self, mbox: str, *attrs: str, wait: bool = True) -> IMAP4Command:
         """STATUS (default: MESSAGES RECENT UIDNEXT UIDVALIDITY UNSEEN)."""
         items = attrs or ("MESSAGES", "RECENT", "UIDNEXT", "UIDVALIDITY", "UNSEEN")
-        return self._run(wait, "STATUS", self._mbox(mbox), Raw(f"({' '.join(items)})"))
+        return self._run(wait, "STATUS", self._mbox(mbox), [Atom(i) for i in items])
 
     def namespace(self, *, wait: bool = True) -> IMAP4Command:
         """NAMESPACE."""
@@ -118,9 +121,9 @@ class Commands(_Base):
         count = 0
         for msg in msgs:
             data, flags, idate = msg if isinstance(msg, tuple) else (msg, (), None)
-            flag_list = [f for f in flags if f.upper() != "\\RECENT"]
+            flag_list = Flags(f for f in flags if f.upper() != "\\RECENT")
             if flag_list:
-                args.append(Raw("(" + " ".join(flag_list) + ")"))
+                args.append(flag_list)
             if isinstance(idate, (int, float)):
                 idate = unix2idate(idate)
             if idate is not None:
@@ -141,16 +144,17 @@ class Commands(_Base):
         """EXPUNGE, or UID EXPUNGE of ``uids`` (UIDPLUS)."""
         if uids is None:
             return self._run(wait, "EXPUNGE")
-        return self._run(wait, "UID EXPUNGE", Raw(_seqset(uids)[0]))
+        return self._run(wait, "UID EXPUNGE", SequenceSet(_seqset(uids)[0]))
 
     def search(self, *criteria: Any, wait: bool = True, uid: bool = False) -> IMAP4Command:
         """[UID] SEARCH CHARSET UTF-8 criteria (strings go as atoms, quoted strings or
         literals; use :class:`Raw` for syntax). ``Raw('RETURN (MIN MAX COUNT ALL)')`` first
         asks for ESEARCH results."""
         spec = list(criteria) or [Raw("ALL")]
+        charset = (Atom("CHARSET"), Atom("UTF-8"))
         if spec and isinstance(spec[0], Raw) and spec[0].text.upper().startswith("RETURN"):
-            return self._run(wait, _uid(uid, "SEARCH"), spec[0], Raw("CHARSET UTF-8"), *spec[1:])
-        return self._run(wait, _uid(uid, "SEARCH"), Raw("CHARSET UTF-8"), *spec)
+            return self._run(wait, _uid(uid, "SEARCH"), spec[0], *charset, *spec[1:])
+        return self._run(wait, _uid(uid, "SEARCH"), *charset, *spec)
 
     def fetch(
         self,
@@ -176,14 +180,14 @@ class Commands(_Base):
         connection.
         """
         text, claim = _seqset(seqset)
-        args: List[Any] = [Raw(text), Raw("(" + " ".join(attrs or ("FLAGS",)) + ")")]
-        modifiers = []
+        args: List[Any] = [SequenceSet(text), _FLAGS if not attrs else Raw(f"({' '.join(attrs)})")]
+        modifiers: List[Any] = []
         if changedsince is not None:
-            modifiers.append(f"CHANGEDSINCE {int(changedsince)}")
+            modifiers += [Atom("CHANGEDSINCE"), Number64(changedsince)]
         if vanished:
-            modifiers.append("VANISHED")
+            modifiers.append(Atom("VANISHED"))
         if modifiers:
-            args.append(Raw("(" + " ".join(modifiers) + ")"))
+            args.append(modifiers)
         write = _sink(sink)
         name = _uid(uid, "FETCH")
         return self._run(wait, name, *args, seqset=claim, sink=write, progress=progress)
@@ -200,23 +204,23 @@ class Commands(_Base):
         """[UID] STORE ``seqset`` item (flags), e.g. ``store('1:3', '+FLAGS', '\\\\Seen')``;
         ``unchangedsince`` adds the CONDSTORE modifier."""
         text, claim = _seqset(seqset)
-        args: List[Any] = [Raw(text)]
+        args: List[Any] = [SequenceSet(text)]
         if unchangedsince is not None:
-            args.append(Raw(f"(UNCHANGEDSINCE {int(unchangedsince)})"))
-        args += [Raw(item), Raw("(" + " ".join(flags) + ")")]
+            args.append([Atom("UNCHANGEDSINCE"), Number64(unchangedsince)])
+        args += [Atom(item), Flags(flags)]
         return self._run(wait, _uid(uid, "STORE"), *args, seqset=claim)
 
     def copy(
         self, seqset: SeqSet, mbox: str, *, wait: bool = True, uid: bool = False
     ) -> IMAP4Command:
         """[UID] COPY (the COPYUID code comes with UIDPLUS)."""
-        return self._run(wait, _uid(uid, "COPY"), Raw(_seqset(seqset)[0]), self._mbox(mbox))
+        return self._run(wait, _uid(uid, "COPY"), SequenceSet(_seqset(seqset)[0]), self._mbox(mbox))
 
     def move(
         self, seqset: SeqSet, mbox: str, *, wait: bool = True, uid: bool = False
     ) -> IMAP4Command:
         """[UID] MOVE (RFC 6851)."""
-        return self._run(wait, _uid(uid, "MOVE"), Raw(_seqset(seqset)[0]), self._mbox(mbox))
+        return self._run(wait, _uid(uid, "MOVE"), SequenceSet(_seqset(seqset)[0]), self._mbox(mbox))
 
     def sort(
         self, keys: Union[str, Iterable[str]], *criteria: Any, wait: bool = True, uid: bool = False
@@ -224,9 +228,7 @@ class Commands(_Base):
         """[UID] SORT (keys) UTF-8 criteria (RFC 5256)."""
         keys = keys.split() if isinstance(keys, str) else list(keys)
         spec = list(criteria) or [Raw("ALL")]
-        return self._run(
-            wait, _uid(uid, "SORT"), Raw("(" + " ".join(keys) + ")"), Raw("UTF-8"), *spec
-        )
+        return self._run(wait, _uid(uid, "SORT"), [Atom(k) for k in keys], Atom("UTF-8"), *spec)
 
     def thread(
         self, method: str, *criteria: Any, wait: bool = True, uid: bool = False
@@ -235,7 +237,7 @@ class Commands(_Base):
         if f"THREAD={method.upper()}" not in self.caps:
             raise IMAP4Error(f"the server does not support THREAD={method.upper()}")
         spec = list(criteria) or [Raw("ALL")]
-        return self._run(wait, _uid(uid, "THREAD"), Raw(method), Raw("UTF-8"), *spec)
+        return self._run(wait, _uid(uid, "THREAD"), Atom(method), Atom("UTF-8"), *spec)
 
     # -- quota, ACL, metadata ------------------------------------------------------------
 
@@ -249,8 +251,8 @@ class Commands(_Base):
 
     def setquota(self, root: str, *limits: Tuple[str, int], wait: bool = True) -> IMAP4Command:
         """SETQUOTA root ((resource, limit)...)."""
-        flat = " ".join(f"{name} {int(value)}" for name, value in limits)
-        return self._run(wait, "SETQUOTA", root, Raw(f"({flat})"))
+        flat = [x for name, value in limits for x in (Atom(name), Number64(value))]
+        return self._run(wait, "SETQUOTA", root, flat)
 
     def setacl(self, mbox: str, ident: str, rights: str, *, wait: bool = True) -> IMAP4Command:
         """SETACL (RFC 4314)."""
@@ -278,7 +280,13 @@ class Commands(_Base):
         self._check_metadata(mbox)
         args: List[Any] = []
         if opts:
-            args.append(Raw("(" + " ".join(f"{k.upper()} {v}" for k, v in opts.items()) + ")"))
+            args.append(
+                [
+                    x
+                    for k, v in opts.items()
+                    for x in (Atom(k.upper()), Atom(v) if isinstance(v, str) else Number64(v))
+                ]
+            )
         args.append(self._mbox(mbox))
         args.append(list(entries) if len(entries) != 1 else entries[0])
         return self._run(wait, "GETMETADATA", *args)
@@ -295,6 +303,10 @@ class Commands(_Base):
     def _check_metadata(self, mbox: str) -> None:
         if "METADATA" not in self.caps and not (mbox == "" and "METADATA-SERVER" in self.caps):
             raise IMAP4Error("the server does not support METADATA")
+
+
+#: The default FETCH items, built once.
+_FLAGS = Raw("(FLAGS)")
 
 
 def _uid(uid: bool, name: str) -> str:

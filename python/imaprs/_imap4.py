@@ -15,6 +15,7 @@ import ssl
 from typing import Any, Callable, Optional, Tuple, Union
 
 from . import _imaprs
+from ._args import Secret
 from ._command import IMAP4Command, Raw
 from ._commands import Commands
 from ._engine import Engine
@@ -152,7 +153,7 @@ class IMAP4(Commands, Engine):
         if "LOGINDISABLED" in self.caps:
             raise IMAP4Error("LOGIN is disabled by the server (LOGINDISABLED)")
         self._check_cleartext(allow_cleartext)
-        cmd = self._run(True, "LOGIN", username, password)
+        cmd = self._run(True, "LOGIN", username, Secret(password))
         self._authenticated(cmd)
         return cmd
 
@@ -198,7 +199,7 @@ class IMAP4(Commands, Engine):
             inline = ir is not None and "SASL-IR" in self.caps
             args: list[Any] = [Raw(mech)]
             if inline and ir is not None:
-                args.append(Raw(base64.b64encode(ir).decode() or "="))
+                args.append(Secret(Raw(base64.b64encode(ir).decode() or "=")))
             cmd = self("AUTHENTICATE", *args)
             pending = None if inline else ir
             while (challenge := self._await_continuation(cmd)) is not None:

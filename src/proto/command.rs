@@ -100,6 +100,54 @@ fn ends_like_literal_header(s: &[u8]) -> bool {
     digits > 0 && inner[..inner.len() - digits].ends_with(b"{")
 }
 
+/// Checks a command name: one or more atoms separated by single spaces (`UID FETCH`).
+///
+/// # Errors
+/// [`EncodeError::ControlCharacter`] for CR, LF or NUL (which would end the command and
+/// start another); [`EncodeError::Invalid`] for anything else that is not such atoms.
+pub fn check_name(name: &[u8]) -> Result<(), EncodeError> {
+    if has_control(name) {
+        return Err(EncodeError::ControlCharacter);
+    }
+    if name.split(|&b| b == b' ').any(|w| !is_atom(w)) {
+        return Err(EncodeError::Invalid {
+            what: "command",
+            why: "tag and name must be atoms",
+        });
+    }
+    Ok(())
+}
+
+/// Checks text sent as it is (`Raw`, a drop-in criteria string): no CR, LF or NUL, and no
+/// literal header at its end, where the server would read the next line as literal data.
+///
+/// # Errors
+/// [`EncodeError::ControlCharacter`] for CR, LF or NUL; [`EncodeError::Invalid`] when the
+/// text ends like a literal header (`{5}`, `{5+}`, `~{5}`).
+pub fn check_raw(text: &[u8]) -> Result<(), EncodeError> {
+    if has_control(text) {
+        return Err(EncodeError::ControlCharacter);
+    }
+    if ends_like_literal_header(text) {
+        return Err(EncodeError::Invalid {
+            what: "command text",
+            why: "ends like a literal header",
+        });
+    }
+    Ok(())
+}
+
+/// Checks literal data: any byte but NUL, unless it goes as a literal8 (`binary`).
+///
+/// # Errors
+/// [`EncodeError::ControlCharacter`] for NUL outside a literal8.
+pub fn check_literal(data: &[u8], binary: bool) -> Result<(), EncodeError> {
+    if !binary && memchr::memchr(0, data).is_some() {
+        return Err(EncodeError::ControlCharacter);
+    }
+    Ok(())
+}
+
 /// How an `astring` argument goes on the wire.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ArgForm {
@@ -226,12 +274,13 @@ impl CommandBuilder {
     /// # Errors
     /// [`EncodeError::Invalid`] when the tag or a word of the name is not an atom.
     pub fn new(tag: &[u8], name: &[u8]) -> Result<Self, EncodeError> {
-        if !is_atom(tag) || name.split(|&b| b == b' ').any(|w| !is_atom(w)) {
+        if !is_atom(tag) {
             return Err(EncodeError::Invalid {
                 what: "command",
                 why: "tag and name must be atoms",
             });
         }
+        check_name(name)?;
         let mut text = Vec::with_capacity(64);
         text.extend_from_slice(tag);
         text.push(b' ');
@@ -273,15 +322,7 @@ impl CommandBuilder {
     /// [`EncodeError::ControlCharacter`] when it holds CR, LF or NUL;
     /// [`EncodeError::Invalid`] when it ends like a literal header.
     pub fn raw(&mut self, text: &[u8]) -> Result<&mut Self, EncodeError> {
-        if has_control(text) {
-            return Err(EncodeError::ControlCharacter);
-        }
-        if ends_like_literal_header(text) {
-            return Err(EncodeError::Invalid {
-                what: "command text",
-                why: "ends like a literal header",
-            });
-        }
+        check_raw(text)?;
         self.space();
         self.text.extend_from_slice(text);
         Ok(self)
@@ -329,9 +370,7 @@ impl CommandBuilder {
     /// [`EncodeError::ControlCharacter`] when `data` holds NUL and `mode` is not
     /// [`LiteralMode::Binary`]: RFC 3501 §4.3 allows any octet but NUL in a literal.
     pub fn literal(&mut self, data: &[u8], mode: LiteralMode) -> Result<&mut Self, EncodeError> {
-        if mode != LiteralMode::Binary && memchr::memchr(0, data).is_some() {
-            return Err(EncodeError::ControlCharacter);
-        }
+        check_literal(data, mode == LiteralMode::Binary)?;
         self.space();
         let text = std::mem::take(&mut self.text);
         self.pieces.push(Piece::Text(text));

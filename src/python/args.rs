@@ -2,7 +2,7 @@
 //!
 //! The kinds are those of `imaprs/_args.py`: `str` goes as atom, quoted string or literal as
 //! needed, `bytes` as a literal, `int` as a number (63-bit), `None` as NIL, `list`/`tuple` as
-//! a parenthesised list, `Atom`, `Flags`, `SeqSet`, `Number`, `Number64` and `Secret` as
+//! a parenthesised list, `Atom`, `Flags`, `SequenceSet`, `Number`, `Number64` and `Secret` as
 //! their names say, and an object with a `text` attribute (`imaprs.Raw`) as raw text. Every
 //! check is the core builder's; here the kinds are only told apart. The arguments are taken
 //! out of Python first so the command can be built and sent without the GIL.
@@ -15,7 +15,7 @@ use pyo3::types::{PyBytes, PyInt, PyList, PyString, PyTuple, PyType};
 use super::errors::encode_error;
 use crate::client::Error;
 use crate::proto::argument::{MODSEQ_MAX, NUMBER_MAX};
-use crate::proto::command::{CommandBuilder, LiteralMode};
+use crate::proto::command::{check_literal, check_name, check_raw, CommandBuilder, LiteralMode};
 use crate::proto::EncodeError;
 
 /// A command argument taken out of its Python object, so the command can be built and
@@ -53,7 +53,7 @@ fn kinds(py: Python<'_>) -> PyResult<&Kinds> {
         Ok(Kinds {
             atom: get("Atom")?,
             flags: get("Flags")?,
-            seqset: get("SeqSet")?,
+            seqset: get("SequenceSet")?,
             number: get("Number")?,
             number64: get("Number64")?,
             secret: get("Secret")?,
@@ -99,7 +99,7 @@ fn to_arg(arg: &Bound<'_, PyAny>, kinds: &Kinds) -> PyResult<Arg> {
             return Err(PyTypeError::new_err("a Secret can be sent once"));
         }
         arg.setattr("_value", arg.py().None())?;
-        Arg::Text(text(&value)?)
+        to_arg(&value, kinds)?
     } else if let Ok(s) = arg.cast::<PyString>() {
         Arg::Text(s.to_cow()?.as_bytes().to_vec())
     } else if let Ok(b) = arg.cast::<PyBytes>() {
@@ -172,4 +172,23 @@ pub(crate) fn add_args(builder: &mut CommandBuilder, args: &[Arg]) -> Result<(),
         }
     }
     Ok(())
+}
+
+/// Refuses a command name that is not atoms separated by single spaces (`InvalidArgument`).
+#[pyfunction]
+pub(crate) fn _check_name(name: &str) -> PyResult<()> {
+    check_name(name.as_bytes()).map_err(|e| encode_error(&e))
+}
+
+/// Refuses text sent as it is that holds CR, LF or NUL or ends like a literal header.
+#[pyfunction]
+pub(crate) fn _check_raw(text: &[u8]) -> PyResult<()> {
+    check_raw(text).map_err(|e| encode_error(&e))
+}
+
+/// Refuses literal data holding NUL, unless it goes as a literal8 (`binary`).
+#[pyfunction]
+#[pyo3(signature = (data, binary=false))]
+pub(crate) fn _check_literal(data: &[u8], binary: bool) -> PyResult<()> {
+    check_literal(data, binary).map_err(|e| encode_error(&e))
 }

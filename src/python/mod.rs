@@ -29,6 +29,9 @@ fn _imaprs(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(functions::seqset_expand, m)?)?;
     m.add_function(wrap_pyfunction!(functions::seqset_format, m)?)?;
     m.add_function(wrap_pyfunction!(functions::_claim_info, m)?)?;
+    m.add_function(wrap_pyfunction!(args::_check_name, m)?)?;
+    m.add_function(wrap_pyfunction!(args::_check_raw, m)?)?;
+    m.add_function(wrap_pyfunction!(args::_check_literal, m)?)?;
     m.add_class::<sasl::PySasl>()?;
     m.add_function(wrap_pyfunction!(sasl::_sasl_preferred, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

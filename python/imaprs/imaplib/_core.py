@@ -160,6 +160,8 @@ class IMAP4Base(Protocol):
             timeout,
             self._tls_options,
             max_line=_maxline() + 2,
+            # imaplib reads the line and raises abort("unterminated line") itself.
+            crlf_relaxed=True,
         )
         return self._attach(timeout)
 
