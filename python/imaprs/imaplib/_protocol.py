@@ -135,7 +135,7 @@ class Protocol:
                 words.append(b"{%d}" % len(literal))
         line = b" ".join(words)
         # LOGIN's password never reaches the trace or the history (imaplib prints it).
-        shown = b" ".join(words[:3] + [b"<secret>"]) if name == "LOGIN" else line
+        shown = b" ".join([*words[:3], b"<secret>"]) if name == "LOGIN" else line
         self._trace(f"> {shown!r}")
         self._write(line + H.CRLF)
         # With a literal: wait for each "+" (or the completion, when the server refuses),
