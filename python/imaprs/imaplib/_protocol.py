@@ -120,8 +120,10 @@ class Protocol:
                     word = arg.encode(self._encoding) if isinstance(arg, str) else arg
                     _imaprs._check_raw(word)
                     words.append(word)
-            if isinstance(self.literal, (bytes, bytearray)):
-                _imaprs._check_literal(self.literal, binary=self.utf8_enabled)
+            data = self.literal
+            if isinstance(data, (bytes, bytearray)):
+                data = data if isinstance(data, bytes) else bytes(data)
+                _imaprs._check_literal(data, binary=self.utf8_enabled)
         except ValueError:
             self.literal = None  # or the next command would carry this one's literal
             raise
