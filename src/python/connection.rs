@@ -218,7 +218,12 @@ impl PyConnection {
         while let Some(item) = items.next() {
             match self.routed(py, &item, active, &mut finished) {
                 Ok(pair) => out.append(pair)?,
-                Err(err) if out.is_empty() => return Err(err),
+                Err(err) if out.is_empty() => {
+                    // The failed response is delivered as the error; what came after it is
+                    // read next, so no complete response is lost.
+                    self.conn.unread(items.collect());
+                    return Err(err);
+                }
                 Err(_) => {
                     self.conn
                         .unread(std::iter::once(item).chain(items).collect());
