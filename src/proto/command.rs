@@ -319,10 +319,15 @@ impl CommandBuilder {
     /// Appends pre-formed syntax such as `(FLAGS UID)`, `1:*` or `BODY.PEEK[]`.
     ///
     /// # Errors
-    /// [`EncodeError::ControlCharacter`] when it holds CR, LF or NUL;
-    /// [`EncodeError::Invalid`] when it ends like a literal header.
+    /// As [`check_raw`], and [`EncodeError::Invalid`] for empty text.
     pub fn raw(&mut self, text: &[u8]) -> Result<&mut Self, EncodeError> {
         check_raw(text)?;
+        if text.is_empty() {
+            return Err(EncodeError::Invalid {
+                what: "command text",
+                why: "empty",
+            });
+        }
         self.space();
         self.text.extend_from_slice(text);
         Ok(self)
