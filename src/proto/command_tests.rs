@@ -312,13 +312,20 @@ fn refusals() {
         (&b"A 1"[..], &b"NOOP"[..]),
         (b"", b"NOOP"),
         (b"A1", b""),
-        (b"A1", b"NO\r\nOP"),
         (b"A1", b"UID  FETCH"),
         (b"A1", b"NOOP "),
         (b"A*", b"NOOP"),
     ] {
         assert_eq!(CommandBuilder::new(tag, name).map(|_| ()), invalid_command);
     }
+    assert_eq!(
+        CommandBuilder::new(b"A1", b"NO\r\nOP").map(|_| ()),
+        Err(EncodeError::ControlCharacter)
+    );
+    assert!(CommandBuilder::new(b"A1", b"NOOP")
+        .unwrap()
+        .raw(b"")
+        .is_err());
     let mut cmd = CommandBuilder::new(b"A1", b"X").unwrap();
     assert_eq!(
         cmd.raw(b"a\r\nA2 LOGOUT").err(),
