@@ -7,7 +7,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 FUZZ_SECONDS ?= 20
-FUZZ_TARGETS := response framer mutf7 seqset
+FUZZ_TARGETS := response framer mutf7 seqset command
 
 .PHONY: test demo venv build-dev lint lint-rust lint-python layering test-rust test-python fuzz-smoke bench demo clean
 
