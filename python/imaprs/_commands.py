@@ -11,7 +11,18 @@ and NUL are refused everywhere, and so is text ending like a literal header).
 
 from __future__ import annotations
 
-from typing import IO, TYPE_CHECKING, Any, Callable, Iterable, List, Optional, Tuple, Union
+from typing import (
+    IO,
+    TYPE_CHECKING,
+    Any,
+    Callable,
+    Dict,
+    Iterable,
+    List,
+    Optional,
+    Tuple,
+    Union,
+)
 
 from ._args import Atom, Flags, Number64, SequenceSet
 from ._command import IMAP4Command, Raw, Sink
@@ -180,7 +191,7 @@ class Commands(_Base):
         connection.
         """
         text, claim = _seqset(seqset)
-        args: List[Any] = [SequenceSet(text), _FLAGS if not attrs else Raw(f"({' '.join(attrs)})")]
+        args: List[Any] = [SequenceSet(text), _items(attrs)]
         modifiers: List[Any] = []
         if changedsince is not None:
             modifiers += [Atom("CHANGEDSINCE"), Number64(changedsince)]
@@ -305,8 +316,18 @@ class Commands(_Base):
             raise IMAP4Error("the server does not support METADATA")
 
 
-#: The default FETCH items, built once.
-_FLAGS = Raw("(FLAGS)")
+#: FETCH item lists already built, by their items (a few distinct ones per program).
+_ITEMS: Dict[Tuple[str, ...], Raw] = {(): Raw("(FLAGS)")}
+
+
+def _items(attrs: Tuple[str, ...]) -> Raw:
+    """The parenthesised FETCH items for ``attrs`` (``(FLAGS)`` when there are none)."""
+    raw = _ITEMS.get(attrs)
+    if raw is None:
+        raw = Raw(f"({' '.join(attrs)})")
+        if len(_ITEMS) < 256:
+            _ITEMS[attrs] = raw
+    return raw
 
 
 def _uid(uid: bool, name: str) -> str:
@@ -315,6 +336,9 @@ def _uid(uid: bool, name: str) -> str:
 
 def _seqset(seqset: SeqSet) -> Tuple[str, Optional[str]]:
     """The wire text of a sequence set, and the set to claim by (None: claim every FETCH)."""
+    if type(seqset) is list and len(seqset) == 1 and type(seqset[0]) is int and seqset[0] > 0:
+        text = str(seqset[0])  # the common single-message case, first
+        return text, text
     if isinstance(seqset, (list, tuple)) and len(seqset) == 1 and isinstance(seqset[0], int):
         seqset = seqset[0]
     if isinstance(seqset, int):

@@ -8,6 +8,7 @@
 //! out of Python first so the command can be built and sent without the GIL.
 
 use pyo3::exceptions::PyTypeError;
+use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyInt, PyList, PyString, PyTuple, PyType};
@@ -40,6 +41,7 @@ struct Kinds {
     number: Py<PyType>,
     number64: Py<PyType>,
     secret: Py<PyType>,
+    raw: Py<PyType>,
 }
 
 static KINDS: PyOnceLock<Kinds> = PyOnceLock::new();
@@ -50,6 +52,11 @@ fn kinds(py: Python<'_>) -> PyResult<&Kinds> {
         let get = |name: &str| -> PyResult<Py<PyType>> {
             Ok(module.getattr(name)?.cast_into::<PyType>()?.unbind())
         };
+        let raw = py
+            .import("imaprs._command")?
+            .getattr("Raw")?
+            .cast_into::<PyType>()?
+            .unbind();
         Ok(Kinds {
             atom: get("Atom")?,
             flags: get("Flags")?,
@@ -57,6 +64,7 @@ fn kinds(py: Python<'_>) -> PyResult<&Kinds> {
             number: get("Number")?,
             number64: get("Number64")?,
             secret: get("Secret")?,
+            raw,
         })
     })
 }
@@ -78,6 +86,8 @@ fn to_arg(arg: &Bound<'_, PyAny>, kinds: &Kinds) -> PyResult<Arg> {
         Arg::Nil
     } else if let Ok(s) = arg.cast_exact::<PyString>() {
         Arg::Text(s.to_cow()?.as_bytes().to_vec())
+    } else if ty == kinds.raw.as_ptr() {
+        Arg::Raw(text(&arg.getattr(intern!(arg.py(), "text"))?)?)
     } else if ty == kinds.seqset.as_ptr() {
         Arg::SeqSet(text(arg)?)
     } else if ty == kinds.atom.as_ptr() {
