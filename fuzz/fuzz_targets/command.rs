@@ -18,6 +18,17 @@ enum Want {
     Raw,
 }
 
+/// True when `line` ends in `{n}` or `{n+}` (with or without `~`): a server reads the next
+/// bytes as literal data.
+fn literal_header_at_end(line: &[u8]) -> bool {
+    let Some(body) = line.strip_suffix(b"}") else {
+        return false;
+    };
+    let body = body.strip_suffix(b"+").unwrap_or(body);
+    let digits = body.iter().rev().take_while(|b| b.is_ascii_digit()).count();
+    digits > 0 && body[..body.len() - digits].ends_with(b"{")
+}
+
 fn contains_raw(want: &Want) -> bool {
     match want {
         Want::Raw => true,
@@ -118,7 +129,7 @@ fuzz_target!(|data: &[u8]| {
                 // Each text part is one line: a literal header or the end of the command.
                 let line = t.strip_suffix(b"\r\n").expect("a line end");
                 assert!(!line.iter().any(|&b| matches!(b, b'\r' | b'\n' | 0)));
-                assert_eq!(line.ends_with(b"}"), i + 1 < parts.len());
+                assert_eq!(literal_header_at_end(line), i + 1 < parts.len());
                 wire.extend_from_slice(t);
             }
             Part::Literal { data, .. } => wire.extend_from_slice(data),

@@ -138,7 +138,9 @@ fn walk(
             if let Some(max) = width(&name.bytes(raw).to_ascii_uppercase()) {
                 match value.kind {
                     // FETCH MODSEQ (n)
-                    TokenKind::List if value.num == 1 => fits(&tokens[value_at + 1], max)?,
+                    TokenKind::List if value.num == 1 => {
+                        tokens.get(value_at + 1).map_or(Ok(()), |t| fits(t, max))?;
+                    }
                     _ => fits(value, max)?,
                 }
             }
