@@ -325,3 +325,63 @@ def test_drop_in_debug_shows_no_password(capsys: pytest.CaptureFixture[str]) -> 
         M.logout()
     err = capsys.readouterr().err
     assert "LOGIN alice <secret>" in err and "s3cret" not in err
+
+
+# -- the drop-in: whatever the arguments, one command line or ValueError ----------------------
+
+
+class _Recorder(imaprs.imaplib._protocol.Protocol):
+    """The drop-in's command writer alone, recording what it sends."""
+
+    def __init__(self) -> None:
+        self.state = "SELECTED"
+        self.tagpre = b"TAG"
+        self.tagged_commands = {}
+        self.untagged_responses = {}
+        self._history = []
+        self._set_mode(utf8=False)
+        self.sent: List[bytes] = []
+        self.send = self.sent.append  # type: ignore[method-assign]
+
+
+drop_in_args = st.lists(
+    st.one_of(st.none(), texts, texts.map(str.encode)),
+    max_size=5,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(name=texts, args=drop_in_args)
+def test_drop_in_writes_one_command_or_raises(name: str, args: List[Any]) -> None:
+    proto = _Recorder()
+    commands = imaprs.imaplib._helpers.Commands
+    added = name not in commands
+    commands.setdefault(name, ("SELECTED",))
+    try:
+        proto._command(name, *args)
+    except ValueError:
+        assert proto.sent == []
+        return
+    finally:
+        if added:
+            del commands[name]
+    wire = b"".join(proto.sent)
+    assert one_command(wire) and b"\0" not in wire
+    assert wire.split(b" ", 1)[1].startswith(name.encode())
+
+
+def test_the_initial_response_is_not_kept_on_the_command() -> None:
+    def script(s: ScriptedServer) -> None:
+        s.greeting(caps=(*CAPS, "SASL-IR"))
+        command = s.expect("AUTHENTICATE")
+        assert command.args == "PLAIN AGFsaWNlAHMzY3JldA=="
+        s.no(command.tag, "[AUTHENTICATIONFAILED] wrong")
+        s.expect_logout()
+
+    with ScriptedServer(script=script) as server:
+        imap = IMAP4(server.address, timeout=5)
+        with pytest.raises(imaprs.NO) as info:
+            imap.authenticate("PLAIN", username="alice", secret="s3cret", allow_cleartext=True)
+        shown = repr(info.value.command.args)
+        assert "AGFsaWNl" not in shown and "<secret>" in shown
+        imap.logout()
