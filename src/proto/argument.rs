@@ -14,10 +14,14 @@
 //! mod-sequence-value = 1*DIGIT        ; 0 to 2^63-1 (RFC 7162)
 //! ```
 //!
+//! Command names are atoms separated by single spaces; text sent as it is (`Raw`, the
+//! drop-in's criteria) holds no CR, LF or NUL and does not end like a literal header; literal
+//! data holds no NUL unless it is a literal8 (RFC 3516).
+//!
 //! A flag refuses `[` as well as the atom-specials, though RFC 3501 lets an atom hold it:
 //! servers read `[` in a flag list as the start of a section, and no real keyword uses it.
 
-use super::command::is_atom;
+use super::command::{ends_like_literal_header, has_control, is_atom};
 use super::error::EncodeError;
 
 /// The largest `number` / `nz-number` (RFC 3501 §9: "unsigned 32-bit integer").
@@ -92,6 +96,54 @@ pub fn check_number(n: u64, max: u64) -> Result<(), EncodeError> {
             why: "larger than 4294967295",
         })
     }
+}
+
+/// Checks a command name: one or more atoms separated by single spaces (`UID FETCH`).
+///
+/// # Errors
+/// [`EncodeError::ControlCharacter`] for CR, LF or NUL (which would end the command and
+/// start another); [`EncodeError::Invalid`] for anything else that is not such atoms.
+pub fn check_name(name: &[u8]) -> Result<(), EncodeError> {
+    if has_control(name) {
+        return Err(EncodeError::ControlCharacter);
+    }
+    if name.split(|&b| b == b' ').any(|w| !is_atom(w)) {
+        return Err(EncodeError::Invalid {
+            what: "command",
+            why: "tag and name must be atoms",
+        });
+    }
+    Ok(())
+}
+
+/// Checks text sent as it is (`Raw`, a drop-in criteria string): no CR, LF or NUL, and no
+/// literal header at its end, where the server would read the next line as literal data.
+///
+/// # Errors
+/// [`EncodeError::ControlCharacter`] for CR, LF or NUL; [`EncodeError::Invalid`] when the
+/// text ends like a literal header (`{5}`, `{5+}`, `~{5}`).
+pub fn check_raw(text: &[u8]) -> Result<(), EncodeError> {
+    if has_control(text) {
+        return Err(EncodeError::ControlCharacter);
+    }
+    if ends_like_literal_header(text) {
+        return Err(EncodeError::Invalid {
+            what: "command text",
+            why: "ends like a literal header",
+        });
+    }
+    Ok(())
+}
+
+/// Checks literal data: any byte but NUL, unless it goes as a literal8 (`binary`).
+///
+/// # Errors
+/// [`EncodeError::ControlCharacter`] for NUL outside a literal8.
+pub fn check_literal(data: &[u8], binary: bool) -> Result<(), EncodeError> {
+    if !binary && memchr::memchr(0, data).is_some() {
+        return Err(EncodeError::ControlCharacter);
+    }
+    Ok(())
 }
 
 /// `nz-number / "*"`.

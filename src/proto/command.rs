@@ -11,11 +11,18 @@
 //! - A literal header is written only by the builder, at the end of a text part; raw text
 //!   that ends like one (`{5}`) is refused, since the server would read the next line as
 //!   literal data.
+//! - Literal data may hold any byte but NUL (RFC 3501 §4.3); only a literal8 (`~{n}`, RFC
+//!   3516) may carry NUL.
+//! - Arguments with a grammar of their own are checked against it (see `argument.rs`):
+//!   [`CommandBuilder::flag`], [`CommandBuilder::sequence_set`] and
+//!   [`CommandBuilder::bounded_number`]; the command name is one or more atoms.
 //! - Non-synchronising literals (RFC 7888) are chosen by [`CommandBuilder::finish`] from
 //!   what the server offers: LITERAL+ allows any size, LITERAL- up to 4096 bytes. Binary
 //!   literals (RFC 3516 `~{n}`) are always synchronising.
 
-use super::argument::{check_flag, check_number, check_sequence_set};
+use super::argument::{
+    check_flag, check_literal, check_name, check_number, check_raw, check_sequence_set,
+};
 #[cfg(doc)]
 use super::argument::{MODSEQ_MAX, NUMBER_MAX};
 use super::error::EncodeError;
@@ -81,13 +88,13 @@ fn is_astring_char(b: u8) -> bool {
     (0x21..0x7f).contains(&b) && !matches!(b, b'(' | b')' | b'{' | b'%' | b'*' | b'"' | b'\\')
 }
 
-fn has_control(s: &[u8]) -> bool {
+pub(crate) fn has_control(s: &[u8]) -> bool {
     s.iter().any(|&b| matches!(b, b'\r' | b'\n' | 0))
 }
 
 /// True when `s` ends with something a server would read as a literal header:
 /// `{`, digits, an optional `+`, then `}` (a `~` before it changes nothing).
-fn ends_like_literal_header(s: &[u8]) -> bool {
+pub(crate) fn ends_like_literal_header(s: &[u8]) -> bool {
     let Some(inner) = s.strip_suffix(b"}") else {
         return false;
     };
@@ -98,54 +105,6 @@ fn ends_like_literal_header(s: &[u8]) -> bool {
         .take_while(|b| b.is_ascii_digit())
         .count();
     digits > 0 && inner[..inner.len() - digits].ends_with(b"{")
-}
-
-/// Checks a command name: one or more atoms separated by single spaces (`UID FETCH`).
-///
-/// # Errors
-/// [`EncodeError::ControlCharacter`] for CR, LF or NUL (which would end the command and
-/// start another); [`EncodeError::Invalid`] for anything else that is not such atoms.
-pub fn check_name(name: &[u8]) -> Result<(), EncodeError> {
-    if has_control(name) {
-        return Err(EncodeError::ControlCharacter);
-    }
-    if name.split(|&b| b == b' ').any(|w| !is_atom(w)) {
-        return Err(EncodeError::Invalid {
-            what: "command",
-            why: "tag and name must be atoms",
-        });
-    }
-    Ok(())
-}
-
-/// Checks text sent as it is (`Raw`, a drop-in criteria string): no CR, LF or NUL, and no
-/// literal header at its end, where the server would read the next line as literal data.
-///
-/// # Errors
-/// [`EncodeError::ControlCharacter`] for CR, LF or NUL; [`EncodeError::Invalid`] when the
-/// text ends like a literal header (`{5}`, `{5+}`, `~{5}`).
-pub fn check_raw(text: &[u8]) -> Result<(), EncodeError> {
-    if has_control(text) {
-        return Err(EncodeError::ControlCharacter);
-    }
-    if ends_like_literal_header(text) {
-        return Err(EncodeError::Invalid {
-            what: "command text",
-            why: "ends like a literal header",
-        });
-    }
-    Ok(())
-}
-
-/// Checks literal data: any byte but NUL, unless it goes as a literal8 (`binary`).
-///
-/// # Errors
-/// [`EncodeError::ControlCharacter`] for NUL outside a literal8.
-pub fn check_literal(data: &[u8], binary: bool) -> Result<(), EncodeError> {
-    if !binary && memchr::memchr(0, data).is_some() {
-        return Err(EncodeError::ControlCharacter);
-    }
-    Ok(())
 }
 
 /// How an `astring` argument goes on the wire.

@@ -15,8 +15,8 @@ use pyo3::types::{PyBytes, PyInt, PyList, PyString, PyTuple, PyType};
 
 use super::errors::encode_error;
 use crate::client::Error;
-use crate::proto::argument::{MODSEQ_MAX, NUMBER_MAX};
-use crate::proto::command::{check_literal, check_name, check_raw, CommandBuilder, LiteralMode};
+use crate::proto::argument::{check_literal, check_name, check_raw, MODSEQ_MAX, NUMBER_MAX};
+use crate::proto::command::{CommandBuilder, LiteralMode};
 use crate::proto::EncodeError;
 
 /// A command argument taken out of its Python object, so the command can be built and
