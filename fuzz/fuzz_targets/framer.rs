@@ -42,6 +42,7 @@ fuzz_target!(|input: (u8, u8, &[u8])| {
         max_response: 4096,
         max_literals: 8,
         max_depth: 16,
+        crlf_relaxed: threshold % 2 == 0,
     };
     assert_eq!(frames(data, data.len(), limits, None), frames(data, usize::from(chunk), limits, None));
     let threshold = Some(u64::from(threshold));

@@ -7,6 +7,7 @@ UTF-7 and INTERNALDATE, and ``ResponseReader``, the sans-I/O parser for any fron
 
 from __future__ import annotations
 
+from ._args import Atom, Flags, Number, Number64, Secret, SequenceSet
 from ._functions import group, qstr_iutf7, qstr_or_lit, response_map, ungroup
 from ._imap4 import IMAP4, IMAP4Command, Raw
 from ._imaprs import (
@@ -37,6 +38,7 @@ from .errors import (
     ConnectionClosed,
     IMAP4Error,
     IMAP4Timeout,
+    InvalidArgument,
     LimitError,
     ParseError,
     ProtocolError,
@@ -56,6 +58,12 @@ __all__ = [
     "SelectedMailbox",
     "Namespaces",
     "Q",
+    "Atom",
+    "Flags",
+    "SequenceSet",
+    "Number",
+    "Number64",
+    "Secret",
     "TLSOptions",
     "ResponseReader",
     "LiteralChunk",
@@ -81,6 +89,7 @@ __all__ = [
     "ConnectionClosed",
     "IMAP4Timeout",
     "TLSError",
+    "InvalidArgument",
     "StatusError",
     "OK",
     "NO",

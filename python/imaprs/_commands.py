@@ -5,19 +5,33 @@ default) waits for the completion and raises ``NO``/``BAD``; ``wait=False`` retu
 Mailbox names are ``str``: sent in modified UTF-7 (UTF-8 after ENABLE UTF8=ACCEPT), and
 any name a command's result gives back reaches the same mailbox when passed to another (the
 rule in ``imaprs._mailbox``). Other strings are sent as atoms, quoted strings or literals as
-needed; :class:`Raw` passes syntax through (CR, LF and NUL are refused everywhere). Each
-command's ``.data`` is its result as a Python value (the table in ``imaprs._results``).
+needed; flags, sequence sets, numbers and keywords go as the kinds of ``_args`` (``Flags``,
+``SequenceSet``, ``Number64``, ``Atom``, ``Quoted``), which the core checks against their
+grammar before anything is written; :class:`Raw` passes syntax through (CR, LF and NUL are
+refused everywhere, and so is text ending like a literal header). Each command's ``.data``
+is its result as a Python value (the table in ``imaprs._results``).
 """
 
 from __future__ import annotations
 
 import re
-from typing import IO, TYPE_CHECKING, Any, Callable, Iterable, List, Optional, Tuple, Union
+from typing import (
+    IO,
+    TYPE_CHECKING,
+    Any,
+    Callable,
+    Dict,
+    Iterable,
+    List,
+    Optional,
+    Tuple,
+    Union,
+)
 
+from ._args import Atom, Flags, Number64, Quoted, SequenceSet
 from ._command import IMAP4Command, Raw, Sink
 from ._imaprs import unix2idate
 from ._mailbox import encode_mailbox
-from ._quoted import Quoted
 from ._search import search_args
 from ._types import IMAP4SeqSet
 from ._upload import Upload
@@ -89,10 +103,10 @@ class Commands(_Base):
         the same mailbox when passed back; the raw responses keep the wire form."""
         args: List[Any] = []
         if select:
-            args.append(Raw("(" + " ".join(select) + ")"))
+            args.append([Atom(s) for s in select])
         args += [self._mbox(ref), self._mbox(mbox)]
         if ret:
-            args += [Raw("RETURN"), Raw("(" + " ".join(ret) + ")")]
+            args += [Atom("RETURN"), Raw("(" + " ".join(ret) + ")")]
         return self._run(wait, "LIST", *args)
 
     def lsub(self, ref: str = "", mbox: str = "*", *, wait: bool = True) -> IMAP4Command:
@@ -103,7 +117,7 @@ class Commands(_Base):
         """STATUS (default: MESSAGES RECENT UIDNEXT UIDVALIDITY UNSEEN); ``.data`` is
         ``{'MESSAGES': 3, ...}``."""
         items = attrs or ("MESSAGES", "RECENT", "UIDNEXT", "UIDVALIDITY", "UNSEEN")
-        return self._run(wait, "STATUS", self._mbox(mbox), Raw(f"({' '.join(items)})"))
+        return self._run(wait, "STATUS", self._mbox(mbox), [Atom(i) for i in items])
 
     def namespace(self, *, wait: bool = True) -> IMAP4Command:
         """NAMESPACE; ``.data`` is :class:`Namespaces` (personal, other, shared)."""
@@ -152,9 +166,9 @@ class Commands(_Base):
                 data, flags, idate, size = (*msg, None)[:4]
             else:
                 data, flags, idate, size = msg, (), None, None
-            flag_list = [f for f in flags if f.upper() != "\\RECENT"]
+            flag_list = Flags(f for f in flags if f.upper() != "\\RECENT")
             if flag_list:
-                args.append(Raw("(" + " ".join(flag_list) + ")"))
+                args.append(flag_list)
             if isinstance(idate, (int, float)):
                 idate = unix2idate(idate)
             if idate is not None:
@@ -176,7 +190,7 @@ class Commands(_Base):
         message numbers (the UIDs of VANISHED with QRESYNC)."""
         if uids is None:
             return self._run(wait, "EXPUNGE")
-        return self._run(wait, "UID EXPUNGE", Raw(_seqset(uids)[0]))
+        return self._run(wait, "UID EXPUNGE", SequenceSet(_seqset(uids)[0]))
 
     def search(self, *criteria: Any, wait: bool = True, uid: bool = False) -> IMAP4Command:
         """[UID] SEARCH criteria: :class:`Q` objects, ``date``/``datetime`` values (sent as
@@ -217,14 +231,14 @@ class Commands(_Base):
         connection.
         """
         text, claim = _seqset(seqset)
-        args: List[Any] = [Raw(text), Raw("(" + " ".join(attrs or ("FLAGS",)) + ")")]
-        modifiers = []
+        args: List[Any] = [SequenceSet(text), _items(attrs)]
+        modifiers: List[Any] = []
         if changedsince is not None:
-            modifiers.append(f"CHANGEDSINCE {int(changedsince)}")
+            modifiers += [Atom("CHANGEDSINCE"), Number64(changedsince)]
         if vanished:
-            modifiers.append("VANISHED")
+            modifiers.append(Atom("VANISHED"))
         if modifiers:
-            args.append(Raw("(" + " ".join(modifiers) + ")"))
+            args.append(modifiers)
         write = _sink(sink)
         name = _uid(uid, "FETCH")
         return self._run(wait, name, *args, seqset=claim, sink=write, progress=progress)
@@ -241,10 +255,10 @@ class Commands(_Base):
         """[UID] STORE ``seqset`` item (flags), e.g. ``store('1:3', '+FLAGS', '\\\\Seen')``;
         ``unchangedsince`` adds the CONDSTORE modifier."""
         text, claim = _seqset(seqset)
-        args: List[Any] = [Raw(text)]
+        args: List[Any] = [SequenceSet(text)]
         if unchangedsince is not None:
-            args.append(Raw(f"(UNCHANGEDSINCE {int(unchangedsince)})"))
-        args += [Raw(item), Raw("(" + " ".join(flags) + ")")]
+            args.append([Atom("UNCHANGEDSINCE"), Number64(unchangedsince)])
+        args += [Atom(item), Flags(flags)]
         return self._run(wait, _uid(uid, "STORE"), *args, seqset=claim)
 
     def copy(
@@ -252,13 +266,13 @@ class Commands(_Base):
     ) -> IMAP4Command:
         """[UID] COPY; ``.data`` is the COPYUID code ``(uidvalidity, source UIDs, new
         UIDs)`` (UIDPLUS), else None."""
-        return self._run(wait, _uid(uid, "COPY"), Raw(_seqset(seqset)[0]), self._mbox(mbox))
+        return self._run(wait, _uid(uid, "COPY"), SequenceSet(_seqset(seqset)[0]), self._mbox(mbox))
 
     def move(
         self, seqset: SeqSet, mbox: str, *, wait: bool = True, uid: bool = False
     ) -> IMAP4Command:
         """[UID] MOVE (RFC 6851); ``.data`` as for :meth:`copy`."""
-        return self._run(wait, _uid(uid, "MOVE"), Raw(_seqset(seqset)[0]), self._mbox(mbox))
+        return self._run(wait, _uid(uid, "MOVE"), SequenceSet(_seqset(seqset)[0]), self._mbox(mbox))
 
     def sort(
         self, keys: Union[str, Iterable[str]], *criteria: Any, wait: bool = True, uid: bool = False
@@ -267,9 +281,7 @@ class Commands(_Base):
         ``.data`` is the list of numbers in the sorted order."""
         keys = keys.split() if isinstance(keys, str) else list(keys)
         args, _ = search_args(criteria or [Raw("ALL")], self.utf8_enabled)
-        return self._run(
-            wait, _uid(uid, "SORT"), Raw("(" + " ".join(keys) + ")"), Raw("UTF-8"), *args
-        )
+        return self._run(wait, _uid(uid, "SORT"), [Atom(k) for k in keys], Atom("UTF-8"), *args)
 
     def thread(
         self, method: str, *criteria: Any, wait: bool = True, uid: bool = False
@@ -280,7 +292,7 @@ class Commands(_Base):
         if f"THREAD={method.upper()}" not in self.caps:
             raise IMAP4Error(f"the server does not support THREAD={method.upper()}")
         args, _ = search_args(criteria or [Raw("ALL")], self.utf8_enabled)
-        return self._run(wait, _uid(uid, "THREAD"), Raw(method), Raw("UTF-8"), *args)
+        return self._run(wait, _uid(uid, "THREAD"), Atom(method), Atom("UTF-8"), *args)
 
     # -- quota, ACL, metadata ------------------------------------------------------------
 
@@ -295,8 +307,8 @@ class Commands(_Base):
 
     def setquota(self, root: str, *limits: Tuple[str, int], wait: bool = True) -> IMAP4Command:
         """SETQUOTA root ((resource, limit)...)."""
-        flat = " ".join(f"{name} {int(value)}" for name, value in limits)
-        return self._run(wait, "SETQUOTA", root, Raw(f"({flat})"))
+        flat = [x for name, value in limits for x in (Atom(name), Number64(value))]
+        return self._run(wait, "SETQUOTA", root, flat)
 
     def setacl(self, mbox: str, ident: str, rights: str, *, wait: bool = True) -> IMAP4Command:
         """SETACL (RFC 4314)."""
@@ -325,7 +337,13 @@ class Commands(_Base):
         self._check_metadata(mbox)
         args: List[Any] = []
         if opts:
-            args.append(Raw("(" + " ".join(f"{k.upper()} {v}" for k, v in opts.items()) + ")"))
+            args.append(
+                [
+                    x
+                    for k, v in opts.items()
+                    for x in (Atom(k.upper()), Atom(v) if isinstance(v, str) else Number64(v))
+                ]
+            )
         args.append(self._mbox(mbox))
         args.append(list(entries) if len(entries) != 1 else entries[0])
         return self._run(wait, "GETMETADATA", *args)
@@ -346,12 +364,29 @@ class Commands(_Base):
             raise IMAP4Error("the server does not support METADATA")
 
 
+#: FETCH item lists already built, by their items (a few distinct ones per program).
+_ITEMS: Dict[Tuple[str, ...], Raw] = {(): Raw("(FLAGS)")}
+
+
+def _items(attrs: Tuple[str, ...]) -> Raw:
+    """The parenthesised FETCH items for ``attrs`` (``(FLAGS)`` when there are none)."""
+    raw = _ITEMS.get(attrs)
+    if raw is None:
+        raw = Raw(f"({' '.join(attrs)})")
+        if len(_ITEMS) < 256:
+            _ITEMS[attrs] = raw
+    return raw
+
+
 def _uid(uid: bool, name: str) -> str:
     return f"UID {name}" if uid else name
 
 
 def _seqset(seqset: SeqSet) -> Tuple[str, Optional[str]]:
     """The wire text of a sequence set, and the set to claim by (None: claim every FETCH)."""
+    if type(seqset) is list and len(seqset) == 1 and type(seqset[0]) is int and seqset[0] > 0:
+        text = str(seqset[0])  # the common single-message case, first
+        return text, text
     if isinstance(seqset, (list, tuple)) and len(seqset) == 1 and isinstance(seqset[0], int):
         seqset = seqset[0]
     if isinstance(seqset, int):

@@ -16,12 +16,12 @@ import ssl
 from typing import Any, Callable, Iterator, Optional, Tuple, Union
 
 from . import _imaprs
+from ._args import Quoted, Secret
 from ._command import IMAP4Command, Raw
 from ._commands import Commands
 from ._engine import Engine
 from ._idle import Idle
 from ._log import LOG
-from ._quoted import Quoted
 from ._tls import TLSOptions, tls_options
 from ._types import IMAP4Response
 from .errors import (
@@ -79,6 +79,8 @@ class IMAP4(Commands, Engine):
         deadline: seconds one response may take once it has started to arrive (default: ten
             times ``timeout``), so a server sending a byte at a time cannot hold a call for
             ever; each chunk of a streamed literal counts as one.
+        crlf_relaxed: accept response lines that end in a bare LF (a broken server); by
+            default such a line fails the connection with ``ProtocolError``.
     """
 
     def __init__(
@@ -90,6 +92,7 @@ class IMAP4(Commands, Engine):
         starttls: bool = False,
         max_line: Optional[int] = None,
         deadline: Optional[float] = None,
+        crlf_relaxed: bool = False,
     ) -> None:
         if timeout is not None and timeout <= 0:
             raise ValueError("timeout must be positive or None")
@@ -99,7 +102,15 @@ class IMAP4(Commands, Engine):
         tls = tls_options(ssl_ctx) if implicit and ssl_ctx is not None else None
         if deadline is None and timeout is not None:
             deadline = 10 * timeout
-        conn = _imaprs._Connection(host, port, timeout, tls, max_line=max_line, deadline=deadline)
+        conn = _imaprs._Connection(
+            host,
+            port,
+            timeout,
+            tls,
+            max_line=max_line,
+            deadline=deadline,
+            crlf_relaxed=crlf_relaxed,
+        )
         conn.set_deadline(deadline)
         self._engine_init(conn, timeout)
         greeting = conn.greeting
@@ -194,7 +205,7 @@ class IMAP4(Commands, Engine):
         if "LOGINDISABLED" in self.caps:
             raise IMAP4Error("LOGIN is disabled by the server (LOGINDISABLED)")
         self._check_cleartext(allow_cleartext)
-        cmd = self._run(True, "LOGIN", Quoted(username), Quoted(password))
+        cmd = self._run(True, "LOGIN", Quoted(username), Secret(Quoted(password)))
         self._authenticated(cmd)
         return cmd
 
@@ -240,7 +251,7 @@ class IMAP4(Commands, Engine):
             inline = ir is not None and "SASL-IR" in self.caps
             args: list[Any] = [Raw(mech)]
             if inline and ir is not None:
-                args.append(Raw(base64.b64encode(ir).decode() or "="))
+                args.append(Secret(Raw(base64.b64encode(ir).decode() or "=")))
             cmd = self("AUTHENTICATE", *args)
             pending = None if inline else ir
             rounds = 0

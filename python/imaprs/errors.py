@@ -15,6 +15,9 @@
         ├── NO
         ├── BAD                (also a ProtocolError)
         └── BYE                the server closed the connection
+
+    InvalidArgument            a caller's argument was refused before anything was sent
+                               (a ValueError, not an IMAP4Error: the caller is at fault)
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ __all__ = [
     "IMAP4Timeout",
     "TLSError",
     "ConnectionClosed",
+    "InvalidArgument",
 ]
 
 
@@ -91,6 +95,12 @@ class TLSError(IMAP4Error):
 
 class ConnectionClosed(IMAP4Error):
     """The connection is closed (by the server, the network, or after a fatal error)."""
+
+
+class InvalidArgument(ValueError):
+    """A command argument does not fit its grammar (a flag that is not an atom, a sequence
+    set with a space, a number out of range, NUL or CR/LF where they cannot go); raised
+    before any byte of the command is written, so the connection stays usable."""
 
 
 class ParseError(IMAP4Error, ValueError):

@@ -11,10 +11,20 @@
 //! - A literal header is written only by the builder, at the end of a text part; raw text
 //!   that ends like one (`{5}`) is refused, since the server would read the next line as
 //!   literal data.
+//! - Literal data may hold any byte but NUL (RFC 3501 §4.3); only a literal8 (`~{n}`, RFC
+//!   3516) may carry NUL.
+//! - Arguments with a grammar of their own are checked against it (see `argument.rs`):
+//!   [`CommandBuilder::flag`], [`CommandBuilder::sequence_set`] and
+//!   [`CommandBuilder::bounded_number`]; the command name is one or more atoms.
 //! - Non-synchronising literals (RFC 7888) are chosen by [`CommandBuilder::finish`] from
 //!   what the server offers: LITERAL+ allows any size, LITERAL- up to 4096 bytes. Binary
 //!   literals (RFC 3516 `~{n}`) are always synchronising.
 
+use super::argument::{
+    check_flag, check_literal, check_name, check_number, check_raw, check_sequence_set,
+};
+#[cfg(doc)]
+use super::argument::{MODSEQ_MAX, NUMBER_MAX};
 use super::error::EncodeError;
 
 /// Largest literal that may be non-synchronising under LITERAL- (RFC 7888 §4).
@@ -78,13 +88,13 @@ fn is_astring_char(b: u8) -> bool {
     (0x21..0x7f).contains(&b) && !matches!(b, b'(' | b')' | b'{' | b'%' | b'*' | b'"' | b'\\')
 }
 
-fn has_control(s: &[u8]) -> bool {
+pub(crate) fn has_control(s: &[u8]) -> bool {
     s.iter().any(|&b| matches!(b, b'\r' | b'\n' | 0))
 }
 
 /// True when `s` ends with something a server would read as a literal header:
 /// `{`, digits, an optional `+`, then `}` (a `~` before it changes nothing).
-fn ends_like_literal_header(s: &[u8]) -> bool {
+pub(crate) fn ends_like_literal_header(s: &[u8]) -> bool {
     let Some(inner) = s.strip_suffix(b"}") else {
         return false;
     };
@@ -223,12 +233,13 @@ impl CommandBuilder {
     /// # Errors
     /// [`EncodeError::Invalid`] when the tag or a word of the name is not an atom.
     pub fn new(tag: &[u8], name: &[u8]) -> Result<Self, EncodeError> {
-        if !is_atom(tag) || name.split(|&b| b == b' ').any(|w| !is_atom(w)) {
+        if !is_atom(tag) {
             return Err(EncodeError::Invalid {
                 what: "command",
                 why: "tag and name must be atoms",
             });
         }
+        check_name(name)?;
         let mut text = Vec::with_capacity(64);
         text.extend_from_slice(tag);
         text.push(b' ');
@@ -267,16 +278,13 @@ impl CommandBuilder {
     /// Appends pre-formed syntax such as `(FLAGS UID)`, `1:*` or `BODY.PEEK[]`.
     ///
     /// # Errors
-    /// [`EncodeError::ControlCharacter`] when it holds CR, LF or NUL;
-    /// [`EncodeError::Invalid`] when it ends like a literal header.
+    /// As [`check_raw`], and [`EncodeError::Invalid`] for empty text.
     pub fn raw(&mut self, text: &[u8]) -> Result<&mut Self, EncodeError> {
-        if has_control(text) {
-            return Err(EncodeError::ControlCharacter);
-        }
-        if ends_like_literal_header(text) {
+        check_raw(text)?;
+        if text.is_empty() {
             return Err(EncodeError::Invalid {
                 what: "command text",
-                why: "ends like a literal header",
+                why: "empty",
             });
         }
         self.space();
@@ -286,11 +294,14 @@ impl CommandBuilder {
 
     /// Appends an `astring`: atom, quoted string or literal, as [`astring_form`] chooses.
     /// A literal is asked for as [`LiteralMode::NonSync`].
-    pub fn astring(&mut self, s: &[u8], utf8: bool) -> &mut Self {
+    ///
+    /// # Errors
+    /// [`EncodeError::ControlCharacter`] when `s` holds NUL (only a literal8 may).
+    pub fn astring(&mut self, s: &[u8], utf8: bool) -> Result<&mut Self, EncodeError> {
         if astring_form(s, utf8) == ArgForm::Atom {
             self.space();
             self.text.extend_from_slice(s);
-            self
+            Ok(self)
         } else {
             self.string(s, utf8)
         }
@@ -298,7 +309,10 @@ impl CommandBuilder {
 
     /// Appends a `string`: quoted when it can be, else a literal (asked for as
     /// [`LiteralMode::NonSync`]); never an atom.
-    pub fn string(&mut self, s: &[u8], utf8: bool) -> &mut Self {
+    ///
+    /// # Errors
+    /// [`EncodeError::ControlCharacter`] when `s` holds NUL (only a literal8 may).
+    pub fn string(&mut self, s: &[u8], utf8: bool) -> Result<&mut Self, EncodeError> {
         let quoted = if astring_form(s, utf8) == ArgForm::Literal {
             None
         } else {
@@ -308,19 +322,56 @@ impl CommandBuilder {
             Some(q) => {
                 self.space();
                 self.text.extend_from_slice(&q);
-                self
+                Ok(self)
             }
             None => self.literal(s, LiteralMode::NonSync),
         }
     }
 
     /// Appends a literal; its header is written by [`finish`](Self::finish).
-    pub fn literal(&mut self, data: &[u8], mode: LiteralMode) -> &mut Self {
+    ///
+    /// # Errors
+    /// [`EncodeError::ControlCharacter`] when `data` holds NUL and `mode` is not
+    /// [`LiteralMode::Binary`]: RFC 3501 §4.3 allows any octet but NUL in a literal.
+    pub fn literal(&mut self, data: &[u8], mode: LiteralMode) -> Result<&mut Self, EncodeError> {
+        check_literal(data, mode == LiteralMode::Binary)?;
         self.space();
         let text = std::mem::take(&mut self.text);
         self.pieces.push(Piece::Text(text));
         self.pieces.push(Piece::Literal(data.to_vec(), mode));
-        self
+        Ok(self)
+    }
+
+    /// Appends a flag or keyword (`\Seen`, `$Label1`), checked by [`check_flag`].
+    ///
+    /// # Errors
+    /// As [`check_flag`].
+    pub fn flag(&mut self, flag: &[u8]) -> Result<&mut Self, EncodeError> {
+        check_flag(flag)?;
+        self.space();
+        self.text.extend_from_slice(flag);
+        Ok(self)
+    }
+
+    /// Appends a sequence or UID set (`1,3:*`), checked by [`check_sequence_set`].
+    ///
+    /// # Errors
+    /// As [`check_sequence_set`].
+    pub fn sequence_set(&mut self, set: &[u8]) -> Result<&mut Self, EncodeError> {
+        check_sequence_set(set)?;
+        self.space();
+        self.text.extend_from_slice(set);
+        Ok(self)
+    }
+
+    /// Appends a number no larger than `max` ([`NUMBER_MAX`] for `number`, [`MODSEQ_MAX`]
+    /// for a mod-sequence).
+    ///
+    /// # Errors
+    /// As [`check_number`].
+    pub fn bounded_number(&mut self, n: u64, max: u64) -> Result<&mut Self, EncodeError> {
+        check_number(n, max)?;
+        Ok(self.number(n))
     }
 
     /// Appends `NIL`.
@@ -330,7 +381,8 @@ impl CommandBuilder {
         self
     }
 
-    /// Appends a number.
+    /// Appends a number (64-bit: bound it with [`bounded_number`](Self::bounded_number)
+    /// where the grammar says `number`).
     pub fn number(&mut self, n: u64) -> &mut Self {
         self.space();
         self.text.extend_from_slice(n.to_string().as_bytes());

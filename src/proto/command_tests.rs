@@ -143,7 +143,9 @@ fn strings_are_never_atoms() {
 fn login_with_quoted_user_and_literal_password() {
     let mut cmd = CommandBuilder::new(b"A1", b"LOGIN").unwrap();
     cmd.astring(b"fred smith", false)
-        .astring("pässwörd".as_bytes(), false);
+        .unwrap()
+        .astring("pässwörd".as_bytes(), false)
+        .unwrap();
     let password = "pässwörd".as_bytes().to_vec();
     assert_eq!(
         cmd.clone().finish(NonSyncLiterals::Never),
@@ -174,6 +176,7 @@ fn append_with_flags_date_and_literal() {
     let message = b"Subject: hi\r\n\r\nbody\r\n";
     let mut cmd = CommandBuilder::new(b"A2", b"APPEND").unwrap();
     cmd.astring(b"INBOX", false)
+        .unwrap()
         .list_start()
         .atom(b"\\Seen")
         .unwrap()
@@ -181,7 +184,9 @@ fn append_with_flags_date_and_literal() {
         .unwrap()
         .list_end()
         .string(b"17-Jul-1996 02:44:25 -0700", false)
-        .literal(message, LiteralMode::NonSync);
+        .unwrap()
+        .literal(message, LiteralMode::NonSync)
+        .unwrap();
     let parts = cmd.finish(NonSyncLiterals::UpTo4096);
     assert_eq!(
         text(&parts),
@@ -194,7 +199,9 @@ fn append_with_flags_date_and_literal() {
 #[test]
 fn exact_commands() {
     let mut select = CommandBuilder::new(b"A3", b"SELECT").unwrap();
-    select.astring(crate::proto::mutf7::encode("Entwürfe").as_bytes(), false);
+    select
+        .astring(crate::proto::mutf7::encode("Entwürfe").as_bytes(), false)
+        .unwrap();
     let mut store = CommandBuilder::new(b"A4", b"UID STORE").unwrap();
     store
         .raw(b"1:3,7")
@@ -221,18 +228,20 @@ fn exact_commands() {
         .nil()
         .list_start()
         .list_start();
-    empty.string(b"", false).list_end().list_end();
+    empty.string(b"", false).unwrap().list_end().list_end();
     let mut search = CommandBuilder::new(b"A7", b"SEARCH CHARSET").unwrap();
     search
         .atom(b"UTF-8")
         .unwrap()
         .atom(b"SUBJECT")
         .unwrap()
-        .string("café".as_bytes(), false);
+        .string("café".as_bytes(), false)
+        .unwrap();
     let mut utf8 = CommandBuilder::new(b"A8", b"SEARCH").unwrap();
     utf8.atom(b"SUBJECT")
         .unwrap()
-        .string("café".as_bytes(), true);
+        .string("café".as_bytes(), true)
+        .unwrap();
     let cases: Vec<(CommandBuilder, &[u8])> = vec![
         (select, b"A3 SELECT Entw&APw-rfe\r\n"),
         (store, b"A4 UID STORE 1:3,7 +FLAGS.SILENT (\\Deleted)\r\n"),
@@ -265,10 +274,14 @@ fn several_literals_and_modes() {
     cmd.raw(b"1:*")
         .unwrap()
         .literal(&[b'a'; 5000], LiteralMode::NonSync)
+        .unwrap()
         .literal(b"x", LiteralMode::NonSync)
+        .unwrap()
         .literal(b"\x00y", LiteralMode::Binary)
+        .unwrap()
         .list_start()
         .literal(b"s", LiteralMode::Sync)
+        .unwrap()
         .list_end()
         .nil()
         .number(u64::MAX);
@@ -310,13 +323,20 @@ fn refusals() {
         (&b"A 1"[..], &b"NOOP"[..]),
         (b"", b"NOOP"),
         (b"A1", b""),
-        (b"A1", b"NO\r\nOP"),
         (b"A1", b"UID  FETCH"),
         (b"A1", b"NOOP "),
         (b"A*", b"NOOP"),
     ] {
         assert_eq!(CommandBuilder::new(tag, name).map(|_| ()), invalid_command);
     }
+    assert_eq!(
+        CommandBuilder::new(b"A1", b"NO\r\nOP").map(|_| ()),
+        Err(EncodeError::ControlCharacter)
+    );
+    assert!(CommandBuilder::new(b"A1", b"NOOP")
+        .unwrap()
+        .raw(b"")
+        .is_err());
     let mut cmd = CommandBuilder::new(b"A1", b"X").unwrap();
     assert_eq!(
         cmd.raw(b"a\r\nA2 LOGOUT").err(),
@@ -439,9 +459,9 @@ proptest! {
             match op {
                 Op::Atom(a) => { let _ = cmd.atom(a); }
                 Op::Raw(r) => { let _ = cmd.raw(r); }
-                Op::Astring(s, utf8) => { cmd.astring(s, *utf8); }
-                Op::String(s, utf8) => { cmd.string(s, *utf8); }
-                Op::Literal(d, m) => { cmd.literal(d, *m); }
+                Op::Astring(s, utf8) => { let _ = cmd.astring(s, *utf8); }
+                Op::String(s, utf8) => { let _ = cmd.string(s, *utf8); }
+                Op::Literal(d, m) => { let _ = cmd.literal(d, *m); }
                 Op::Nil => { cmd.nil(); }
                 Op::Number(n) => { cmd.number(*n); }
                 Op::ListStart => { cmd.list_start(); }
@@ -469,5 +489,175 @@ proptest! {
                 _ => prop_assert!(false, "parts out of order at {}", i),
             }
         }
+    }
+}
+
+/// An argument as the faces give it, for the round-trip property.
+#[derive(Clone, Debug)]
+enum Arg {
+    Atom(Vec<u8>),
+    Flag(Vec<u8>),
+    Astring(Vec<u8>, bool),
+    String(Vec<u8>, bool),
+    Literal(Vec<u8>, LiteralMode),
+    Nil,
+    Number(u64, u64),
+    SeqSet(Vec<u8>),
+    List(Vec<Arg>),
+}
+
+/// What a server must read back for an accepted [`Arg`].
+#[derive(Clone, Debug)]
+enum Expect {
+    Exact(WireArg),
+    /// An atom, quoted string or (non-binary) literal holding this text.
+    Text(Vec<u8>),
+    /// A quoted string or (non-binary) literal holding this text.
+    String(Vec<u8>),
+    List(Vec<Expect>),
+}
+
+use crate::proto::argument::{MODSEQ_MAX, NUMBER_MAX};
+use crate::proto::command_wire::{read_command, WireArg};
+
+fn matches(expect: &Expect, got: &WireArg) -> bool {
+    match (expect, got) {
+        (Expect::Exact(want), got) => want == got,
+        (Expect::Text(want), WireArg::Atom(t) | WireArg::Quoted(t)) => want == t,
+        (Expect::Text(want) | Expect::String(want), WireArg::Literal { data, binary }) => {
+            !binary && want == data
+        }
+        (Expect::String(want), WireArg::Quoted(t)) => want == t,
+        (Expect::List(want), WireArg::List(got)) => {
+            want.len() == got.len() && want.iter().zip(got).all(|(w, g)| matches(w, g))
+        }
+        _ => false,
+    }
+}
+
+/// Adds `arg`; what the server must read back, or `None` when it was refused (and nothing
+/// was written).
+fn add(cmd: &mut CommandBuilder, arg: &Arg) -> Option<Expect> {
+    let atom = |t: &[u8]| Expect::Exact(WireArg::Atom(t.to_vec()));
+    match arg {
+        Arg::Atom(a) => cmd.atom(a).ok().map(|_| atom(a)),
+        Arg::Flag(f) => cmd.flag(f).ok().map(|_| atom(f)),
+        Arg::Astring(s, utf8) => cmd.astring(s, *utf8).ok().map(|_| Expect::Text(s.clone())),
+        Arg::String(s, utf8) => cmd.string(s, *utf8).ok().map(|_| Expect::String(s.clone())),
+        Arg::Literal(d, mode) => cmd.literal(d, *mode).ok().map(|_| {
+            Expect::Exact(WireArg::Literal {
+                data: d.clone(),
+                binary: *mode == LiteralMode::Binary,
+            })
+        }),
+        Arg::Nil => {
+            cmd.nil();
+            Some(atom(b"NIL"))
+        }
+        Arg::Number(n, max) => cmd
+            .bounded_number(*n, *max)
+            .ok()
+            .map(|_| atom(n.to_string().as_bytes())),
+        Arg::SeqSet(s) => cmd.sequence_set(s).ok().map(|_| atom(s)),
+        Arg::List(items) => {
+            cmd.list_start();
+            let inner = items.iter().filter_map(|a| add(cmd, a)).collect();
+            cmd.list_end();
+            Some(Expect::List(inner))
+        }
+    }
+}
+
+fn from(alphabet: &'static [u8], max: usize) -> impl Strategy<Value = Vec<u8>> {
+    proptest::collection::vec(proptest::sample::select(alphabet), 0..max)
+}
+
+fn arg() -> impl Strategy<Value = Arg> {
+    let mode = prop_oneof![
+        Just(LiteralMode::Sync),
+        Just(LiteralMode::NonSync),
+        Just(LiteralMode::Binary)
+    ];
+    let leaf = prop_oneof![
+        from(b"aZ09\\$.-_[]{}()%*\" \r\n\x00\x7f+~", 8).prop_map(Arg::Atom),
+        from(b"aZ09\\$.-_[]{}()%*\" \r\n\x00\x7f", 8).prop_map(Arg::Flag),
+        (bytes(), any::<bool>()).prop_map(|(s, u)| Arg::Astring(s, u)),
+        (bytes(), any::<bool>()).prop_map(|(s, u)| Arg::String(s, u)),
+        (bytes(), mode).prop_map(|(d, m)| Arg::Literal(d, m)),
+        Just(Arg::Nil),
+        (
+            prop_oneof![
+                any::<u64>(),
+                0..=NUMBER_MAX + 2,
+                MODSEQ_MAX - 2..=MODSEQ_MAX + 2
+            ],
+            prop_oneof![Just(NUMBER_MAX), Just(MODSEQ_MAX)]
+        )
+            .prop_map(|(n, m)| Arg::Number(n, m)),
+        from(b"0123456789:,*$ ()", 10).prop_map(Arg::SeqSet),
+    ];
+    leaf.prop_recursive(3, 24, 6, |inner| {
+        proptest::collection::vec(inner, 0..6).prop_map(Arg::List)
+    })
+}
+
+proptest! {
+    /// For any arguments: each is refused, or the command a server reads back is exactly one
+    /// command holding every accepted argument, and NUL travels only in a literal8.
+    #[test]
+    fn encoded_commands_read_back_as_sent(
+        args in proptest::collection::vec(arg(), 0..8),
+        choice in non_sync(),
+    ) {
+        let mut cmd = CommandBuilder::new(b"T1", b"UID X").unwrap();
+        let expected: Vec<Expect> = args.iter().filter_map(|a| add(&mut cmd, a)).collect();
+        let wire = text(&cmd.finish(choice));
+        let read = read_command(&wire);
+        prop_assert!(read.is_ok(), "{:?} from {:?}", read, String::from_utf8_lossy(&wire));
+        let read = read.unwrap();
+        prop_assert_eq!(&read.tag, b"T1");
+        prop_assert_eq!(&read.args[..2], &[
+            WireArg::Atom(b"UID".to_vec()),
+            WireArg::Atom(b"X".to_vec()),
+        ]);
+        let got = &read.args[2..];
+        prop_assert_eq!(got.len(), expected.len());
+        for (want, got) in expected.iter().zip(got) {
+            prop_assert!(matches(want, got), "{:?} read back as {:?}", want, got);
+        }
+    }
+}
+
+#[test]
+fn refusals_by_grammar() {
+    let mut cmd = CommandBuilder::new(b"A1", b"X").unwrap();
+    assert!(cmd.flag(b"\\Seen").is_ok());
+    assert!(cmd.flag(b"two words").is_err());
+    assert!(cmd.sequence_set(b"1,3:*").is_ok());
+    assert!(cmd.sequence_set(b"1:5 (FLAGS)").is_err());
+    assert!(cmd
+        .bounded_number(u64::from(u32::MAX) + 1, NUMBER_MAX)
+        .is_err());
+    assert_eq!(
+        cmd.literal(b"a\0b", LiteralMode::Sync).err(),
+        Some(EncodeError::ControlCharacter)
+    );
+    assert_eq!(
+        cmd.astring(b"a\0b", false).err(),
+        Some(EncodeError::ControlCharacter)
+    );
+    assert!(cmd.literal(b"a\0b", LiteralMode::Binary).is_ok());
+    assert_eq!(
+        text(&cmd.finish(NonSyncLiterals::Never)),
+        b"A1 X \\Seen 1,3:* ~{3}\r\na\0b\r\n"
+    );
+    for name in [
+        &b"NOOP\r\nX1 DELETE a"[..],
+        b"",
+        b"UID  FETCH",
+        b"X{5}",
+        b"A]",
+    ] {
+        assert!(CommandBuilder::new(b"A1", name).is_err(), "{name:?}");
     }
 }

@@ -64,6 +64,10 @@ pub enum ParseErrorKind {
     /// A quoted string without its closing quote.
     #[error("unterminated quoted string")]
     UnterminatedQuoted,
+    /// A line ended in LF without CR (framing error; accepted only with
+    /// [`Limits::crlf_relaxed`](crate::proto::Limits::crlf_relaxed)).
+    #[error("line ends in a bare LF, not CRLF")]
+    BareLineFeed,
     /// A literal header `{n}` that is malformed or not at the end of its line.
     #[error("malformed literal header")]
     BadLiteral,

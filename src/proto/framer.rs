@@ -7,6 +7,9 @@
 //! response as one contiguous slice. While a literal is arriving it reports how many bytes
 //! are still missing.
 //!
+//! Every line ends in CRLF; a bare LF is a framing error ([`ParseErrorKind::BareLineFeed`])
+//! unless [`Limits::crlf_relaxed`] accepts it for a broken server.
+//!
 //! Limits are checked as bytes arrive: a line longer than [`Limits::max_line`] fails as soon
 //! as that many bytes have come without a line end, and an announced literal larger than
 //! [`Limits::max_literal`] fails when its header is read, before any of it is buffered.
@@ -283,7 +286,14 @@ impl Framer {
             let lf = self.scan + i;
             self.check_sizes(lf)?;
             let line = &self.buf[self.line_start..lf];
-            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            let line = match line.strip_suffix(b"\r") {
+                Some(line) => line,
+                None if self.limits.crlf_relaxed => line,
+                None => {
+                    let kind = ParseErrorKind::BareLineFeed;
+                    return Err(ParseError::new(kind, lf - self.start));
+                }
+            };
             match literal_header(line) {
                 None => return Ok(Step::Complete(lf + 1)),
                 Some(announced) => self.start_literal(announced, lf)?,

@@ -11,8 +11,12 @@ const STREAM: &[u8] = b"* OK [CAPABILITY IMAP4rev1] ready\r\n\
 * 3 FETCH (X {2+}\r\n\r\n)\n\
 A1 OK done\r\n";
 
+/// The frames of `data` fed in `chunks`, bare LF line ends accepted (`STREAM` has one).
 fn frames_in_chunks(data: &[u8], chunks: &[usize]) -> Vec<Vec<u8>> {
-    let mut framer = Framer::new(Limits::default());
+    let mut framer = Framer::new(Limits {
+        crlf_relaxed: true,
+        ..Limits::default()
+    });
     let mut out = Vec::new();
     let mut rest = data;
     let mut sizes = chunks.iter().cycle();
@@ -39,6 +43,32 @@ fn frames_whole_stream() {
         b"A1 OK done\r\n",
     ];
     assert_eq!(frames, expected);
+}
+
+#[test]
+fn bare_lf_is_a_framing_error_by_default() {
+    for (stream, at) in [
+        (&b"* OK a\r\n* 1 EXISTS\nA1 OK\r\n"[..], 10),
+        (b"* 1 FETCH (BODY[] {3}\nabc)\r\n", 21),
+        (b"* 1 FETCH (BODY[] {3}\r\na\nc)\n", 27),
+        (b"\n", 0),
+    ] {
+        let mut framer = Framer::new(Limits::default());
+        framer.feed(stream);
+        let mut seen = 0;
+        let err = loop {
+            match framer.next_response() {
+                Ok(Some(_)) => seen += 1,
+                Ok(None) => panic!("no error for {stream:?}"),
+                Err(err) => break err,
+            }
+        };
+        assert_eq!(err.kind, ParseErrorKind::BareLineFeed, "{stream:?}");
+        assert_eq!(err.offset, at, "{stream:?}");
+        assert_eq!(seen, usize::from(stream.starts_with(b"* OK")));
+        // Framing is lost for good.
+        assert_eq!(framer.next_response().unwrap_err(), err);
+    }
 }
 
 #[test]
@@ -194,7 +224,7 @@ proptest! {
 
     #[test]
     fn never_panics(data: Vec<u8>, chunk in 1usize..64) {
-        let limits = Limits { max_line: 64, max_literal: 64, max_response: 256, max_literals: 4, max_depth: 8 };
+        let limits = Limits { max_line: 64, max_literal: 64, max_response: 256, max_literals: 4, max_depth: 8, crlf_relaxed: chunk % 2 == 0 };
         let mut framer = Framer::new(limits);
         let mut tokens = crate::proto::Tokens::new();
         for piece in data.chunks(chunk) {

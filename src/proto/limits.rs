@@ -1,4 +1,4 @@
-//! Limits on what a server may make the parser hold.
+//! Limits on what a server may make the parser hold, and the one framing quirk.
 //!
 //! Every limit is checked before the memory it guards is committed: an announced literal
 //! size is compared with [`Limits::max_literal`] when the `{n}` header is read, never
@@ -55,6 +55,10 @@ pub struct Limits {
     pub max_literals: usize,
     /// Most bytes in one response, lines and literals (default 512 MiB).
     pub max_response: u64,
+    /// Accept a line that ends in a bare LF (default false). RFC 3501 §2.2 ends every line
+    /// with CRLF; a bare LF is a framing error unless this quirk is turned on for a broken
+    /// server.
+    pub crlf_relaxed: bool,
 }
 
 impl Default for Limits {
@@ -65,6 +69,7 @@ impl Default for Limits {
             max_depth: 256,
             max_literals: 100_000,
             max_response: 512 << 20,
+            crlf_relaxed: false,
         }
     }
 }

@@ -10,15 +10,18 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod argument;
 pub mod base64;
 pub mod claim;
 pub mod command;
+pub mod command_wire;
 pub mod date;
 mod error;
 mod framer;
 mod limits;
 pub mod mailbox;
 pub mod mutf7;
+mod numbers;
 mod response;
 pub mod results;
 pub mod seqset;

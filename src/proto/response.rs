@@ -9,15 +9,19 @@
 //! Data is tokenised iteratively (an explicit stack, never recursion) into a flat
 //! [`Token`] list, so nesting depth costs no stack and is bounded by
 //! [`Limits::max_depth`]. The parser is lenient where real servers differ from the grammar
-//! and the meaning is still clear: 8-bit bytes in atoms and quoted strings, unknown
-//! backslash escapes, several spaces between tokens, bare LF line ends, response codes whose
-//! arguments are free text, a bare `+` continuation.
+//! and the meaning is still clear: 8-bit bytes in atoms and quoted strings, several spaces
+//! between tokens, response codes whose arguments are free text, a bare `+` continuation
+//! (bare LF line ends only when the framer was told to accept them). It is strict where a
+//! lenient reading would let a server smuggle bytes: a quoted string holds no NUL and no
+//! escape but `\\` and `\"`, and numbers fit the width their grammar gives them (see
+//! `numbers.rs`).
 
 use std::borrow::Cow;
 
 use super::base64;
 use super::error::{ParseError, ParseErrorKind};
 use super::limits::{Limit, Limits};
+use super::numbers;
 use super::value::{unescape, Token, TokenKind, Tokens};
 
 /// The four kinds of response of the design.
@@ -281,6 +285,7 @@ fn parse<'a>(
         None if untagged => {
             lexer.pos = word_start;
             lexer.items(&mut tokens.items, &mut tokens.stack, false)?;
+            numbers::check(raw, &tokens.items)?;
             let tokens = &tokens.items[..];
             Ok(Response {
                 raw,
@@ -298,6 +303,7 @@ fn parse<'a>(
         Some(status) => {
             let kind = if untagged { Kind::Status } else { Kind::Done };
             let text_start = lexer.code(word_end, &mut tokens.items, &mut tokens.stack)?;
+            numbers::check(raw, &tokens.items)?;
             let info = raw.get(text_start..end).filter(|t| !t.is_empty());
             let tokens = &tokens.items[..];
             Ok(Response {
@@ -348,9 +354,10 @@ static ATOM_STOP: [bool; 256] = {
     table
 };
 
-/// Bytes that end the plain run of a quoted string: the quote, a backslash, CR and LF.
+/// Bytes that end the plain run of a quoted string: the quote, a backslash, CR, LF and NUL.
 static QUOTED_STOP: [bool; 256] = {
     let mut table = [false; 256];
+    table[0] = true;
     table[b'"' as usize] = true;
     table[b'\\' as usize] = true;
     table[b'\r' as usize] = true;
@@ -358,7 +365,7 @@ static QUOTED_STOP: [bool; 256] = {
     table
 };
 
-/// Length of the run of `bytes` before the first quote, backslash, CR or LF.
+/// Length of the run of `bytes` before the first quote, backslash, CR, LF or NUL.
 ///
 /// Eight bytes at a time: for each stop byte `c`, `x = word ^ c*0x01..01` has a zero byte
 /// where `c` is, and `(x - 0x01..01) & !x & 0x80..80` sets the top bit of the lowest such
@@ -375,7 +382,7 @@ fn quoted_run(bytes: &[u8]) -> usize {
             let x = w ^ (LO * u64::from(c));
             x.wrapping_sub(LO) & !x & HI
         };
-        let hits = zero_at(b'"') | zero_at(b'\\') | zero_at(b'\r') | zero_at(b'\n');
+        let hits = zero_at(b'"') | zero_at(b'\\') | zero_at(b'\r') | zero_at(b'\n') | zero_at(0);
         if hits != 0 {
             return i + (hits.trailing_zeros() / 8) as usize;
         }
@@ -515,12 +522,29 @@ impl Lexer<'_, '_> {
         loop {
             pos += quoted_run(&raw[pos..self.end]);
             match raw.get(pos) {
-                Some(b'\\') if pos + 1 < self.end && !QUOTED_STOP[raw[pos + 1] as usize] => {
-                    pos += 2;
-                }
                 Some(b'\\') if pos + 1 < self.end && matches!(raw[pos + 1], b'"' | b'\\') => {
                     escaped = true;
                     pos += 2;
+                }
+                Some(b'\\') if pos + 1 < self.end && !matches!(raw[pos + 1], b'\r' | b'\n') => {
+                    let why = "an escape other than \\\\ or \\\"";
+                    return Err(self.err(
+                        ParseErrorKind::Invalid {
+                            what: "quoted string",
+                            why,
+                        },
+                        pos,
+                    ));
+                }
+                Some(0) if pos < self.end => {
+                    let why = "NUL inside";
+                    return Err(self.err(
+                        ParseErrorKind::Invalid {
+                            what: "quoted string",
+                            why,
+                        },
+                        pos,
+                    ));
                 }
                 Some(b'"') if pos < self.end => break,
                 _ => return Err(self.err(ParseErrorKind::UnterminatedQuoted, open)),

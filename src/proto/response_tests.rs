@@ -340,10 +340,46 @@ fn deep_nesting_uses_no_recursion() {
     assert_eq!(rsp.tokens()[1].num as usize, depth - 1);
 }
 
+#[test]
+fn quoted_strings_hold_no_nul_and_only_two_escapes() {
+    let limits = Limits::default();
+    let mut tokens = Tokens::new();
+    for ok in [
+        &b"* X \"a\\\"b\\\\c\"\r\n"[..],
+        b"* X \"\xff\xfe\"\r\n",
+        b"* X \"\"\r\n",
+    ] {
+        assert!(parse_response(ok, &mut tokens, &limits).is_ok(), "{ok:?}");
+    }
+    for (bad, offset) in [
+        (&b"* X \"a\\qb\"\r\n"[..], 6),
+        (b"* X \"a\0b\"\r\n", 6),
+        (b"* X \"abcdefghij\0\"\r\n", 15),
+        (b"* X \"\\\x00\"\r\n", 5),
+        (b"A1 OK [X \"\\n\"] t\r\n", 10),
+    ] {
+        let err = parse_response(bad, &mut tokens, &limits);
+        if bad.starts_with(b"A1") {
+            // A code that does not tokenise is kept as free text.
+            assert!(err.is_ok(), "{bad:?}");
+            continue;
+        }
+        let err = err.unwrap_err();
+        assert!(matches!(
+            err.kind,
+            ParseErrorKind::Invalid {
+                what: "quoted string",
+                ..
+            }
+        ));
+        assert_eq!(err.offset, offset, "{bad:?}");
+    }
+}
+
 proptest::proptest! {
     #[test]
     fn quoted_run_finds_the_first_stop_byte(bytes: Vec<u8>) {
-        let expected = bytes.iter().position(|b| matches!(b, b'"' | b'\\' | b'\r' | b'\n')).unwrap_or(bytes.len());
+        let expected = bytes.iter().position(|b| matches!(b, b'"' | b'\\' | b'\r' | b'\n' | 0)).unwrap_or(bytes.len());
         proptest::prop_assert_eq!(super::quoted_run(&bytes), expected);
     }
 }

@@ -44,8 +44,8 @@ impl PyConnection {
     #[new]
     /// `deadline` bounds the whole greeting. Every network wait is cut in short slices,
     /// between which Python's signal handlers run: Ctrl-C interrupts a wait (the connection
-    /// is then closed).
-    #[pyo3(signature = (host, port, timeout=None, tls=None, *, argv=None, max_line=None, deadline=None))]
+    /// is then closed). `crlf_relaxed` accepts lines ending in a bare LF.
+    #[pyo3(signature = (host, port, timeout=None, tls=None, *, argv=None, max_line=None, deadline=None, crlf_relaxed=false))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -56,11 +56,15 @@ impl PyConnection {
         argv: Option<Vec<String>>,
         max_line: Option<usize>,
         deadline: Option<f64>,
+        crlf_relaxed: bool,
     ) -> PyResult<Self> {
         let timeout = duration(timeout)?;
         let deadline = duration(deadline)?;
         let options = tls.map(tls_options).transpose()?;
-        let mut limits = Limits::default();
+        let mut limits = Limits {
+            crlf_relaxed,
+            ..Limits::default()
+        };
         if let Some(max_line) = max_line {
             limits.max_line = max_line;
         }
@@ -367,7 +371,12 @@ impl PyConnection {
         while let Some(item) = items.next() {
             match self.routed(py, &item, active, &mut finished) {
                 Ok(pair) => out.append(pair)?,
-                Err(err) if out.is_empty() => return Err(err),
+                Err(err) if out.is_empty() => {
+                    // The failed response is delivered as the error; what came after it is
+                    // read next, so no complete response is lost.
+                    self.conn.unread(items.collect());
+                    return Err(err);
+                }
                 Err(err) if self.conn.closed_reason().is_some() => {
                     // The conversation broke (a violation): the batch ends with the error,
                     // which fails every command in flight.

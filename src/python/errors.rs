@@ -18,9 +18,11 @@ mod classes {
     pyo3::import_exception!(imaprs.errors, ConnectionClosed);
     pyo3::import_exception!(imaprs.errors, IMAP4Error);
     pyo3::import_exception!(imaprs.errors, AuthenticationError);
+    pyo3::import_exception!(imaprs.errors, InvalidArgument);
 }
 
-/// A parse failure as `imaprs.ParseError` (or `imaprs.LimitError` for a limit), carrying
+/// A parse failure as `imaprs.ParseError` (`imaprs.LimitError` for a limit,
+/// `imaprs.ProtocolError` for a bare LF line end, which loses the framing), carrying
 /// `offset` and, when known, the `raw` bytes of the response that failed.
 pub(crate) fn parse_error(py: Python<'_>, err: &ParseError, raw: Option<&[u8]>) -> PyErr {
     let message = err.to_string();
@@ -29,6 +31,8 @@ pub(crate) fn parse_error(py: Python<'_>, err: &ParseError, raw: Option<&[u8]>) 
         ParseErrorKind::Limit { limit, max, actual } => {
             classes::LimitError::new_err((message, limit.name(), *max, *actual))
         }
+        // Framing is lost: the server broke the protocol, not just one response.
+        ParseErrorKind::BareLineFeed => classes::ProtocolError::new_err(message),
         _ => classes::ParseError::new_err(message),
     };
     let value = pyerr.value(py);
@@ -39,13 +43,14 @@ pub(crate) fn parse_error(py: Python<'_>, err: &ParseError, raw: Option<&[u8]>) 
     pyerr
 }
 
-/// A refused caller argument as `ValueError`, with CPython's wording for control characters.
+/// A refused caller argument as `imaprs.errors.InvalidArgument` (a `ValueError`), with
+/// CPython's wording for control characters.
 pub(crate) fn encode_error(err: &EncodeError) -> PyErr {
     match err {
         EncodeError::ControlCharacter => {
-            pyo3::exceptions::PyValueError::new_err("Control characters not allowed in commands")
+            classes::InvalidArgument::new_err("Control characters not allowed in commands")
         }
-        other => pyo3::exceptions::PyValueError::new_err(other.to_string()),
+        other => classes::InvalidArgument::new_err(other.to_string()),
     }
 }
 

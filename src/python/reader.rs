@@ -92,6 +92,8 @@ impl LiteralChunk {
 ///     stream_threshold: literals of at least this many bytes are not buffered but handed
 ///         out as `LiteralChunk` events while they arrive; the response then holds `b""` in
 ///         their place.
+///     crlf_relaxed: accept lines that end in a bare LF (a broken server); by default such a
+///         line is a framing error (`ProtocolError`).
 #[pyclass(module = "imaprs", name = "ResponseReader")]
 pub(crate) struct ResponseReader {
     framer: Framer,
@@ -103,7 +105,8 @@ pub(crate) struct ResponseReader {
 #[pymethods]
 impl ResponseReader {
     #[new]
-    #[pyo3(signature = (*, max_line=None, max_literal=None, max_depth=None, max_literals=None, max_response=None, stream_threshold=None))]
+    #[pyo3(signature = (*, max_line=None, max_literal=None, max_depth=None, max_literals=None, max_response=None, stream_threshold=None, crlf_relaxed=false))]
+    #[allow(clippy::too_many_arguments)]
     fn new(
         max_line: Option<usize>,
         max_literal: Option<u64>,
@@ -111,6 +114,7 @@ impl ResponseReader {
         max_literals: Option<usize>,
         max_response: Option<u64>,
         stream_threshold: Option<u64>,
+        crlf_relaxed: bool,
     ) -> Self {
         let d = Limits::default();
         let limits = Limits {
@@ -119,6 +123,7 @@ impl ResponseReader {
             max_depth: max_depth.unwrap_or(d.max_depth),
             max_literals: max_literals.unwrap_or(d.max_literals),
             max_response: max_response.unwrap_or(d.max_response),
+            crlf_relaxed,
         };
         let mut framer = Framer::new(limits);
         framer.set_stream_threshold(stream_threshold);

@@ -225,6 +225,8 @@ class IMAP4Base(Protocol):
             timeout,
             self._tls_options,
             max_line=max(_maxline() + 2, _CORE_MAX_LINE),
+            # imaplib reads the line and raises abort("unterminated line") itself.
+            crlf_relaxed=True,
         )
         return self._attach(timeout)
 

@@ -22,6 +22,7 @@ import sys
 import time
 from typing import Any, Callable, Dict, List, Optional, Pattern, Tuple
 
+from .. import _imaprs
 from . import _helpers as H
 
 Result = Tuple[str, List[Any]]
@@ -110,11 +111,19 @@ class Protocol:
         tag = self._new_tag()
         words = [tag, name.encode(self._encoding)]
         try:
+            # The core's checks, as for the native API: the name is atoms, and no argument
+            # holds CR, LF or NUL or ends like a literal header (either would let it end the
+            # command and start another, or hang the server waiting for literal data).
+            _imaprs._check_name(name)
             for arg in args:
                 if arg is not None:
                     word = arg.encode(self._encoding) if isinstance(arg, str) else arg
-                    H.check_controls(word)
+                    _imaprs._check_raw(word)
                     words.append(word)
+            data = self.literal
+            if isinstance(data, (bytes, bytearray)):
+                data = data if isinstance(data, bytes) else bytes(data)
+                _imaprs._check_literal(data, binary=self.utf8_enabled)
         except ValueError:
             self.literal = None  # or the next command would carry this one's literal
             raise
@@ -127,7 +136,9 @@ class Protocol:
             else:
                 words.append(b"{%d}" % len(literal))
         line = b" ".join(words)
-        self._trace(f"> {line!r}")
+        # LOGIN's password never reaches the trace or the history (imaplib prints it).
+        shown = b" ".join([*words[:3], b"<secret>"]) if name == "LOGIN" else line
+        self._trace(f"> {shown!r}")
         self._write(line + H.CRLF)
         # With a literal: wait for each "+" (or the completion, when the server refuses),
         # then send the literal, or the authobject's answer to that "+".
