@@ -284,7 +284,10 @@ impl Framer {
             self.check_sizes(lf)?;
             let line = &self.buf[self.line_start..lf];
             let line = line.strip_suffix(b"\r").unwrap_or(line);
-            match literal_header(line) {
+            // Only untagged data carries literals: a completion or a continuation request
+            // is text to its end (RFC 3501 resp-text), whatever it ends with.
+            let untagged = self.buf.get(self.start) == Some(&b'*');
+            match literal_header(line).filter(|_| untagged) {
                 None => return Ok(Step::Complete(lf + 1)),
                 Some(announced) => self.start_literal(announced, lf)?,
             }
