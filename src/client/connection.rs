@@ -71,6 +71,8 @@ pub struct Connection {
     /// The caller's read timeout; reads wait in slices of [`SLICE`] when `interrupt` is set.
     timeout: Mutex<Option<Duration>>,
     interrupt: Mutex<Option<Interrupt>>,
+    /// Reads return at once when nothing is buffered (a socket in non-blocking mode).
+    nonblocking: std::sync::atomic::AtomicBool,
     /// The process that opened the connection: a forked child must not touch the socket.
     pid: u32,
 }
@@ -131,6 +133,7 @@ impl Connection {
             flow: Mutex::new(Flow::new()),
             timeout: Mutex::new(timeout),
             interrupt: Mutex::new(None),
+            nonblocking: std::sync::atomic::AtomicBool::new(false),
             pid: std::process::id(),
         };
         if let Some(hook) = interrupt {
@@ -231,6 +234,14 @@ impl Connection {
         *lock(&self.interrupt) = hook;
         let timeout = *lock(&self.timeout);
         self.set_timeout(timeout)
+    }
+
+    /// Marks the transport as non-blocking (set by the caller on the socket itself): a read
+    /// with nothing to take then fails at once with [`Error::Timeout`] instead of waiting
+    /// for more slices.
+    pub fn set_nonblocking_reads(&self, nonblocking: bool) {
+        self.nonblocking
+            .store(nonblocking, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Bounds how long one response may take to arrive once it has started (None: only the
@@ -610,6 +621,9 @@ impl Connection {
         err: Error,
     ) -> Result<(), Error> {
         let Some(hook) = hook else { return Err(err) };
+        if self.nonblocking.load(std::sync::atomic::Ordering::Relaxed) {
+            return Err(err); // a non-blocking read: nothing to wait for
+        }
         if hook() {
             return Err(self.close_with(Error::Closed(
                 "interrupted by a signal while waiting for the server".into(),

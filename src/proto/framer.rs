@@ -294,7 +294,10 @@ impl Framer {
                     return Err(ParseError::new(kind, lf - self.start));
                 }
             };
-            match literal_header(line) {
+            // Only untagged data carries literals: a completion or a continuation request
+            // is text to its end (RFC 3501 resp-text), whatever it ends with.
+            let untagged = self.buf.get(self.start) == Some(&b'*');
+            match literal_header(line).filter(|_| untagged) {
                 None => return Ok(Step::Complete(lf + 1)),
                 Some(announced) => self.start_literal(announced, lf)?,
             }

@@ -380,3 +380,19 @@ proptest! {
         prop_assert_eq!((got.0, got.1), (reference.0, reference.1));
     }
 }
+
+#[test]
+fn completions_and_continuations_carry_no_literal() {
+    for line in [
+        &b"A1 OK done {0}\r\n"[..],
+        b"+ send {5}\r\n",
+        b"A2 NO [ALERT] {3+}\r\n",
+    ] {
+        let mut framer = Framer::new(Limits::default());
+        framer.feed(line);
+        assert_eq!(
+            framer.next_response().unwrap().map(<[u8]>::to_vec),
+            Some(line.to_vec())
+        );
+    }
+}

@@ -329,7 +329,9 @@ impl PyConnection {
     fn set_blocking(&self, py: Python<'_>, blocking: bool) -> PyResult<()> {
         self.conn
             .with_transport(|t| t.set_nonblocking(!blocking))
-            .map_err(|e| client_error(py, &e))
+            .map_err(|e| client_error(py, &e))?;
+        self.conn.set_nonblocking_reads(!blocking);
+        Ok(())
     }
 
     /// Bytes received but not yet read (whole or partial responses, decrypted TLS data).
