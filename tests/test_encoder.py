@@ -263,7 +263,7 @@ def test_the_password_is_not_kept_on_the_command() -> None:
     def script(s: ScriptedServer) -> None:
         s.greeting(caps=CAPS)
         command = s.expect("LOGIN")
-        assert command.args == 'alice "s3cret pass"'
+        assert command.args == '"alice" "s3cret pass"'
         s.no(command.tag, "[AUTHENTICATIONFAILED] wrong")
         s.expect_logout()
 

@@ -132,7 +132,8 @@ fn non_sync_choice() {
 fn strings_are_never_atoms() {
     // RFC 2971 ID wants `string` / NIL, and the design sends LOGIN "user" "passwd".
     let mut cmd = CommandBuilder::new(b"A1", b"LOGIN").unwrap();
-    cmd.string(b"user", false).string(b"a\\\"b", false);
+    cmd.string(b"user", false).unwrap();
+    cmd.string(b"a\\\"b", false).unwrap();
     assert_eq!(
         cmd.finish(NonSyncLiterals::Never),
         vec![Part::Text(b"A1 LOGIN \"user\" \"a\\\\\\\"b\"\r\n".to_vec())]
