@@ -16,6 +16,7 @@ pub mod command;
 pub mod date;
 mod error;
 mod framer;
+pub mod header;
 mod limits;
 pub mod mutf7;
 mod response;
