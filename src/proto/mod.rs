@@ -15,6 +15,7 @@ pub mod claim;
 pub mod command;
 pub mod date;
 mod error;
+pub mod fetch;
 mod framer;
 pub mod header;
 mod limits;
