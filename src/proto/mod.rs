@@ -22,6 +22,7 @@ mod limits;
 pub mod mutf7;
 mod response;
 pub mod seqset;
+pub mod transfer;
 mod value;
 
 pub use error::{EncodeError, ParseError, ParseErrorKind};

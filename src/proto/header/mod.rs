@@ -12,4 +12,5 @@ mod rfc2231;
 
 pub use charset::{decode_charset, decode_text};
 pub use rfc2047::decode_words;
+pub(crate) use rfc2047::hex_pair;
 pub use rfc2231::{decode_params, Param};
