@@ -10,7 +10,14 @@ from __future__ import annotations
 from ._functions import group, qstr_iutf7, qstr_or_lit, response_map, ungroup
 from ._imap4 import IMAP4, IMAP4Command, Raw
 from ._imaprs import (
+    Address,
+    BodyStructure,
+    Envelope,
+    FetchItem,
     LiteralChunk,
+    TransferDecoder,
+    decode_header,
+    decode_params,
     ResponseReader,
     __version__,
     idate2unix,
@@ -48,6 +55,13 @@ __all__ = [
     "ResponseReader",
     "LiteralChunk",
     "NEED_DATA",
+    "FetchItem",
+    "Envelope",
+    "Address",
+    "BodyStructure",
+    "TransferDecoder",
+    "decode_header",
+    "decode_params",
     "qstr",
     "qstr_or_lit",
     "qstr_iutf7",

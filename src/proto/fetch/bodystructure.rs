@@ -68,13 +68,13 @@ pub struct BodyStructure {
 
 impl BodyStructure {
     /// The structure of the list at token `i`, numbered as a message's root.
-    pub(crate) fn from_tokens(src: &Source<'_>, i: usize) -> Self {
+    pub fn from_tokens(src: &Source<'_>, i: usize) -> Self {
         let multipart = src.items(i).next().is_some_and(|c| src.is_list(c));
         Self::build(src, i, if multipart { "" } else { "1" })
     }
 
     /// The structure of the list at token `i`, numbered `part`.
-    pub(crate) fn from_tokens_at(src: &Source<'_>, i: usize, part: &str) -> Self {
+    pub fn from_tokens_at(src: &Source<'_>, i: usize, part: &str) -> Self {
         Self::build(src, i, part)
     }
 

@@ -56,7 +56,7 @@ impl Envelope {
     }
 
     /// The envelope of the list at token `i`.
-    pub(crate) fn from_tokens(src: &Source<'_>, i: usize) -> Self {
+    pub fn from_tokens(src: &Source<'_>, i: usize) -> Self {
         let fields = src.item_vec(i);
         let field = |n: usize| fields.get(n).copied();
         let bytes = |n: usize| field(n).and_then(|f| src.string(f)).map(|s| s.into_owned());
