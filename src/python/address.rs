@@ -112,10 +112,7 @@ impl PyAddress {
     }
 
     fn __hash__(&self) -> u64 {
-        use std::hash::{Hash, Hasher};
-        let mut hasher = std::collections::hash_map::DefaultHasher::new();
-        self.inner.hash(&mut hasher);
-        hasher.finish()
+        hash_of(&self.inner)
     }
 
     fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyTuple>> {
@@ -165,6 +162,14 @@ pub(crate) fn raw_text(obj: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
             .as_bytes()
             .to_vec()),
     }
+}
+
+/// The hash of a value type, for `__hash__`.
+pub(crate) fn hash_of<T: std::hash::Hash>(value: &T) -> u64 {
+    use std::hash::Hasher;
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    value.hash(&mut hasher);
+    hasher.finish()
 }
 
 /// A Python-style repr of an optional string.

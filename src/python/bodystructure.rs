@@ -187,7 +187,14 @@ pub(crate) fn nodes<'py>(
     list: &[Arc<BodyStructure>],
 ) -> PyResult<Vec<Bound<'py, PyBodyStructure>>> {
     list.iter()
-        .map(|n| Bound::new(py, PyBodyStructure { inner: Arc::clone(n) }))
+        .map(|n| {
+            Bound::new(
+                py,
+                PyBodyStructure {
+                    inner: Arc::clone(n),
+                },
+            )
+        })
         .collect()
 }
 

@@ -23,7 +23,10 @@ fn api(py: Python<'_>) -> PyResult<&Api> {
     API.get_or_try_init(py, || {
         let module = py.import("datetime")?;
         Ok(Api {
-            fromtimestamp: module.getattr("datetime")?.getattr("fromtimestamp")?.unbind(),
+            fromtimestamp: module
+                .getattr("datetime")?
+                .getattr("fromtimestamp")?
+                .unbind(),
             timezone: module.getattr("timezone")?.unbind(),
             timedelta: module.getattr("timedelta")?.unbind(),
             zones: Mutex::new(Vec::new()),

@@ -3,7 +3,7 @@
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyTuple};
 
-use super::address::{address_tuple, addresses_from, py_repr, raw_text, PyAddress};
+use super::address::{address_tuple, addresses_from, hash_of, py_repr, raw_text, PyAddress};
 use super::datetime::aware_datetime;
 use crate::proto::fetch::Envelope;
 
@@ -79,7 +79,10 @@ impl PyEnvelope {
 
     #[getter]
     fn raw_subject<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyBytes>> {
-        self.inner.raw_subject.as_deref().map(|s| PyBytes::new(py, s))
+        self.inner
+            .raw_subject
+            .as_deref()
+            .map(|s| PyBytes::new(py, s))
     }
 
     #[getter]
@@ -141,10 +144,7 @@ impl PyEnvelope {
     }
 
     fn __hash__(&self) -> u64 {
-        use std::hash::{Hash, Hasher};
-        let mut hasher = std::collections::hash_map::DefaultHasher::new();
-        self.inner.hash(&mut hasher);
-        hasher.finish()
+        hash_of(&self.inner)
     }
 
     fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyTuple>> {

@@ -58,7 +58,9 @@ fn is_section(key: &str) -> bool {
 pub(crate) fn fetch_item(rsp: &Bound<'_, PyAny>) -> PyResult<PyFetchItem> {
     let py = rsp.py();
     let line_obj = rsp.getattr(intern!(py, "_line"))?;
-    let literal_list = rsp.getattr(intern!(py, "literals"))?.cast_into::<PyList>()?;
+    let literal_list = rsp
+        .getattr(intern!(py, "literals"))?
+        .cast_into::<PyList>()?;
     let literals: Vec<Bound<'_, PyBytes>> = literal_list
         .iter()
         .map(|l| l.cast_into::<PyBytes>().map_err(PyErr::from))
@@ -264,7 +266,13 @@ impl PyFetchItem {
     fn message<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let others = self.others.bind(py);
         let mut found = None;
-        for name in ["BODY[]", "RFC822", "BINARY[]", "BODY[HEADER]", "RFC822.HEADER"] {
+        for name in [
+            "BODY[]",
+            "RFC822",
+            "BINARY[]",
+            "BODY[HEADER]",
+            "RFC822.HEADER",
+        ] {
             if let Some(value) = others.get_item(name)? {
                 found = Some(value);
                 break;

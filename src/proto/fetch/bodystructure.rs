@@ -13,7 +13,7 @@
 //! ```
 //! Every field may be missing or NIL (servers omit extension data, send NIL for strings, send
 //! a bare disposition string instead of a list, or leave out the envelope of a message/rfc822
-//! part); each then reads as absent. Parts are numbered as FETCH BODY[<part>] wants them:
+//! part); each then reads as absent. Parts are numbered as `FETCH BODY[<part>]` wants them:
 //! the children of a multipart are `1`, `2`, ... (`2.1` below part `2`), a single-part
 //! message's body is `1`, and the body of a message/rfc822 part `p` is `p.1` (or, when
 //! multipart, has its children numbered `p.1`, `p.2`, ...).

@@ -21,6 +21,9 @@ const ALIASES: &[(&str, &Encoding)] = &[
     ("cp950", BIG5),
     ("ms950", BIG5),
     ("utf-8n", UTF_8),
+    // Python's email package writes these for gb2312 and big5.
+    ("eucgb2312_cn", GBK),
+    ("big5_tw", BIG5),
 ];
 
 /// The encoding named by a mail charset label, `None` when nothing knows it.
@@ -33,10 +36,14 @@ pub fn encoding_for(label: &[u8]) -> Option<&'static Encoding> {
         return Some(found);
     }
     let lower = std::str::from_utf8(trimmed).ok()?.to_ascii_lowercase();
-    ALIASES
-        .iter()
-        .find(|(name, _)| *name == lower)
-        .map(|&(_, encoding)| encoding)
+    if let Some(&(_, encoding)) = ALIASES.iter().find(|(name, _)| *name == lower) {
+        return Some(encoding);
+    }
+    // `euc_kr`, `iso_8859_1`: underscores where the registered names have hyphens.
+    let hyphens = lower.replace('_', "-");
+    (hyphens != lower)
+        .then(|| Encoding::for_label_no_replacement(hyphens.as_bytes()))
+        .flatten()
 }
 
 /// Decodes `bytes` in the charset named `label`; an unknown label is read as UTF-8, and
@@ -91,6 +98,10 @@ mod tests {
             ("ks_c_5601-1987", "EUC-KR"),
             ("utf-8*en", "UTF-8"),
             ("us-ascii", "windows-1252"),
+            ("eucgb2312_cn", "GBK"),
+            ("big5_tw", "Big5"),
+            ("euc_kr", "EUC-KR"),
+            ("ISO_8859_2", "ISO-8859-2"),
         ];
         for (label, name) in cases {
             let found = encoding_for(label.as_bytes()).map(Encoding::name);

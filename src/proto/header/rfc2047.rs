@@ -3,7 +3,8 @@
 //! Rules followed (RFC 2047 §§5–6, with what real mailers send):
 //! - whitespace (folding included) between two adjacent encoded words is dropped, and words
 //!   in the same charset are joined as bytes before decoding, so a character split over two
-//!   words (as base64 encoders do) comes out whole;
+//!   words (as some encoders do) comes out whole; words in a stateful charset (ISO-2022-JP)
+//!   are decoded one by one, since each resets its state;
 //! - whitespace between an encoded word and plain text is kept, so words in the middle of a
 //!   phrase read naturally;
 //! - folded lines (CRLF followed by a space or tab) are unfolded;
@@ -155,7 +156,10 @@ struct Pending<'a> {
 
 impl<'a> Pending<'a> {
     fn add(&mut self, charset: &'a [u8], bytes: Vec<u8>, out: &mut String) {
-        if !self.charset.eq_ignore_ascii_case(charset) {
+        // Stateful charsets (ISO-2022-*) reset at the end of every word: joining two words
+        // would put two escape sequences side by side, which decoders reject.
+        let stateful = charset.len() >= 8 && charset[..8].eq_ignore_ascii_case(b"iso-2022");
+        if stateful || !self.charset.eq_ignore_ascii_case(charset) {
             self.flush(out);
             self.charset = charset;
         }
@@ -206,6 +210,10 @@ mod tests {
             (b"Folded\r\n line", "Folded line"),
             (b"8-bit \xc3\xa4 and \xff", "8-bit ä and \u{fffd}"),
             (b"=?utf-8?q?a?= =?iso-8859-1?q?=E4?=", "aä"),
+            (
+                b"=?iso-2022-jp?b?GyRCJCEbKEI=?=\n =?iso-2022-jp?b?GyRCJCEbKEI=?=",
+                "ぁぁ",
+            ),
         ];
         for (input, expected) in cases {
             assert_eq!(
