@@ -41,8 +41,8 @@ impl PyAddress {
     }
 
     #[getter]
-    fn name(&self) -> Option<&str> {
-        self.inner.name.as_deref()
+    fn name(&self) -> Option<String> {
+        self.inner.name()
     }
 
     #[getter]
@@ -99,7 +99,7 @@ impl PyAddress {
             ),
             None => format!(
                 "Address(name={}, email={})",
-                py_repr(inner.name.as_deref()),
+                py_repr(inner.name().as_deref()),
                 py_repr(inner.email().as_deref())
             ),
         }

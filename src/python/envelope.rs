@@ -73,8 +73,8 @@ impl PyEnvelope {
     }
 
     #[getter]
-    fn subject(&self) -> Option<&str> {
-        self.inner.subject.as_deref()
+    fn subject(&self) -> Option<String> {
+        self.inner.subject()
     }
 
     #[getter]
@@ -131,7 +131,7 @@ impl PyEnvelope {
         format!(
             "Envelope(date={}, subject={}, from_={}, message_id={})",
             py_repr(self.raw_date().as_deref()),
-            py_repr(inner.subject.as_deref()),
+            py_repr(inner.subject().as_deref()),
             py_repr(Some(&from.join(", "))),
             py_repr(inner.message_id.as_deref()),
         )

@@ -41,7 +41,7 @@ pub(crate) struct PyFetchItem {
     envelope: Option<Py<PyEnvelope>>,
     bodystructure: Option<Py<PyBodyStructure>>,
     modseq: Option<u64>,
-    others: Py<PyDict>,
+    others: Option<Py<PyDict>>,
     response: Py<PyAny>,
 }
 
@@ -73,13 +73,31 @@ pub(crate) fn fetch_item(rsp: &Bound<'_, PyAny>) -> PyResult<PyFetchItem> {
         owned_line = super::address::raw_text(&line_obj)?;
         &owned_line
     };
-    let mut tokens = Tokens::new();
-    let limits = Limits::default();
-    let parsed = parse_template(line, slices.len(), &mut tokens, &limits)
+    // Taken out of the cell, not borrowed in it: building the item runs Python code.
+    let mut tokens = TOKENS.with(std::cell::RefCell::take);
+    let result = build_item(py, line, &slices, &literals, rsp, &mut tokens);
+    TOKENS.with(|cell| cell.replace(tokens));
+    result
+}
+
+fn build_item(
+    py: Python<'_>,
+    line: &[u8],
+    slices: &[&[u8]],
+    literals: &[Bound<'_, PyBytes>],
+    rsp: &Bound<'_, PyAny>,
+    tokens: &mut Tokens,
+) -> PyResult<PyFetchItem> {
+    let parsed = parse_template(line, slices.len(), tokens, &Limits::default())
         .map_err(|e| parse_error(py, &e, Some(line)))?;
-    let src = Source::new(&parsed, &slices);
+    let src = Source::new(&parsed, slices);
     let fetch = parse_fetch(&src).map_err(|e| parse_error(py, &e, Some(line)))?;
-    PyFetchItem::build(py, fetch, &literals, rsp)
+    PyFetchItem::build(py, fetch, literals, rsp)
+}
+
+thread_local! {
+    /// The token buffer of `fetch_item`, reused from call to call.
+    static TOKENS: std::cell::RefCell<Tokens> = std::cell::RefCell::new(Tokens::new());
 }
 
 /// Rebuilds a `BodyStructure` from its IMAP form (for pickling).
@@ -122,11 +140,15 @@ impl PyFetchItem {
             }
             None => None,
         };
-        let others = PyDict::new(py);
-        for (name, value) in &fetch.others {
-            let section = is_section(name);
-            others.set_item(name, convert(py, value, literals, section)?)?;
-        }
+        let others = if fetch.others.is_empty() {
+            None
+        } else {
+            let dict = PyDict::new(py);
+            for (name, value) in &fetch.others {
+                dict.set_item(name, convert(py, value, literals, is_section(name))?)?;
+            }
+            Some(dict.unbind())
+        };
         Ok(PyFetchItem {
             seq: fetch.seq,
             uid: fetch.uid,
@@ -142,7 +164,7 @@ impl PyFetchItem {
                 .map(|b| Py::new(py, PyBodyStructure { inner: Arc::new(b) }))
                 .transpose()?,
             modseq: fetch.modseq,
-            others: others.unbind(),
+            others,
             response: rsp.clone().unbind(),
         })
     }
@@ -228,7 +250,7 @@ impl PyFetchItem {
         for (name, _) in self.typed(py)? {
             list.append(name)?;
         }
-        for name in self.others.bind(py).keys() {
+        for name in self.others(py).keys() {
             list.append(name)?;
         }
         Ok(list)
@@ -264,7 +286,7 @@ impl PyFetchItem {
     /// Raises:
     ///     KeyError: neither the full body nor a header section was fetched.
     fn message<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let others = self.others.bind(py);
+        let others = self.others(py);
         let mut found = None;
         for name in [
             "BODY[]",
@@ -306,7 +328,7 @@ impl PyFetchItem {
             };
             parts.push(format!("{field}={}", value.repr()?));
         }
-        for name in self.others.bind(py).keys() {
+        for name in self.others(py).keys() {
             parts.push(format!("{}=...", name.str()?));
         }
         Ok(format!("FetchItem({})", parts.join(", ")))
@@ -322,7 +344,7 @@ impl PyFetchItem {
         }
         let mine = PyTuple::new(py, self.typed(py)?)?;
         let theirs = PyTuple::new(py, other.typed(py)?)?;
-        Ok(mine.eq(theirs)? && self.others.bind(py).eq(other.others.bind(py))?)
+        Ok(mine.eq(theirs)? && self.others(py).eq(other.others(py))?)
     }
 
     fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
@@ -342,7 +364,18 @@ impl PyFetchItem {
                 return Ok(Some(value));
             }
         }
-        self.others.bind(py).get_item(PyString::new(py, &key))
+        match &self.others {
+            Some(others) => others.bind(py).get_item(PyString::new(py, &key)),
+            None => Ok(None),
+        }
+    }
+
+    /// The items with no typed view (an empty dict when there are none).
+    fn others<'py>(&self, py: Python<'py>) -> Bound<'py, PyDict> {
+        match &self.others {
+            Some(others) => others.bind(py).clone(),
+            None => PyDict::new(py),
+        }
     }
 }
 

@@ -16,9 +16,7 @@ use crate::proto::header::decode_words;
 /// One address, or a group of addresses.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Address {
-    /// The display name, RFC 2047 decoded.
-    pub name: Option<String>,
-    /// The display name as sent.
+    /// The display name as sent ([`Address::name`] decodes it).
     pub raw_name: Option<Vec<u8>>,
     /// The source route (obsolete).
     pub route: Option<String>,
@@ -31,7 +29,7 @@ pub struct Address {
 }
 
 impl Address {
-    /// A plain address from its four fields as sent; the name is decoded.
+    /// A plain address from its four fields as sent.
     #[must_use]
     pub fn new(
         raw_name: Option<Vec<u8>>,
@@ -40,13 +38,18 @@ impl Address {
         host: Option<String>,
     ) -> Self {
         Address {
-            name: raw_name.as_deref().map(decode_words),
             raw_name,
             route,
             mailbox,
             host,
             members: None,
         }
+    }
+
+    /// The display name, RFC 2047 decoded.
+    #[must_use]
+    pub fn name(&self) -> Option<String> {
+        self.raw_name.as_deref().map(decode_words)
     }
 
     /// `mailbox@host`, or the mailbox alone when there is no host; `None` for a group or
@@ -72,7 +75,8 @@ impl Address {
             let name = phrase(self.mailbox.as_deref().unwrap_or(""));
             return format!("{name}: {};", list.join(", "));
         }
-        match (self.name.as_deref().filter(|n| !n.is_empty()), self.email()) {
+        let name = self.name();
+        match (name.as_deref().filter(|n| !n.is_empty()), self.email()) {
             (Some(name), Some(email)) => format!("{} <{email}>", phrase(name)),
             (Some(name), None) => phrase(name),
             (None, Some(email)) => email,
@@ -85,12 +89,11 @@ impl Address {
         let mut out = Vec::new();
         let mut group: Option<Address> = None;
         for entry in src.items(i) {
-            let fields = src.item_vec(entry);
-            if fields.len() < 4 {
+            let [Some(name), Some(route), Some(mailbox), Some(host)] = src.fields::<4>(entry)
+            else {
                 continue;
-            }
-            let mailbox = src.text(fields[2]);
-            let host = src.text(fields[3]);
+            };
+            let (mailbox, host) = (src.text(mailbox), src.text(host));
             match (mailbox, host) {
                 (Some(name), None) => {
                     out.extend(group.take());
@@ -102,8 +105,8 @@ impl Address {
                 }
                 (None, None) => out.extend(group.take()),
                 (mailbox, host) => {
-                    let raw_name = src.string(fields[0]).map(|n| n.into_owned());
-                    let address = Address::new(raw_name, src.text(fields[1]), mailbox, host);
+                    let raw_name = src.string(name).map(|n| n.into_owned());
+                    let address = Address::new(raw_name, src.text(route), mailbox, host);
                     match group.as_mut().and_then(|g| g.members.as_mut()) {
                         Some(members) => members.push(address),
                         None => out.push(address),

@@ -32,8 +32,6 @@ pub struct BodyStructure {
     pub media_type: String,
     /// The media subtype, lower-cased (`plain`, `mixed`, ...).
     pub subtype: String,
-    /// The Content-Type parameters as sent.
-    pub raw_params: Vec<(Vec<u8>, Vec<u8>)>,
     /// The Content-Type parameters, RFC 2231 and RFC 2047 decoded.
     pub params: Vec<Param>,
     /// `Content-ID`.
@@ -50,8 +48,6 @@ pub struct BodyStructure {
     pub md5: Option<String>,
     /// The disposition (`inline`, `attachment`), lower-cased.
     pub disposition: Option<String>,
-    /// The disposition parameters as sent.
-    pub raw_disposition_params: Vec<(Vec<u8>, Vec<u8>)>,
     /// The disposition parameters, decoded.
     pub disposition_params: Vec<Param>,
     /// `Content-Language` tags.
@@ -134,45 +130,49 @@ impl BodyStructure {
     }
 
     fn build(src: &Source<'_>, i: usize, part: &str) -> Self {
-        let fields = src.item_vec(i);
         let mut node = BodyStructure {
             part: part.to_owned(),
             ..BodyStructure::default()
         };
-        let first_leaf = fields.iter().position(|&f| !src.is_list(f));
-        if first_leaf != Some(0) && !fields.is_empty() {
-            let count = first_leaf.unwrap_or(fields.len());
+        let mut children = src.items(i).peekable();
+        if children.peek().is_some_and(|&c| src.is_list(c)) {
             node.media_type = "multipart".into();
-            for (n, &child) in fields[..count].iter().enumerate() {
-                let number = child_number(part, n + 1);
-                node.parts.push(Arc::new(Self::build(src, child, &number)));
+            let mut rest = [None; 5];
+            let mut n = 0;
+            for child in children {
+                if n == 0 && src.is_list(child) {
+                    let number = child_number(part, node.parts.len() + 1);
+                    node.parts.push(Arc::new(Self::build(src, child, &number)));
+                } else if n < rest.len() {
+                    rest[n] = Some(child);
+                    n += 1;
+                }
             }
-            let rest = &fields[count..];
-            node.subtype = lower(src, rest.first().copied()).unwrap_or_else(|| "mixed".into());
-            node.set_params(src, rest.get(1).copied());
-            node.set_extension(src, rest.get(2..).unwrap_or(&[]));
+            node.subtype = lower(src, rest[0]).unwrap_or_else(|| "mixed".into());
+            node.params = params(src, rest[1]);
+            node.set_extension(src, rest[2], rest[3], rest[4]);
             return node;
         }
-        let field = |n: usize| fields.get(n).copied();
-        node.media_type = lower(src, field(0)).unwrap_or_else(|| "text".into());
-        node.subtype = lower(src, field(1)).unwrap_or_else(|| "plain".into());
-        node.set_params(src, field(2));
-        node.id = field(3).and_then(|f| src.text(f));
-        node.description = field(4)
+        let field = src.fields::<16>(i);
+        node.media_type = lower(src, field[0]).unwrap_or_else(|| "text".into());
+        node.subtype = lower(src, field[1]).unwrap_or_else(|| "plain".into());
+        node.params = params(src, field[2]);
+        node.id = field[3].and_then(|f| src.text(f));
+        node.description = field[4]
             .and_then(|f| src.string(f))
             .map(|d| decode_words(&d));
-        node.encoding = lower(src, field(5));
-        node.size = field(6).and_then(|f| src.number(f));
+        node.encoding = lower(src, field[5]);
+        node.size = field[6].and_then(|f| src.number(f));
         let mut next = 7;
         if node.media_type == "text" {
-            node.lines = field(7).and_then(|f| src.number(f));
+            node.lines = field[7].and_then(|f| src.number(f));
             next = 8;
         } else if node.media_type == "message"
             && matches!(node.subtype.as_str(), "rfc822" | "global")
-            && field(7).is_some_and(|f| src.is_list(f))
+            && field[7].is_some_and(|f| src.is_list(f))
         {
-            node.envelope = field(7).map(|f| Envelope::from_tokens(src, f));
-            if let Some(body) = field(8).filter(|&f| src.is_list(f)) {
+            node.envelope = field[7].map(|f| Envelope::from_tokens(src, f));
+            if let Some(body) = field[8].filter(|&f| src.is_list(f)) {
                 let inner_multipart = src.items(body).next().is_some_and(|c| src.is_list(c));
                 let number = if inner_multipart {
                     part.to_owned()
@@ -181,41 +181,39 @@ impl BodyStructure {
                 };
                 node.parts.push(Arc::new(Self::build(src, body, &number)));
             }
-            node.lines = field(9).and_then(|f| src.number(f));
+            node.lines = field[9].and_then(|f| src.number(f));
             next = 10;
         }
-        let rest = fields.get(next..).unwrap_or(&[]);
-        node.md5 = rest.first().and_then(|&f| src.text(f));
-        node.set_extension(src, rest.get(1..).unwrap_or(&[]));
+        node.md5 = field[next].and_then(|f| src.text(f));
+        node.set_extension(src, field[next + 1], field[next + 2], field[next + 3]);
         node
     }
 
-    fn set_params(&mut self, src: &Source<'_>, field: Option<usize>) {
-        self.raw_params = field.map_or_else(Vec::new, |f| pairs(src, f));
-        self.params = decode_pairs(&self.raw_params);
-    }
-
-    /// Disposition, language and location, from `fields` (any may be missing).
-    fn set_extension(&mut self, src: &Source<'_>, fields: &[usize]) {
-        if let Some(&dsp) = fields.first() {
+    /// Disposition, language and location (any may be missing).
+    fn set_extension(
+        &mut self,
+        src: &Source<'_>,
+        dsp: Option<usize>,
+        lang: Option<usize>,
+        location: Option<usize>,
+    ) {
+        if let Some(dsp) = dsp {
             if src.is_list(dsp) {
-                let items = src.item_vec(dsp);
-                self.disposition = lower(src, items.first().copied());
-                self.raw_disposition_params =
-                    items.get(1).map_or_else(Vec::new, |&p| pairs(src, p));
-                self.disposition_params = decode_pairs(&self.raw_disposition_params);
+                let [kind, list] = src.fields::<2>(dsp);
+                self.disposition = lower(src, kind);
+                self.disposition_params = params(src, list);
             } else {
                 self.disposition = lower(src, Some(dsp));
             }
         }
-        if let Some(&lang) = fields.get(1) {
+        if let Some(lang) = lang {
             self.language = if src.is_list(lang) {
                 src.items(lang).filter_map(|l| src.text(l)).collect()
             } else {
                 src.text(lang).into_iter().collect()
             };
         }
-        self.location = fields.get(2).and_then(|&f| src.text(f));
+        self.location = location.and_then(|f| src.text(f));
     }
 
     fn write(&self, out: &mut Vec<u8>) {
@@ -227,13 +225,13 @@ impl BodyStructure {
             out.push(b' ');
             wire::string(out, Some(self.subtype.as_bytes()));
             out.push(b' ');
-            write_pairs(out, &self.raw_params);
+            write_params(out, &self.params);
         } else {
             for text in [&self.media_type, &self.subtype] {
                 wire::string(out, Some(text.as_bytes()));
                 out.push(b' ');
             }
-            write_pairs(out, &self.raw_params);
+            write_params(out, &self.params);
             for text in [&self.id, &self.description, &self.encoding] {
                 out.push(b' ');
                 wire::string(out, text.as_deref().map(str::as_bytes));
@@ -262,7 +260,7 @@ impl BodyStructure {
                 out.push(b'(');
                 wire::string(out, Some(d.as_bytes()));
                 out.push(b' ');
-                write_pairs(out, &self.raw_disposition_params);
+                write_params(out, &self.disposition_params);
                 out.push(b')');
             }
             None => out.extend_from_slice(b"NIL"),
@@ -299,39 +297,50 @@ fn lower(src: &Source<'_>, field: Option<usize>) -> Option<String> {
         .map(|t| t.to_ascii_lowercase())
 }
 
-/// A parameter list `(attr value attr value ...)`; NIL (or anything else) has none.
-fn pairs(src: &Source<'_>, i: usize) -> Vec<(Vec<u8>, Vec<u8>)> {
-    let items = src.item_vec(i);
-    items
-        .chunks_exact(2)
-        .filter_map(|kv| {
-            let key = src.string(kv[0])?.into_owned();
-            let value = src
-                .string(kv[1])
-                .map(|v| v.into_owned())
-                .unwrap_or_default();
-            Some((key, value))
-        })
-        .collect()
+/// A parameter list `(attr value attr value ...)`, decoded; NIL (or anything else) has none.
+fn params(src: &Source<'_>, field: Option<usize>) -> Vec<Param> {
+    let Some(list) = field else {
+        return Vec::new();
+    };
+    let mut raw = Vec::new();
+    let mut items = src.items(list);
+    while let (Some(key), Some(value)) = (items.next(), items.next()) {
+        if let Some(key) = src.string(key) {
+            raw.push((key, src.string(value).unwrap_or_default()));
+        }
+    }
+    decode_params(raw.iter().map(|(k, v)| (&**k, &**v)))
 }
 
-fn decode_pairs(pairs: &[(Vec<u8>, Vec<u8>)]) -> Vec<Param> {
-    decode_params(pairs.iter().map(|(k, v)| (k.as_slice(), v.as_slice())))
-}
-
-fn write_pairs(out: &mut Vec<u8>, pairs: &[(Vec<u8>, Vec<u8>)]) {
-    if pairs.is_empty() {
+/// Appends decoded parameters so that they decode again to the same values: each in
+/// RFC 2231 form (`name*` = `utf-8'lang'` and the value percent-encoded).
+fn write_params(out: &mut Vec<u8>, params: &[Param]) {
+    if params.is_empty() {
         out.extend_from_slice(b"NIL");
         return;
     }
     out.push(b'(');
-    for (i, (key, value)) in pairs.iter().enumerate() {
+    for (i, param) in params.iter().enumerate() {
         if i > 0 {
             out.push(b' ');
         }
-        wire::string(out, Some(key));
+        if param.name.contains('*') {
+            wire::string(out, Some(param.name.as_bytes()));
+            out.push(b' ');
+            wire::string(out, Some(param.value.as_bytes()));
+            continue;
+        }
+        wire::string(out, Some(format!("{}*", param.name).as_bytes()));
         out.push(b' ');
-        wire::string(out, Some(value));
+        let mut value = format!("utf-8'{}'", param.language.as_deref().unwrap_or(""));
+        for byte in param.value.bytes() {
+            if byte.is_ascii_alphanumeric() || b"-._".contains(&byte) {
+                value.push(char::from(byte));
+            } else {
+                value.push_str(&format!("%{byte:02X}"));
+            }
+        }
+        wire::string(out, Some(value.as_bytes()));
     }
     out.push(b')');
 }

@@ -20,10 +20,8 @@ pub struct Envelope {
     pub raw_date: Option<Vec<u8>>,
     /// The date, when it parses.
     pub date: Option<MailDate>,
-    /// The subject as sent.
+    /// The subject as sent ([`Envelope::subject`] decodes it).
     pub raw_subject: Option<Vec<u8>>,
-    /// The subject, decoded.
-    pub subject: Option<String>,
     /// `From:`.
     pub from: Vec<Address>,
     /// `Sender:`.
@@ -48,17 +46,22 @@ impl Envelope {
     pub fn new(raw_date: Option<Vec<u8>>, raw_subject: Option<Vec<u8>>) -> Self {
         Envelope {
             date: raw_date.as_deref().and_then(parse_mail_date),
-            subject: raw_subject.as_deref().map(decode_words),
             raw_date,
             raw_subject,
             ..Envelope::default()
         }
     }
 
+    /// The subject, RFC 2047 decoded.
+    #[must_use]
+    pub fn subject(&self) -> Option<String> {
+        self.raw_subject.as_deref().map(decode_words)
+    }
+
     /// The envelope of the list at token `i`.
     pub fn from_tokens(src: &Source<'_>, i: usize) -> Self {
-        let fields = src.item_vec(i);
-        let field = |n: usize| fields.get(n).copied();
+        let fields = src.fields::<10>(i);
+        let field = |n: usize| fields[n];
         let bytes = |n: usize| field(n).and_then(|f| src.string(f)).map(|s| s.into_owned());
         let text = |n: usize| field(n).and_then(|f| src.text(f));
         let addresses =

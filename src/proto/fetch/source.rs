@@ -98,10 +98,15 @@ impl<'a> Source<'a> {
         children(tokens, Some(i)).filter(move |_| list)
     }
 
-    /// The children of list `i` as a vector (empty when `i` is not a list).
+    /// The first `N` children of list `i` (`None` past its end or when `i` is not a list),
+    /// without allocating.
     #[must_use]
-    pub fn item_vec(&self, i: usize) -> Vec<usize> {
-        self.items(i).collect()
+    pub fn fields<const N: usize>(&self, i: usize) -> [Option<usize>; N] {
+        let mut out = [None; N];
+        for (slot, child) in out.iter_mut().zip(self.items(i)) {
+            *slot = Some(child);
+        }
+        out
     }
 
     /// Whether token `i` is a list.

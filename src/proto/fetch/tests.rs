@@ -30,7 +30,7 @@ fn dovecot_listing_item() {
         );
         let env = f.envelope.expect("envelope");
         assert_eq!(
-            env.subject.as_deref(),
+            env.subject().as_deref(),
             Some("IMAP4rev1 WG mtg summary and minutes")
         );
         assert_eq!(env.date.map(|d| d.timestamp), Some(837_595_405));
@@ -82,6 +82,7 @@ fn nested_multipart_numbers_and_attachments() {
             .map(|(a, b)| ((*a).into(), (*b).into()))
             .collect();
         assert_eq!(parts, expected);
+        round_trip(&root);
         let attachments = root.attachments();
         assert_eq!(attachments.len(), 1);
         assert_eq!(attachments[0].filename(), Some("Q1 réport.pdf"));
@@ -95,7 +96,7 @@ fn groups_quirks_and_other_items() {
     let raw = b"* 5 FETCH (UID 23 ENVELOPE (\"Tue, 4 Apr 2023 09:00:00 +0000\" \"=?utf-8?q?R=C3=BCckfrage?= alt\" ((\"Doe, John\" NIL \"john.doe\" \"contoso.com\")) NIL NIL ((NIL NIL \"undisclosed-recipients\" NIL)(NIL NIL NIL NIL)) NIL NIL NIL \"<BY5PR@contoso.com>\") X-GM-LABELS (\\Inbox \"Muy Importante\") X-GM-MSGID 1278455344230334865 MODSEQ (110) BODY[HEADER.FIELDS (SUBJECT)] {9}\r\nSubj: x\r\n BODY[]<0> NIL)\r\n";
     with_fetch(raw, |f| {
         let env = f.envelope.expect("envelope");
-        assert_eq!(env.subject.as_deref(), Some("Rückfrage alt"));
+        assert_eq!(env.subject().as_deref(), Some("Rückfrage alt"));
         assert_eq!(
             env.from[0].display(),
             "\"Doe, John\" <john.doe@contoso.com>"
@@ -154,7 +155,10 @@ fn odd_structures_parse() {
         let numbers: Vec<String> = root.walk().iter().map(|p| p.part.clone()).collect();
         assert_eq!(numbers, ["1", "1", "1.1", "1.2"]);
         assert_eq!(
-            root.envelope.as_ref().and_then(|e| e.subject.as_deref()),
+            root.envelope
+                .as_ref()
+                .and_then(Envelope::subject)
+                .as_deref(),
             Some("inner")
         );
     });
@@ -191,7 +195,7 @@ fn round_trip(body: &BodyStructure) {
     let mut tokens = Tokens::new();
     let rsp = parse_response(&raw, &mut tokens, &Limits::default()).expect("parses");
     let src = Source::new(&rsp, &[]);
-    let list = src.item_vec(2)[1];
+    let list = src.items(2).nth(1).expect("a value");
     assert_eq!(&BodyStructure::from_tokens_at(&src, list, &body.part), body);
 }
 
