@@ -7,7 +7,8 @@ charsets, nested multiparts), then measures:
 
 1. the listing workload, FETCH 1:* (UID FLAGS INTERNALDATE RFC822.SIZE ENVELOPE
    BODYSTRUCTURE): imaplib's ``fetch()`` returning the data unparsed; IMAPClient's
-   ``fetch()`` returning its parsed dict; imaprs returning one ``FetchItem`` per message,
+   ``fetch()`` returning its parsed dict; imaprs's ``fetch()`` returning its raw
+   ``IMAP4Response`` lists (for reference); imaprs returning one ``FetchItem`` per message,
    with ``Envelope``/``BodyStructure`` objects, and reading every subject, sender name and
    attachment name, decoded (connecting and logging in included for all; best of three);
 2. header decoding of the same envelopes' subjects and names (as sent, RFC 2047): imaprs's
@@ -32,7 +33,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 import imaprs  # noqa: E402
-from engine_bench import ITEMS, imapclient_fetch_all, imaplib_fetch_all, timed  # noqa: E402
+from engine_bench import (  # noqa: E402
+    ITEMS,
+    imapclient_fetch_all,
+    imaplib_fetch_all,
+    imaprs_fetch_all,
+    timed,
+)
 from imaprs._imaprs import fetch_item  # noqa: E402
 from servers import Dovecot, seed_mailbox  # noqa: E402
 
@@ -102,6 +109,8 @@ def main() -> None:
             print(
                 f"   IMAPClient fetch() (parsed)         {other:7.3f} s  {other_count:,} messages"
             )
+        raw, _ = timed(lambda: imaprs_fetch_all(*creds), repeat)
+        print(f"   imaprs fetch() (IMAP4Response lists) {raw:7.3f} s")
         mine, items = timed(lambda: imaprs_listing(*creds), repeat)
         print(f"   imaprs FetchItems (typed, decoded)  {mine:7.3f} s  {len(items):,} messages")
         line = f"   imaprs / imaplib: {mine / base:.2f}x time (target <= 1.2)"
