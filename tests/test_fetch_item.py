@@ -169,6 +169,9 @@ def test_odd_structures_do_not_fail() -> None:
         b'"attachment" NIL NIL))\r\n',
         b'* 1 FETCH (ENVELOPE ("not a date" NIL ((NIL NIL NIL)) NIL))\r\n',
         b'* 1 FETCH (INTERNALDATE "garbage" FLAGS NIL)\r\n',
+        # numbers and strings where lists belong
+        b'* 1 FETCH (ENVELOPE (NIL NIL 5 "x" (1) NIL NIL NIL NIL NIL) FLAGS 7 MODSEQ "3")\r\n',
+        b'* 1 FETCH (BODYSTRUCTURE ((1) ("text" 2 3) "mixed" 4 5 6 7))\r\n',
     ]
     for raw in cases:
         it = item(raw)

@@ -93,9 +93,10 @@ impl<'a> Source<'a> {
 
     /// The children of list `i`; none when `i` is not a list.
     pub fn items(&self, i: usize) -> impl Iterator<Item = usize> + 'a {
-        let list = self.tokens[i].kind == TokenKind::List;
-        let tokens = self.tokens;
-        children(tokens, Some(i)).filter(move |_| list)
+        // Only a list's `num` counts children: for any other token `children` would read
+        // past the end, so it is never polled.
+        let count = if self.is_list(i) { usize::MAX } else { 0 };
+        children(self.tokens, Some(i)).take(count)
     }
 
     /// The first `N` children of list `i` (`None` past its end or when `i` is not a list),

@@ -220,3 +220,50 @@ proptest! {
         prop_assert_eq!(fetch.envelope, Some(env));
     }
 }
+
+/// Any value a server might send, in IMAP syntax.
+fn any_value() -> impl Strategy<Value = String> {
+    let leaf = prop_oneof![
+        Just("NIL".to_owned()),
+        "[0-9]{1,12}",
+        "\"[ -!#-\\[\\]-~]{0,8}\"",
+        "[A-Za-z.\\\\]{1,8}",
+        "[ -~]{0,6}".prop_map(|s| format!("{{{}}}\r\n{s}", s.len())),
+    ];
+    leaf.prop_recursive(6, 64, 8, |inner| {
+        prop::collection::vec(inner, 0..8).prop_map(|items| format!("({})", items.join(" ")))
+    })
+}
+
+proptest! {
+    #[test]
+    fn any_item_values_never_panic(
+        items in prop::collection::vec(
+            (prop::sample::select(&["ENVELOPE", "BODYSTRUCTURE", "BODY", "FLAGS", "UID",
+                "INTERNALDATE", "MODSEQ", "RFC822.SIZE", "BODY[]<0>", "X-GM-LABELS"][..]),
+             any_value()),
+            0..4,
+        )
+    ) {
+        let body: Vec<String> = items.iter().map(|(n, v)| format!("{n} {v}")).collect();
+        let raw = format!("* 1 FETCH ({})\r\n", body.join(" "));
+        let mut tokens = Tokens::new();
+        if let Ok(rsp) = parse_response(raw.as_bytes(), &mut tokens, &Limits::default()) {
+            if let Ok(fetch) = parse_fetch(&Source::new(&rsp, &[])) {
+                if let Some(body) = fetch.body_structure {
+                    let root = Arc::new(body);
+                    for node in root.walk() {
+                        let _ = (node.filename(), node.to_wire());
+                    }
+                    round_trip(&root);
+                }
+                if let Some(env) = fetch.envelope {
+                    let _ = (env.subject(), env.to_wire());
+                    for a in env.from.iter().chain(&env.to) {
+                        let _ = (a.display(), a.email());
+                    }
+                }
+            }
+        }
+    }
+}
