@@ -1,69 +1,40 @@
-//! Standard base64 (RFC 4648 §4), as used by continuation requests and SASL exchanges.
+//! Base64 (RFC 4648 §4) through the `base64` crate, in the two strictness levels IMAP needs.
 //!
-//! Decoding is strict: the alphabet, the padding and the length must all be right, so that
-//! [`decode`] can also serve as the test "is this text base64?".
+//! [`decode`] is strict: the alphabet, the padding and the length must all be right, so that
+//! it can also serve as the test "is this text base64?" (continuation requests, SASL).
+//! [`decode_lenient`] is for what mailers write inside RFC 2047 encoded words and message
+//! bodies: padding may be missing and stray bits after the last byte are ignored.
 
-const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+use base64::alphabet::STANDARD as ALPHABET;
+use base64::engine::general_purpose::STANDARD;
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+use base64::Engine as _;
+
+/// The forgiving engine of [`decode_lenient`] and the streaming body decoder.
+pub(crate) const LENIENT: GeneralPurpose = GeneralPurpose::new(
+    &ALPHABET,
+    GeneralPurposeConfig::new()
+        .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+        .with_decode_allow_trailing_bits(true),
+);
 
 /// Encodes `data` as padded standard base64.
 #[must_use]
 pub fn encode(data: &[u8]) -> String {
-    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
-    for chunk in data.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(char::from(ALPHABET[(n >> (18 - 6 * i)) as usize & 63]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
+    STANDARD.encode(data)
 }
 
 /// Decodes padded standard base64; `None` when `text` is not exactly that.
 #[must_use]
 pub fn decode(text: &[u8]) -> Option<Vec<u8>> {
-    if text.len() % 4 != 0 {
-        return None;
-    }
-    let mut out = Vec::with_capacity(text.len() / 4 * 3);
-    let quads = text.len() / 4;
-    for (q, quad) in text.chunks(4).enumerate() {
-        let pad = quad.iter().rev().take_while(|&&c| c == b'=').count();
-        if pad > 2 || (pad > 0 && q + 1 != quads) {
-            return None;
-        }
-        let mut n = 0u32;
-        for &c in &quad[..4 - pad] {
-            n = (n << 6) | u32::from(value(c)?);
-        }
-        n <<= 6 * pad as u32;
-        let bytes = [(n >> 16) as u8, (n >> 8) as u8, n as u8];
-        // Bits past the last whole byte must be zero in canonical base64.
-        if bytes[3 - pad..].iter().any(|&b| b != 0) {
-            return None;
-        }
-        out.extend_from_slice(&bytes[..3 - pad]);
-    }
-    Some(out)
+    STANDARD.decode(text).ok()
 }
 
-fn value(c: u8) -> Option<u8> {
-    match c {
-        b'A'..=b'Z' => Some(c - b'A'),
-        b'a'..=b'z' => Some(c - b'a' + 26),
-        b'0'..=b'9' => Some(c - b'0' + 52),
-        b'+' => Some(62),
-        b'/' => Some(63),
-        _ => None,
-    }
+/// Decodes base64 with or without padding, ignoring non-zero bits after the last byte;
+/// `None` when a byte is outside the alphabet or the length cannot be base64.
+#[must_use]
+pub fn decode_lenient(text: &[u8]) -> Option<Vec<u8>> {
+    LENIENT.decode(text).ok()
 }
 
 #[cfg(test)]
@@ -93,10 +64,20 @@ mod tests {
         }
     }
 
+    #[test]
+    fn lenient_accepts_what_mailers_write() {
+        assert_eq!(decode_lenient(b"Zg").as_deref(), Some(&b"f"[..]));
+        assert_eq!(decode_lenient(b"Zh==").as_deref(), Some(&b"f"[..]));
+        assert_eq!(decode_lenient(b"Zm8=").as_deref(), Some(&b"fo"[..]));
+        assert_eq!(decode_lenient(b"Z"), None);
+        assert_eq!(decode_lenient(b"Zg?="), None);
+    }
+
     proptest! {
         #[test]
         fn round_trip(data: Vec<u8>) {
-            prop_assert_eq!(decode(encode(&data).as_bytes()), Some(data));
+            prop_assert_eq!(decode(encode(&data).as_bytes()), Some(data.clone()));
+            prop_assert_eq!(decode_lenient(encode(&data).trim_end_matches('=').as_bytes()), Some(data));
         }
     }
 }

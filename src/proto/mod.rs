@@ -17,7 +17,9 @@ pub mod command;
 pub mod command_wire;
 pub mod date;
 mod error;
+pub mod fetch;
 mod framer;
+pub mod header;
 mod limits;
 pub mod mailbox;
 pub mod mutf7;
@@ -26,6 +28,7 @@ mod response;
 pub mod results;
 pub mod seqset;
 pub mod session;
+pub mod transfer;
 mod value;
 mod view;
 

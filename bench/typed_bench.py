@@ -1,0 +1,134 @@
+"""Typed FETCH results against a local Dovecot: imaprs FetchItems, the standard library's
+imaplib (unparsed) and IMAPClient's fetch(), side by side in one run; then header decoding.
+
+Starts a throw-away Dovecot on loopback (the test suite's harness), fills a mailbox with the
+deterministic corpus of the other benchmarks (RFC 2047 subjects and names in several
+charsets, nested multiparts), then measures:
+
+1. the listing workload, FETCH 1:* (UID FLAGS INTERNALDATE RFC822.SIZE ENVELOPE
+   BODYSTRUCTURE): imaplib's ``fetch()`` returning the data unparsed; IMAPClient's
+   ``fetch()`` returning its parsed dict; imaprs's ``fetch()`` returning its raw
+   ``IMAP4Response`` lists (for reference); imaprs returning one ``FetchItem`` per message,
+   with ``Envelope``/``BodyStructure`` objects, and reading every subject, sender name and
+   attachment name, decoded (connecting and logging in included for all; best of three);
+2. header decoding of the same envelopes' subjects and names (as sent, RFC 2047): imaprs's
+   ``decode_header`` against the standard library's ``email.header.decode_header`` +
+   ``make_header``, in one process, on the same strings.
+
+Figures, never assertions.
+
+usage: python bench/typed_bench.py [--messages 10000] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import email.header
+import time
+from typing import List, Union
+
+import imaprs
+from engine_bench import (
+    ITEMS,
+    imapclient_fetch_all,
+    imaplib_fetch_all,
+    imaprs_fetch_all,
+    timed,
+)
+from imaprs._imaprs import fetch_item
+from imaprs._servers import Dovecot, seed_mailbox
+
+NAMES = ("UID", "FLAGS", "INTERNALDATE", "RFC822.SIZE", "ENVELOPE", "BODYSTRUCTURE")
+
+
+def imaprs_listing(server: Dovecot, user: str, password: str) -> List[imaprs.FetchItem]:
+    with imaprs.IMAP4((server.host, server.port)) as conn:
+        conn.login(user, password, allow_cleartext=True)
+        conn.select("INBOX", readonly=True)
+        cmd = conn.fetch("1:*", *NAMES)
+        items = [fetch_item(rsp) for rsp in cmd.queue if rsp.dtype == "FETCH"]
+    for item in items:  # what a listing shows: subject, sender, attachment names
+        env, body = item.envelope, item.bodystructure
+        assert env is not None and body is not None
+        env.subject, [a.name for a in env.from_]
+        [part.filename for part in body.attachments()]
+    return items
+
+
+def raw_headers(items: List[imaprs.FetchItem]) -> List[Union[bytes, str]]:
+    """Every subject and display name of the envelopes, as sent."""
+    out: List[Union[bytes, str]] = []
+    for item in items:
+        env = item.envelope
+        if env is None:
+            continue
+        if env.raw_subject is not None:
+            out.append(env.raw_subject)
+        out.extend(a.raw_name for a in env.from_ + env.to if a.raw_name is not None)
+    return out
+
+
+def stdlib_decode(texts: List[str]) -> List[str]:
+    return [str(email.header.make_header(email.header.decode_header(t))) for t in texts]
+
+
+def imaprs_decode(texts: List[str]) -> List[str]:
+    decode = imaprs.decode_header
+    return [decode(t) for t in texts]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=10_000)
+    parser.add_argument("--quick", action="store_true", help="300 messages, one run each")
+    args = parser.parse_args()
+    repeat = 1 if args.quick else 3
+    if args.quick:
+        args.messages = 300
+
+    with Dovecot(install=True) as server:
+        user = server.add_user()
+        start = time.perf_counter()
+        seed_mailbox(server, user.name, args.messages)
+        print(
+            f"Dovecot {'.'.join(map(str, server.version))}: {args.messages:,} messages seeded "
+            f"in {time.perf_counter() - start:.1f} s\n"
+        )
+        creds = (server, user.name, user.password)
+
+        print("1. listing, FETCH 1:* " + ITEMS)
+        base, count = timed(lambda: imaplib_fetch_all(*creds), repeat)
+        print(f"   imaplib fetch() (unparsed)          {base:7.3f} s  {count:,} messages")
+        other, other_count = timed(lambda: imapclient_fetch_all(*creds), 1)
+        if other_count is not None:
+            print(
+                f"   IMAPClient fetch() (parsed)         {other:7.3f} s  {other_count:,} messages"
+            )
+        raw, _ = timed(lambda: imaprs_fetch_all(*creds), repeat)
+        print(f"   imaprs fetch() (IMAP4Response lists) {raw:7.3f} s")
+        mine, items = timed(lambda: imaprs_listing(*creds), repeat)
+        print(f"   imaprs FetchItems (typed, decoded)  {mine:7.3f} s  {len(items):,} messages")
+        line = f"   imaprs / imaplib: {mine / base:.2f}x time (target <= 1.2)"
+        if other_count is not None:
+            line += f"; IMAPClient / imaprs: {other / mine:.1f}x (target >= 20)"
+        print(line)
+
+        texts = [
+            t.decode("ascii", "surrogateescape") if isinstance(t, bytes) else t
+            for t in raw_headers(items)
+        ]
+        encoded = sum("=?" in t for t in texts)
+        print(f"\n2. header decoding: {len(texts):,} subjects and names ({encoded:,} RFC 2047)")
+        std, expected = timed(lambda: stdlib_decode(texts), 3)
+        print(f"   email.header decode_header + make_header  {std:7.3f} s")
+        fast, got = timed(lambda: imaprs_decode(texts), 3)
+        print(f"   imaprs.decode_header                      {fast:7.3f} s")
+        same = sum(a == b for a, b in zip(got, expected))
+        print(
+            f"   stdlib / imaprs: {std / fast:.1f}x (target >= 10); "
+            f"same text for {same:,} of {len(texts):,}"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,189 @@
+//! Typed views of FETCH responses: the item map, ENVELOPE, BODYSTRUCTURE.
+//!
+//! RFC 3501 §7.4.2: `* <seq> FETCH (<name> <value> ...)`. [`parse_fetch`] walks the tokens
+//! of one parsed response once and builds a [`Fetch`]: the items every client wants typed
+//! (UID, FLAGS, INTERNALDATE, RFC822.SIZE, ENVELOPE, BODYSTRUCTURE, MODSEQ) and every other
+//! item by its name, body sections included. Names are kept in a canonical form
+//! ([`item_key`]) so that what a caller asked for (`BODY.PEEK[]<0.100>`) finds what the
+//! server answered (`BODY[]<0>`).
+//!
+//! Servers differ; the views follow what they send rather than refuse it: NIL where a string
+//! belongs reads as absent, missing extension data as absent, numbers in quotes as numbers.
+//! Only a response that is not a FETCH at all is an error.
+
+mod address;
+mod bodystructure;
+mod envelope;
+mod maildate;
+mod source;
+mod wire;
+
+use std::borrow::Cow;
+
+pub use address::Address;
+pub use bodystructure::BodyStructure;
+pub use envelope::Envelope;
+pub use maildate::{parse_mail_date, MailDate};
+pub use source::Source;
+
+use super::date::parse_internaldate;
+use super::error::ParseError;
+use super::TokenKind;
+
+/// One FETCH response, typed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Fetch<'a> {
+    /// The message sequence number.
+    pub seq: u64,
+    /// `UID`.
+    pub uid: Option<u64>,
+    /// `FLAGS`, as sent.
+    pub flags: Option<Vec<Cow<'a, [u8]>>>,
+    /// `INTERNALDATE`, when it parses.
+    pub internaldate: Option<MailDate>,
+    /// `RFC822.SIZE`.
+    pub size: Option<u64>,
+    /// `ENVELOPE`.
+    pub envelope: Option<Envelope>,
+    /// `BODYSTRUCTURE` (or the non-extensible `BODY`).
+    pub body_structure: Option<BodyStructure>,
+    /// `MODSEQ` (RFC 7162).
+    pub modseq: Option<u64>,
+    /// Every other item (body sections, `X-GM-*`, ...) under its canonical name.
+    pub others: Vec<(String, Value<'a>)>,
+}
+
+/// An item value with no typed view.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Value<'a> {
+    /// NIL.
+    Nil,
+    /// A number.
+    Number(u64),
+    /// An atom or quoted string.
+    Text(Cow<'a, [u8]>),
+    /// A literal; `index` is its place among a template response's literals.
+    Literal {
+        /// The literal's index, when the caller holds the literals.
+        index: Option<usize>,
+        /// Its bytes.
+        bytes: &'a [u8],
+    },
+    /// A parenthesised list.
+    List(Vec<Value<'a>>),
+}
+
+/// Builds the typed view of one FETCH response.
+///
+/// # Errors
+/// [`ParseErrorKind::Invalid`](super::ParseErrorKind::Invalid) when the response is not
+/// `* <number> FETCH (...)`.
+pub fn parse_fetch<'a>(src: &Source<'a>) -> Result<Fetch<'a>, ParseError> {
+    let tokens = src.tokens();
+    let not_fetch = || ParseError::invalid("FETCH", "not a FETCH response", 0);
+    let mut top = super::children(tokens, None);
+    let (Some(seq), Some(name), Some(list)) = (top.next(), top.next(), top.next()) else {
+        return Err(not_fetch());
+    };
+    let is_fetch = src
+        .string(name)
+        .is_some_and(|n| n.eq_ignore_ascii_case(b"FETCH"));
+    let (Some(seq), true, true) = (src.number(seq), is_fetch, src.is_list(list)) else {
+        return Err(not_fetch());
+    };
+    let mut fetch = Fetch {
+        seq,
+        uid: None,
+        flags: None,
+        internaldate: None,
+        size: None,
+        envelope: None,
+        body_structure: None,
+        modseq: None,
+        others: Vec::new(),
+    };
+    let mut items = src.items(list);
+    while let Some(name) = items.next() {
+        let Some(value) = items.next() else { break };
+        let Some(name) = src.string(name) else {
+            continue;
+        };
+        fetch.add(src, &name, value);
+    }
+    Ok(fetch)
+}
+
+impl<'a> Fetch<'a> {
+    fn add(&mut self, src: &Source<'a>, name: &[u8], value: usize) {
+        let upper = name.to_ascii_uppercase();
+        match upper.as_slice() {
+            b"UID" => self.uid = src.number(value),
+            b"FLAGS" => self.flags = Some(src.items(value).filter_map(|i| src.string(i)).collect()),
+            b"INTERNALDATE" => self.internaldate = src.string(value).and_then(|s| internaldate(&s)),
+            b"RFC822.SIZE" => self.size = src.number(value),
+            b"MODSEQ" => self.modseq = src.items(value).next().and_then(|i| src.number(i)),
+            b"ENVELOPE" if src.is_list(value) => {
+                self.envelope = Some(Envelope::from_tokens(src, value));
+            }
+            b"BODYSTRUCTURE" | b"BODY" if src.is_list(value) => {
+                self.body_structure = Some(BodyStructure::from_tokens(src, value));
+            }
+            _ => {
+                let key = item_key(&String::from_utf8_lossy(name));
+                self.others.push((key, generic(src, value)));
+            }
+        }
+    }
+}
+
+/// The canonical name of a FETCH item: upper case, without `.PEEK`, and a partial range
+/// `<origin.length>` shortened to `<origin>` as servers answer it.
+#[must_use]
+pub fn item_key(name: &str) -> String {
+    let mut key = name.to_ascii_uppercase().replacen(".PEEK[", "[", 1);
+    if key.ends_with('>') {
+        if let Some(open) = key.rfind('<') {
+            if let Some(dot) = key[open..].find('.') {
+                key.replace_range(open + dot..key.len() - 1, "");
+            }
+        }
+    }
+    key
+}
+
+/// INTERNALDATE as a moment and its zone.
+fn internaldate(text: &[u8]) -> Option<MailDate> {
+    let timestamp = parse_internaldate(text).ok()?;
+    let text = text
+        .trim_ascii()
+        .strip_suffix(b"\"")
+        .unwrap_or(text.trim_ascii());
+    let zone = text.get(text.len().checked_sub(5)?..)?;
+    let sign = if zone[0] == b'-' { -1 } else { 1 };
+    let digits = std::str::from_utf8(&zone[1..]).ok()?.parse::<i32>().ok()?;
+    Some(MailDate {
+        timestamp,
+        offset_minutes: sign * (digits / 100 * 60 + digits % 100),
+    })
+}
+
+/// Any item value, recursively (depth is bounded by the parser's limits).
+fn generic<'a>(src: &Source<'a>, i: usize) -> Value<'a> {
+    match src.kind(i) {
+        TokenKind::Nil => Value::Nil,
+        TokenKind::Number => Value::Number(src.number(i).unwrap_or(0)),
+        TokenKind::List => Value::List(src.items(i).map(|c| generic(src, c)).collect()),
+        TokenKind::Literal | TokenKind::LiteralRef => match src.string(i) {
+            Some(Cow::Borrowed(bytes)) => Value::Literal {
+                index: src.literal_index(i),
+                bytes,
+            },
+            _ => Value::Nil,
+        },
+        TokenKind::Atom | TokenKind::Quoted => Value::Text(src.string(i).unwrap_or_default()),
+    }
+}
+
+#[cfg(test)]
+#[path = "tests.rs"]
+mod tests;
