@@ -15,17 +15,14 @@ import itertools
 import os
 import sys
 from pathlib import Path
-from typing import IO, Deque, Iterator, List, Optional, Sequence, Tuple
+from typing import Deque, Iterator, List, Optional, Sequence, Tuple
 
 from .._imap4 import IMAP4
 from .mail import fetch_raw, open_folder, uid_sizes
 from .progress import Progress, make_progress
 from .store import open_store
 
-__all__ = ["BATCH", "Spool", "add_parser", "run"]
-
-#: UIDs per UID FETCH command.
-BATCH = 1000
+__all__ = ["Spool", "add_parser", "run"]
 
 
 def add_parser(
@@ -71,7 +68,7 @@ def backup_folder(
         sizes = uid_sizes(imap) if status.exists else {}
         new = sorted(uid for uid in sizes if uid not in writer.saved)
         progress.start(folder, len(new), sum(sizes[uid] for uid in new))
-        for batch in _batches(new, BATCH):
+        for batch in _batches(new):
             for msg in fetch_raw(imap, batch, spool.write, spool.done):
                 writer.add(msg.uid, msg.flags, msg.date, spool.take(msg.seq))
                 progress.add_message()
@@ -85,32 +82,37 @@ def backup_folder(
 
 class Spool:
     """Receives streamed message bodies: each into its own file in ``directory``, handed
-    out by message sequence number once complete."""
+    out by message sequence number once complete. (Plain ``os`` calls on ``str`` paths:
+    this runs once per message and per chunk.)"""
 
     def __init__(self, directory: Path, progress: Progress) -> None:
-        self.directory = directory
+        self.prefix = os.path.join(str(directory), f"imaprs.{os.getpid()}.")
         self.progress = progress
         self._names = itertools.count()
-        self._current: Optional[Tuple[int, IO[bytes], Path]] = None
-        self._complete: Deque[Tuple[int, Path]] = collections.deque()
+        self._current: Optional[Tuple[int, int, str]] = None  # seq, fd, path
+        self._complete: Deque[Tuple[int, str]] = collections.deque()
 
     def write(self, head: bytes, data: bytes) -> None:
         """The FETCH sink: ``head`` is the response up to the literal (``* 7 FETCH (...``)."""
         if self._current is None:
-            path = self.directory / f"imaprs.{os.getpid()}.{next(self._names)}"
-            self._current = (int(head.split(b" ", 2)[1]), path.open("wb"), path)
-        self._current[1].write(data)
+            path = f"{self.prefix}{next(self._names)}"
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            self._current = (int(head.split(b" ", 2)[1]), fd, path)
+        fd = self._current[1]
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
         self.progress.add_bytes(len(data))
 
     def done(self, received: int, total: int) -> None:
         """The FETCH progress callback: the literal is complete when all bytes are in."""
         if received >= total and self._current is not None:
-            seq, file, path = self._current
-            file.close()
+            seq, fd, path = self._current
+            os.close(fd)
             self._complete.append((seq, path))
             self._current = None
 
-    def take(self, seq: int) -> Optional[Path]:
+    def take(self, seq: int) -> Optional[str]:
         """The body of message ``seq`` (None when it had none: an empty message)."""
         if self._complete and self._complete[0][0] == seq:
             return self._complete.popleft()[1]
@@ -119,13 +121,27 @@ class Spool:
     def discard(self) -> None:
         """Removes what was received and not taken (after a failure or interruption)."""
         if self._current is not None:
-            self._current[1].close()
-            self._current[2].unlink(missing_ok=True)
+            os.close(self._current[1])
+            os.unlink(self._current[2])
             self._current = None
         while self._complete:
-            self._complete.popleft()[1].unlink(missing_ok=True)
+            os.unlink(self._complete.popleft()[1])
 
 
-def _batches(items: Sequence[int], size: int) -> Iterator[List[int]]:
-    for start in range(0, len(items), size):
-        yield list(items[start : start + size])
+def _batches(uids: Sequence[int], max_text: int = 4000) -> Iterator[List[int]]:
+    """``uids`` (ascending) in groups whose sequence set stays under ``max_text`` characters
+    on the wire: runs of consecutive UIDs cost one ``a:b`` each, so a folder saved from
+    scratch goes in one streamed command."""
+    group: List[int] = []
+    text = 0
+    for i, uid in enumerate(uids):
+        if not group or uid != group[-1] + 1:
+            text += len(str(uid)) + 1  # a new run: ",uid"
+        elif i + 1 == len(uids) or uids[i + 1] != uid + 1:
+            text += len(str(uid)) + 1  # the end of a run: ":uid"
+        group.append(uid)
+        if text >= max_text:
+            yield group
+            group, text = [], 0
+    if group:
+        yield group

@@ -191,7 +191,7 @@ def uid_sizes(imap: IMAP4) -> Dict[int, int]:
     cmd = imap.fetch("1:*", "UID", "RFC822.SIZE", uid=True, wait=False)
     sizes: Dict[int, int] = {}
     for rsp in cmd:
-        items = response_map(rsp) if rsp.dtype == "FETCH" else {}
+        items = _fetch_items(rsp)
         if "UID" in items:
             sizes[int(items["UID"])] = int(items.get("RFC822.SIZE") or 0)
     cmd.wait()
@@ -228,7 +228,7 @@ def fetch_raw(
         progress=progress,
     )
     for rsp in cmd:
-        items = response_map(rsp) if rsp.dtype == "FETCH" else {}
+        items = _fetch_items(rsp)
         if "UID" not in items or "BODY[]" not in items:
             continue
         idate = items.get("INTERNALDATE")
@@ -242,6 +242,15 @@ def fetch_raw(
 
 
 # -- decoding ---------------------------------------------------------------------------------
+
+
+def _fetch_items(rsp: Any) -> Dict[str, Any]:
+    """``response_map`` for the FETCH responses of a whole folder: the same dict, built
+    without its generality (this runs once per message)."""
+    if rsp.dtype != "FETCH" or len(rsp) < 3 or not isinstance(rsp[2], list):
+        return {}
+    items = rsp[2]
+    return {str(name).upper(): value for name, value in zip(items[::2], items[1::2])}
 
 
 def _name(raw: Any) -> str:

@@ -36,6 +36,7 @@ class MaildirWriter:
         for sub in ("cur", "new", "tmp"):
             (path / sub).mkdir(parents=True, exist_ok=True)
         self.spool_dir = path / "tmp"
+        self._tmp, self._cur = str(path / "tmp"), str(path / "cur")
         for stale in self.spool_dir.glob("imaprs.*"):  # left by an interrupted run
             stale.unlink()
         self.keywords = _read_keywords(path)
@@ -47,17 +48,17 @@ class MaildirWriter:
                     self.saved.add(int(match.group(2)))
 
     def add(
-        self, uid: int, flags: Tuple[str, ...], date: Optional[int], body: Optional[Path]
+        self, uid: int, flags: Tuple[str, ...], date: Optional[int], body: Optional[str]
     ) -> None:
         """Moves the downloaded ``body`` (a file in ``spool_dir``; None: empty) into ``cur/``."""
         if body is None:
-            body = self.spool_dir / f"imaprs.empty.{uid}"
-            body.write_bytes(b"")
+            body = os.path.join(self._tmp, f"imaprs.empty.{uid}")
+            os.close(os.open(body, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
         if date is not None:
             os.utime(body, (date, date))
         stamp = date if date is not None else 0
         name = f"{stamp}.V{self.uidvalidity}U{uid}.imaprs:2,{self._letters(flags)}"
-        os.replace(body, self.path / "cur" / name)
+        os.replace(body, os.path.join(self._cur, name))
         self.saved.add(uid)
 
     def close(self) -> None:

@@ -63,7 +63,7 @@ class MboxWriter:
         self.log: BinaryIO = log.open("ab")
 
     def add(
-        self, uid: int, flags: Tuple[str, ...], date: Optional[int], body: Optional[Path]
+        self, uid: int, flags: Tuple[str, ...], date: Optional[int], body: Optional[str]
     ) -> None:
         """Appends the downloaded ``body`` (None: empty) and records ``uid``."""
         out = self.out
@@ -72,9 +72,9 @@ class MboxWriter:
         if body is None:
             _write_message(out, iter(()), flags)
         else:
-            with body.open("rb") as f:
+            with open(body, "rb") as f:
                 _write_message(out, iter(lambda: f.readline(_CHUNK), b""), flags)
-            body.unlink()
+            os.unlink(body)
         out.flush()
         self.log.write(f"{uid} {out.tell()}\n".encode("ascii"))
         self.log.flush()

@@ -28,7 +28,7 @@ class Writer(Protocol):
     spool_dir: Path
 
     def add(
-        self, uid: int, flags: Tuple[str, ...], date: Optional[int], body: Optional[Path]
+        self, uid: int, flags: Tuple[str, ...], date: Optional[int], body: Optional[str]
     ) -> None: ...
 
     def close(self) -> None: ...
