@@ -10,8 +10,9 @@ FUZZ_SECONDS ?= 20
 FUZZ_TARGETS := response framer mutf7 seqset
 
 .PHONY: test demo venv build-dev lint lint-rust lint-python layering test-rust test-python fuzz-smoke bench demo clean
+.PHONY: docs test-wheel
 
-test: venv build-dev lint test-rust test-python fuzz-smoke
+test: venv build-dev lint test-rust test-python test-wheel fuzz-smoke
 
 venv: $(VENV)/.installed
 $(VENV)/.installed: requirements-dev.txt
@@ -65,3 +66,37 @@ bench: build-dev
 
 clean:
 	rm -rf target fuzz/target $(VENV)
+
+# The documentation site as CI builds it (tests/test_docs.py builds it too): a broken link,
+# page or API reference is an error.
+docs: build-dev
+	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict -q -d target/site
+
+# Release artefacts: an sdist and an abi3 wheel. The wheel is installed (not editable, with
+# the cli extra) into a fresh virtual environment and the tests run against it: on the
+# default Python every test that needs no Dovecot plus the command line's backup tests, and
+# the same on CPython $(WHEEL_PYTHONS) from ~/.pyenv when there (said and skipped when not).
+WHEEL_DIR := target/dist
+WHEEL_VENV := target/wheel-venv
+WHEEL_PYTHONS ?= 3.9 3.13
+WHEEL_TEST_DEPS := pytest pytest-timeout hypothesis imapclient
+
+test-wheel: venv
+	rm -rf $(WHEEL_DIR)
+	PATH=$(abspath $(VENV))/bin:$$PATH maturin build --release --sdist -q -o $(WHEEL_DIR)
+	ls $(WHEEL_DIR)/imaprs-*.tar.gz $(WHEEL_DIR)/imaprs-*-abi3-*.whl
+	$(MAKE) --no-print-directory wheel-tests WHEEL_PY=$(PYTHON)
+	for v in $(WHEEL_PYTHONS); do \
+	  py=$$(ls -d $$HOME/.pyenv/versions/$$v.*/bin/python3 2>/dev/null | sort -V | tail -n 1); \
+	  if [ -z "$$py" ]; then echo "test-wheel: CPython $$v is not installed under ~/.pyenv: skipped"; continue; fi; \
+	  $(MAKE) --no-print-directory wheel-tests WHEEL_PY=$$py; \
+	done
+
+wheel-tests:
+	@echo "test-wheel: $$($(WHEEL_PY) --version) with $$(ls $(WHEEL_DIR)/imaprs-*-abi3-*.whl)"
+	rm -rf $(WHEEL_VENV)
+	$(WHEEL_PY) -m venv $(WHEEL_VENV)
+	$(WHEEL_VENV)/bin/python -m pip install -q "$$(ls $(WHEEL_DIR)/imaprs-*-abi3-*.whl)[cli]" $(WHEEL_TEST_DEPS)
+	$(WHEEL_VENV)/bin/python -c 'import imaprs, sys; assert "site-packages" in imaprs.__file__, imaprs.__file__'
+	$(WHEEL_VENV)/bin/python -m pytest -q -p no:cacheprovider -m "not server"
+	$(WHEEL_VENV)/bin/python -m pytest -q -p no:cacheprovider tests/cli/test_cli_backup.py

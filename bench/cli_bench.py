@@ -111,24 +111,37 @@ def main() -> None:
         shm = Path("/dev/shm")
         base = Path(args.dest) if args.dest else shm if shm.is_dir() else server.root
         out = Path(tempfile.mkdtemp(prefix="imaprs-backups-", dir=base))
-        results = {}
         connection = ["--host", server.host, "--port", str(server.port), "--plain"]
         connection += ["--allow-cleartext", "--user", user.name]
-        results["imaprs backup"] = measure(
-            "module",
-            "imaprs",
-            ["backup", *connection, "--no-progress", "INBOX", str(out / "imaprs")],
-            env,
-        )
         lib_script = str(ROOT / "bench" / "imaplib_backup.py")
-        lib_args = [server.host, str(server.port), user.name, "INBOX", str(out / "imaplib")]
-        lib_script = str(ROOT / "bench" / "imaplib_backup.py")
-        results["imaplib script"] = measure("path", lib_script, lib_args, env)
+        runs = {
+            "imaprs backup": lambda dest: measure(
+                "module",
+                "imaprs",
+                ["backup", *connection, "--no-progress", "INBOX", str(dest)],
+                env,
+            ),
+            "imaplib script": lambda dest: measure(
+                "path",
+                lib_script,
+                [server.host, str(server.port), user.name, "INBOX", str(dest)],
+                env,
+            ),
+        }
+        # Two rounds, alternating, best time of each: the first reader of a fresh mailbox
+        # also pays for Dovecot building its caches.
+        results: Dict[str, Dict[str, float]] = {}
+        for round_ in range(2):
+            for name, run in runs.items():
+                dest = out / f"{name.split()[0]}{round_}"
+                figures = run(dest)
+                if name not in results or figures["seconds"] < results[name]["seconds"]:
+                    results[name] = figures
         saved = {
             name: len(list(path.iterdir()))
             for name, path in (
-                ("imaprs", out / "imaprs" / "INBOX" / "cur"),
-                ("imaplib", out / "imaplib" / "cur"),
+                ("imaprs", out / "imaprs1" / "INBOX" / "cur"),
+                ("imaplib", out / "imaplib1" / "cur"),
             )
         }
         for name, r in results.items():

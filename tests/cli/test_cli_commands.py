@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import signal
 import subprocess
 import sys
@@ -46,6 +47,12 @@ def test_version_is_the_package_version() -> None:
         [sys.executable, "-m", "imaprs", "--version"], capture_output=True, text=True, check=True
     )
     assert module.stdout == out.stdout
+
+
+def test_version_comes_from_cargo_toml() -> None:
+    cargo = (Path(__file__).resolve().parents[2] / "Cargo.toml").read_text(encoding="utf-8")
+    version = re.search(r'^version = "([^"]+)"', cargo, re.MULTILINE)
+    assert version is not None and imaprs.__version__ == version.group(1)
 
 
 def test_import_imaprs_imports_no_command_line_dependency() -> None:

@@ -23,10 +23,12 @@ from .progress import make_progress
 __all__ = ["add_parser", "run"]
 
 Message = Tuple[bytes, Tuple[str, ...], Optional[float]]
-#: Commands in flight at once, and the most one MULTIAPPEND carries.
-WINDOW = 16
+#: Commands in flight at once, and the most one MULTIAPPEND carries: a command keeps its
+#: messages until it completes, so these bound the memory a restore needs (besides the
+#: largest message, which is read whole).
+WINDOW = 8
 BATCH_MESSAGES = 50
-BATCH_BYTES = 8 << 20
+BATCH_BYTES = 2 << 20
 
 
 def add_parser(
