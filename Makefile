@@ -72,7 +72,8 @@ clean:
 docs: build-dev
 	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict -q -d target/site
 
-# Release artefacts: an sdist and an abi3 wheel. The wheel is installed (not editable, with
+# Release artefacts: an sdist (checked to hold the sources) and an abi3 wheel (built with the
+# release profile build-dev has already compiled). The wheel is installed (not editable, with
 # the cli extra) into a fresh virtual environment and the tests run against it: on the
 # default Python every test that needs no Dovecot plus the command line's backup tests, and
 # the same on CPython $(WHEEL_PYTHONS) from ~/.pyenv when there (said and skipped when not).
@@ -83,7 +84,10 @@ WHEEL_TEST_DEPS := pytest pytest-timeout hypothesis imapclient
 
 test-wheel: venv
 	rm -rf $(WHEEL_DIR)
-	PATH=$(abspath $(VENV))/bin:$$PATH maturin build --release --sdist -q -o $(WHEEL_DIR)
+	PATH=$(abspath $(VENV))/bin:$$PATH maturin sdist -o $(WHEEL_DIR) >/dev/null
+	tar -tzf $(WHEEL_DIR)/imaprs-*.tar.gz | grep -E '^imaprs-[^/]+/src/proto/mod.rs$$' >/dev/null
+	tar -tzf $(WHEEL_DIR)/imaprs-*.tar.gz | grep -E '^imaprs-[^/]+/python/imaprs/cli/main.py$$' >/dev/null
+	PATH=$(abspath $(VENV))/bin:$$PATH maturin build --release -q -o $(WHEEL_DIR)
 	ls $(WHEEL_DIR)/imaprs-*.tar.gz $(WHEEL_DIR)/imaprs-*-abi3-*.whl
 	$(MAKE) --no-print-directory wheel-tests WHEEL_PY=$(PYTHON)
 	for v in $(WHEEL_PYTHONS); do \
