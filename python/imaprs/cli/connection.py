@@ -18,8 +18,8 @@ from typing import Optional
 from .._imap4 import IMAP4
 from .._tls import TLSOptions
 from ..errors import BAD, NO, ConnectionClosed, IMAP4Error
+from .credentials import netrc_entry, oauth2_token, password_for
 from .errors import CliError
-from .secrets import netrc_entry, oauth2_token, password_for
 
 __all__ = ["add_connection_options", "connect", "server_name"]
 
