@@ -90,8 +90,12 @@ def test_new_mail_only_on_the_second_run(
     assert proc.stdout == "INBOX: 3 new message(s) saved, 8 in the backup\n"
 
 
-def test_interrupted_backup_resumes(dovecot: Dovecot, dovecot_user: User, tmp_path: Path) -> None:
-    """Killed while a big message streams in: the next run saves everything, once."""
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT])
+def test_interrupted_backup_resumes(
+    dovecot: Dovecot, dovecot_user: User, tmp_path: Path, sig: signal.Signals
+) -> None:
+    """Killed, or stopped with Ctrl-C, while a big message streams in: the next run saves
+    everything, once."""
     dovecot.deliver(dovecot_user.name, iter_big_message(30_000_000))
     seed_mailbox(dovecot, dovecot_user.name, 10)
     dest = tmp_path / "backup"
@@ -102,9 +106,12 @@ def test_interrupted_backup_resumes(dovecot: Dovecot, dovecot_user: User, tmp_pa
         while proc.poll() is None and not (spool.is_dir() and any(spool.glob("imaprs.*"))):
             time.sleep(0.01)
         assert proc.poll() is None, "the backup ended before it could be interrupted"
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
+        proc.send_signal(sig)
+        _, err = proc.communicate(timeout=60)
     assert not list((dest / "INBOX" / "cur").iterdir())  # nothing half-written was kept
+    if sig == signal.SIGINT:
+        assert proc.returncode == 130 and err == b"imaprs: interrupted\n"
+        assert not list((dest / "INBOX" / "tmp").iterdir())  # and nothing left behind
 
     resumed = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
     assert resumed.returncode == 0, resumed.stderr

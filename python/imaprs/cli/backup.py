@@ -91,9 +91,12 @@ class Spool:
         self._names = itertools.count()
         self._current: Optional[Tuple[int, int, str]] = None  # seq, fd, path
         self._complete: Deque[Tuple[int, str]] = collections.deque()
+        self._closed = False
 
     def write(self, head: bytes, data: bytes) -> None:
         """The FETCH sink: ``head`` is the response up to the literal (``* 7 FETCH (...``)."""
+        if self._closed:  # the backup has ended: the engine drops the rest of the stream
+            raise RuntimeError("the backup of this folder has ended")
         if self._current is None:
             path = f"{self.prefix}{next(self._names)}"
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -119,7 +122,9 @@ class Spool:
         return None
 
     def discard(self) -> None:
-        """Removes what was received and not taken (after a failure or interruption)."""
+        """Removes what was received and not taken (after a failure or interruption); what
+        still arrives is refused."""
+        self._closed = True
         if self._current is not None:
             os.close(self._current[1])
             os.unlink(self._current[2])

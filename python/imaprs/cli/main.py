@@ -61,10 +61,14 @@ def main(argv: Optional[List[str]] = None) -> int:
     run: Command = opts.run
     try:
         imap = connect(opts)
+        done = False
         try:
-            return run(imap, opts)
+            code = run(imap, opts)
+            done = True
+            return code
         finally:
-            _logout(imap)
+            # After a failure or Ctrl-C, commands may still be streaming: do not wait for them.
+            _logout(imap, graceful=done)
     except KeyboardInterrupt:
         print("imaprs: interrupted", file=sys.stderr)
         return EXIT["interrupted"]
@@ -79,9 +83,9 @@ def main(argv: Optional[List[str]] = None) -> int:
         return EXIT[cause]
 
 
-def _logout(imap: IMAP4) -> None:
+def _logout(imap: IMAP4, graceful: bool) -> None:
     with contextlib.suppress(IMAP4Error, OSError):  # the command's own outcome matters
-        imap.logout()
+        imap.logout(graceful=graceful)
 
 
 def entry_point() -> None:
