@@ -14,8 +14,9 @@ TEST_PYTHONS ?= 3.11 3.12 3.13
 ABI3_WHEELS := target/abi3-wheels
 
 .PHONY: test demo venv build-dev lint lint-rust lint-python layering test-rust test-python test-pythons fuzz-smoke bench demo clean
+.PHONY: docs test-wheel
 
-test: venv build-dev lint test-rust test-python test-pythons fuzz-smoke
+test: venv build-dev lint test-rust test-python test-pythons test-wheel fuzz-smoke
 
 venv: $(VENV)/.installed
 $(VENV)/.installed: requirements-dev.txt
@@ -85,3 +86,41 @@ bench: build-dev
 
 clean:
 	rm -rf target fuzz/target $(VENV) .venvs
+
+# The documentation site as CI builds it (tests/test_docs.py builds it too): a broken link,
+# page or API reference is an error.
+docs: build-dev
+	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict -q -d target/site
+
+# Release artefacts: an sdist (checked to hold the sources) and an abi3 wheel (built with the
+# release profile build-dev has already compiled). The wheel is installed (not editable, with
+# the cli extra) into a fresh virtual environment and the tests run against it: on the
+# default Python every test that needs no Dovecot plus the command line's backup tests, and
+# the same on CPython $(WHEEL_PYTHONS) from ~/.pyenv when there (said and skipped when not).
+WHEEL_DIR := target/dist
+WHEEL_VENV := target/wheel-venv
+WHEEL_PYTHONS ?= 3.9 3.13
+WHEEL_TEST_DEPS := pytest pytest-timeout hypothesis imapclient
+
+test-wheel: venv
+	rm -rf $(WHEEL_DIR)
+	PATH=$(abspath $(VENV))/bin:$$PATH maturin sdist -o $(WHEEL_DIR) >/dev/null
+	tar -tzf $(WHEEL_DIR)/imaprs-*.tar.gz | grep -E '^imaprs-[^/]+/src/proto/mod.rs$$' >/dev/null
+	tar -tzf $(WHEEL_DIR)/imaprs-*.tar.gz | grep -E '^imaprs-[^/]+/python/imaprs/cli/main.py$$' >/dev/null
+	PATH=$(abspath $(VENV))/bin:$$PATH maturin build --release -q -o $(WHEEL_DIR)
+	ls $(WHEEL_DIR)/imaprs-*.tar.gz $(WHEEL_DIR)/imaprs-*-abi3-*.whl
+	$(MAKE) --no-print-directory wheel-tests WHEEL_PY=$(PYTHON)
+	for v in $(WHEEL_PYTHONS); do \
+	  py=$$(ls -d $$HOME/.pyenv/versions/$$v.*/bin/python3 2>/dev/null | sort -V | tail -n 1); \
+	  if [ -z "$$py" ]; then echo "test-wheel: CPython $$v is not installed under ~/.pyenv: skipped"; continue; fi; \
+	  $(MAKE) --no-print-directory wheel-tests WHEEL_PY=$$py; \
+	done
+
+wheel-tests:
+	@echo "test-wheel: $$($(WHEEL_PY) --version) with $$(ls $(WHEEL_DIR)/imaprs-*-abi3-*.whl)"
+	rm -rf $(WHEEL_VENV)
+	$(WHEEL_PY) -m venv $(WHEEL_VENV)
+	$(WHEEL_VENV)/bin/python -m pip install -q "$$(ls $(WHEEL_DIR)/imaprs-*-abi3-*.whl)[cli]" $(WHEEL_TEST_DEPS)
+	$(WHEEL_VENV)/bin/python -c 'import imaprs, sys; assert "site-packages" in imaprs.__file__, imaprs.__file__'
+	$(WHEEL_VENV)/bin/python -m pytest -q -p no:cacheprovider -m "not server"
+	$(WHEEL_VENV)/bin/python -m pytest -q -p no:cacheprovider tests/cli/test_cli_backup.py
