@@ -31,9 +31,10 @@ def add_parser(
 def run(imap: IMAP4, opts: argparse.Namespace) -> int:
     status = open_folder(imap, opts.folder, readonly=True)
     top = status.uidnext - 1 if status.uidnext else max(search(imap, ["ALL"]), default=0)
-    print(f"watching {opts.folder} ({status.exists} messages); Ctrl-C to stop", flush=True)
     saved = imap.timeout
     try:
+        # Inside the try: a Ctrl-C right after this line still ends the command cleanly.
+        print(f"watching {opts.folder} ({status.exists} messages); Ctrl-C to stop", flush=True)
         while True:
             # Ctrl-C is seen between two reads of the connection, not during one: reads are
             # kept short while waiting in IDLE.
