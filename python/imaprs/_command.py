@@ -116,7 +116,6 @@ class IMAP4Command:
         "progress",
         "literal_bytes",
         "sink_error",
-        "claim_key",
         "context",
         "utf8",
         "_data",
@@ -144,7 +143,6 @@ class IMAP4Command:
         self.progress = progress
         self.literal_bytes = 0
         self.sink_error: Optional[Exception] = None
-        self.claim_key: Any = None
         #: What the method that sent the command knows of it (SELECT: the mailbox name).
         self.context: Any = None
         #: Whether ENABLE UTF8=ACCEPT was in force when the command was sent: its mailbox

@@ -55,7 +55,7 @@ class _Noop(IMAP4Command):
             while self.queue:
                 yield self.queue.popleft()
             with imap._cond:
-                rsp = imap.queue.popitem(last=False)[1] if imap.queue else None
+                rsp = imap.queue.popleft()
             if rsp is not None:
                 yield rsp
             elif self.result is not None:

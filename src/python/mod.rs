@@ -11,6 +11,7 @@ mod reader;
 mod response;
 mod results;
 mod sasl;
+mod session;
 mod strcache;
 mod view;
 
@@ -21,6 +22,8 @@ fn _imaprs(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<reader::ResponseReader>()?;
     m.add_class::<reader::LiteralChunk>()?;
     m.add_class::<connection::PyConnection>()?;
+    m.add_class::<session::PySession>()?;
+    m.add_class::<session::PyUnclaimed>()?;
     m.add("NEED_DATA", reader::need_data(py)?.clone_ref(py))?;
     m.add_function(wrap_pyfunction!(reader::_fill_raw, m)?)?;
     m.add_function(wrap_pyfunction!(reader::_fill_template, m)?)?;
@@ -31,7 +34,6 @@ fn _imaprs(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(functions::unix2idate, m)?)?;
     m.add_function(wrap_pyfunction!(functions::seqset_expand, m)?)?;
     m.add_function(wrap_pyfunction!(functions::seqset_format, m)?)?;
-    m.add_function(wrap_pyfunction!(functions::_claim_info, m)?)?;
     m.add_class::<mailbox::MailboxInfo>()?;
     m.add_class::<mailbox::SelectedMailbox>()?;
     m.add_function(wrap_pyfunction!(results::_result, m)?)?;

@@ -1,0 +1,199 @@
+//! `_Session` and `_Unclaimed`: the sans-I/O session of the core ([`crate::proto::session`])
+//! as Python objects, for the blocking engine (`imaprs._engine`), which drives them.
+//!
+//! Conversions only. No Python code runs while a session's lock is held, so threads that
+//! share a connection cannot deadlock on it.
+
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use pyo3::exceptions::PyKeyError;
+use pyo3::intern;
+use pyo3::prelude::*;
+use pyo3::types::PyList;
+
+use super::errors::overflow_error;
+use crate::client::connection::random_prefix;
+use crate::proto::session::{Coalesce, Routed, Session, Unclaimed, Violation, Wait};
+use crate::proto::{Limits, Response};
+
+/// One conversation's client state: tags, commands in flight and what they claim, the
+/// continuation a command waits for (internal; `imaprs.IMAP4` drives it).
+#[pyclass(module = "imaprs", name = "_Session", frozen)]
+pub(crate) struct PySession {
+    inner: Mutex<Session>,
+}
+
+#[pymethods]
+impl PySession {
+    #[new]
+    fn new() -> Self {
+        PySession {
+            inner: Mutex::new(Session::new(&random_prefix(), Limits::default())),
+        }
+    }
+
+    /// A new tag; its completion is expected from now on.
+    fn tag(&self) -> String {
+        self.lock().tag()
+    }
+
+    /// The command `tag` is named `name` and, for FETCH/STORE, names `seqset`.
+    #[pyo3(signature = (tag, name, seqset=None))]
+    fn track(&self, tag: &str, name: &str, seqset: Option<&str>) {
+        self.lock().track(tag, name, seqset);
+    }
+
+    /// `tag` was never sent (its command was refused before a byte was written).
+    fn unsent(&self, tag: &str) {
+        self.lock().unsent(tag);
+    }
+
+    /// Whether a command `name` (with `seqset`) must wait for a command in flight whose
+    /// responses could not be told from its own (any command, when `exclusive`).
+    #[pyo3(signature = (name, seqset=None, exclusive=false))]
+    fn conflicts(&self, name: &str, seqset: Option<&str>, exclusive: bool) -> bool {
+        self.lock().conflicts(name, seqset, exclusive)
+    }
+
+    /// The command `tag` waits for a `+` from now on, before a synchronising literal when
+    /// `literal` (then a tagged OK instead is a protocol violation), else in an exchange
+    /// (AUTHENTICATE, IDLE); `tag=None`: no command waits. Call before writing.
+    #[pyo3(signature = (tag, literal=false))]
+    fn expect_continuation(&self, tag: Option<&str>, literal: bool) {
+        let why = if literal {
+            Wait::Literal
+        } else {
+            Wait::Exchange
+        };
+        self.lock().expect(tag, why);
+    }
+
+    /// How many commands are in flight.
+    #[getter]
+    fn in_flight(&self) -> usize {
+        self.lock().in_flight()
+    }
+}
+
+/// Where a response read goes: the tag of the command that claims it (None for completions,
+/// continuations and unclaimed data).
+pub(crate) enum Route {
+    Tag(String),
+    None,
+}
+
+impl PySession {
+    fn lock(&self) -> MutexGuard<'_, Session> {
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Routes one response read (see [`Session::route`]).
+    pub(crate) fn route(&self, rsp: &Response<'_>) -> Result<Route, Violation> {
+        Ok(match self.lock().route(rsp)? {
+            Routed::Claimed(tag) => Route::Tag(tag.to_owned()),
+            Routed::Completed | Routed::Continuation(_) | Routed::Unclaimed => Route::None,
+        })
+    }
+
+    /// The command that claims the response whose streamed literal starts with `head`.
+    pub(crate) fn route_chunk(&self, head: &[u8]) -> Route {
+        match self.lock().route_chunk(head) {
+            Some(tag) => Route::Tag(tag.to_owned()),
+            None => Route::None,
+        }
+    }
+}
+
+/// The unclaimed queue: responses no command claimed, oldest first, EXISTS/RECENT/FLAGS
+/// coalesced to the newest, bounded (internal; `IMAP4.queue`).
+#[pyclass(module = "imaprs", name = "_Unclaimed", frozen, sequence)]
+pub(crate) struct PyUnclaimed {
+    inner: Mutex<Unclaimed<Py<PyAny>>>,
+}
+
+#[pymethods]
+impl PyUnclaimed {
+    #[new]
+    fn new(bound: usize) -> Self {
+        PyUnclaimed {
+            inner: Mutex::new(Unclaimed::new(bound)),
+        }
+    }
+
+    /// Queues `rsp`. Raises `LimitError` (`max_unclaimed`) when the queue is then over its
+    /// bound; `rsp` is queued all the same.
+    fn push(&self, rsp: &Bound<'_, PyAny>) -> PyResult<()> {
+        let (seq, coalesce) = place(rsp)?;
+        let result = self.lock().push(seq, rsp.clone().unbind(), coalesce);
+        // Dropped responses are released here, after the lock.
+        result.map(drop).map_err(|e| overflow_error(&e))
+    }
+
+    /// Puts taken responses back, each in its arrival place.
+    fn defer(&self, rsps: Vec<Bound<'_, PyAny>>) -> PyResult<()> {
+        let placed = rsps
+            .into_iter()
+            .map(|r| Ok((place(&r)?, r.unbind())))
+            .collect::<PyResult<Vec<_>>>()?;
+        let mut queue = self.lock();
+        for ((seq, coalesce), rsp) in placed {
+            queue.defer(seq, rsp, coalesce);
+        }
+        Ok(())
+    }
+
+    /// Takes the oldest response (None when empty).
+    fn popleft(&self) -> Option<Py<PyAny>> {
+        self.lock().pop()
+    }
+
+    /// Takes the response numbered `seq`; `KeyError` when it is not queued.
+    fn take(&self, seq: u64) -> PyResult<Py<PyAny>> {
+        self.lock()
+            .take(seq)
+            .ok_or_else(|| PyKeyError::new_err(seq))
+    }
+
+    /// Empties the queue.
+    fn clear(&self) {
+        let bound = self.bound();
+        let old = std::mem::replace(&mut *self.lock(), Unclaimed::new(bound));
+        drop(old); // after the lock: releasing a response may run Python code
+    }
+
+    /// The queued responses, oldest first.
+    fn values<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let items: Vec<Py<PyAny>> = self.lock().iter().map(|r| r.clone_ref(py)).collect();
+        PyList::new(py, items)
+    }
+
+    fn __len__(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// The most responses kept.
+    #[getter]
+    fn bound(&self) -> usize {
+        self.lock().bound()
+    }
+}
+
+impl PyUnclaimed {
+    fn lock(&self) -> MutexGuard<'_, Unclaimed<Py<PyAny>>> {
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// A response's arrival number and coalescing kind.
+fn place(rsp: &Bound<'_, PyAny>) -> PyResult<(u64, Option<Coalesce>)> {
+    let py = rsp.py();
+    let seq: u64 = rsp.getattr(intern!(py, "seq"))?.extract()?;
+    let kind = rsp.getattr(intern!(py, "type"))?;
+    let coalesce = if kind.eq(intern!(py, "data"))? {
+        let dtype: Option<String> = rsp.getattr(intern!(py, "dtype"))?.extract()?;
+        dtype.as_deref().and_then(Coalesce::of)
+    } else {
+        None
+    };
+    Ok((seq, coalesce))
+}
