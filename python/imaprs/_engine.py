@@ -118,9 +118,6 @@ class Engine:
         self._flusher: Optional[threading.Thread] = None
         self._flush_due = threading.Event()
         self.monitor: Optional[Monitor] = None
-        self.caps: set[str] = set()
-        self.new_caps = False
-        self._state = "!auth"
         self.readonly: Optional[bool] = None
         self._callback_error: Optional[Exception] = None
 
@@ -129,13 +126,11 @@ class Engine:
     @property
     def state(self) -> str:
         """``'!auth'``, ``'auth'``, ``'selected'`` or ``'logout'``."""
-        return self._state
+        return self._session.state
 
     @state.setter
     def state(self, value: str) -> None:
-        if value not in ("!auth", "auth", "selected", "logout"):
-            raise ValueError(f"not a connection state: {value!r}")
-        self._state = value
+        self._session.state = value  # ValueError for a name that is not a state
         if value != "selected":
             self.readonly = None
 
@@ -144,10 +139,20 @@ class Engine:
         """The unclaimed responses, oldest first."""
         return self.queue.values()
 
+    @property
+    def caps(self) -> set[str]:
+        """The server's capabilities as last stated (upper case)."""
+        return self._session.capabilities()
+
+    @property
+    def new_caps(self) -> bool:
+        """Whether the server's capabilities are known (a CAPABILITY response arrived)."""
+        return self._session.capabilities_version > 0
+
     def _set_caps(self, caps: Iterable[Any]) -> None:
-        self.caps = {str(c).upper() for c in caps}
-        self.new_caps = True
-        self._conn.set_literal_plus("LITERAL+" in self.caps, "LITERAL-" in self.caps)
+        """Replaces the capabilities (responses routed replace them in the core)."""
+        plus, minus = self._session.set_capabilities([str(c) for c in caps])
+        self._conn.set_literal_plus(plus, minus)
 
     # -- sending -------------------------------------------------------------------------
 
@@ -182,13 +187,14 @@ class Engine:
     ) -> IMAP4Command:
         self._check_process()
         self._raise_if_failed()
-        if self._state == "logout":
+        state = self._session.state
+        if state == "logout":
             raise IMAP4Error("connection is closed")
         upper = name.upper()
         rule = RULES.get(upper)
         if check and rule is not None:
-            if self._state not in rule.states:
-                raise IMAP4Error(f"{upper} is not allowed in state {self._state}")
+            if state not in rule.states:
+                raise IMAP4Error(f"{upper} is not allowed in state {state}")
             if rule.cap and rule.cap not in self.caps:
                 raise IMAP4Error(f"the server does not support {upper} ({rule.cap})")
         session = self._session
@@ -346,7 +352,7 @@ class Engine:
 
     def _flush_loop(self) -> None:
         due = self._flush_due
-        while self._error is None and self._state != "logout":
+        while self._error is None and self._session.state != "logout":
             if not due.wait(1.0):
                 continue
             due.clear()
@@ -467,8 +473,6 @@ class Engine:
             kind = rsp.type
             if self._selected is not None and kind != "done" and rsp.dtype in MAILBOX_NEWS:
                 self._selected._apply(rsp)
-            if rsp.dtype == "CAPABILITY" and kind != "continue":
-                self._set_caps(rsp[1:])
             if kind == "done":
                 if violation is None:  # else read with a violation: the command fails
                     self._complete(rsp)
@@ -579,7 +583,7 @@ class Engine:
         with self._cond:
             if self._error is None:
                 self._error = exc
-                self._state = "logout"
+                self._session.state = "logout"
                 self._conn.close()
             self._cond.notify_all()
 
@@ -598,7 +602,7 @@ class Engine:
                 f"this connection belongs to process {self._pid} and cannot be used after "
                 "fork(); open a new one in the child"
             )
-            self._state = "logout"
+            self._session.state = "logout"
             raise self._error
 
     # -- the unclaimed queue -------------------------------------------------------------

@@ -337,10 +337,13 @@ impl PyConnection {
                 let (strings, tokens) = &mut *guard;
                 let rsp = parse_response(frame, tokens, &self.limits)
                     .map_err(|e| super::errors::parse_error(py, &e, Some(frame)))?;
-                let route = session.route(&rsp).map_err(|v| {
+                let (route, non_sync) = session.route(&rsp).map_err(|v| {
                     let err = self.conn.close_with(Error::Protocol(v.to_string()));
                     client_error(py, &err)
                 })?;
+                if let Some(non_sync) = non_sync {
+                    self.conn.set_non_sync(non_sync); // literals follow the capabilities
+                }
                 (new_response_cached(py, &rsp, Some(strings))?, route)
             }
             Item::Chunk {

@@ -6,14 +6,17 @@
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use pyo3::exceptions::PyKeyError;
+use pyo3::exceptions::{PyKeyError, PyValueError};
 use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::PyList;
+use pyo3::types::{PyList, PySet};
 
 use super::errors::overflow_error;
 use crate::client::connection::random_prefix;
-use crate::proto::session::{Coalesce, Routed, Session, Unclaimed, Violation, Wait};
+use crate::proto::command::NonSyncLiterals;
+use crate::proto::session::{
+    Capabilities, Coalesce, Routed, Session, State, Unclaimed, Violation, Wait,
+};
 use crate::proto::{Limits, Response};
 
 /// One conversation's client state: tags, commands in flight and what they claim, the
@@ -73,6 +76,46 @@ impl PySession {
     fn in_flight(&self) -> usize {
         self.lock().in_flight()
     }
+
+    /// `'!auth'`, `'auth'`, `'selected'` or `'logout'`.
+    #[getter]
+    fn state(&self) -> &'static str {
+        self.lock().state().name()
+    }
+
+    #[setter]
+    fn set_state(&self, name: &str) -> PyResult<()> {
+        let state = State::from_name(name)
+            .ok_or_else(|| PyValueError::new_err(format!("not a connection state: {name:?}")))?;
+        self.lock().set_state(state);
+        Ok(())
+    }
+
+    /// The server's capabilities as last stated, upper case (a new set each time).
+    fn capabilities<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PySet>> {
+        let names: Vec<String> = self
+            .lock()
+            .capabilities()
+            .iter()
+            .map(str::to_owned)
+            .collect();
+        PySet::new(py, names)
+    }
+
+    /// Replaces the capabilities; returns `(literal_plus, literal_minus)` for the
+    /// connection's literals.
+    fn set_capabilities(&self, names: Vec<String>) -> (bool, bool) {
+        let caps = Capabilities::from_names(names.iter().map(String::as_str));
+        let plus = (caps.contains("LITERAL+"), caps.contains("LITERAL-"));
+        self.lock().set_capabilities(caps);
+        plus
+    }
+
+    /// Bumped whenever the capabilities are replaced.
+    #[getter]
+    fn capabilities_version(&self) -> u64 {
+        self.lock().capabilities_version()
+    }
 }
 
 /// Where a response read goes: the tag of the command that claims it (None for completions,
@@ -87,12 +130,20 @@ impl PySession {
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Routes one response read (see [`Session::route`]).
-    pub(crate) fn route(&self, rsp: &Response<'_>) -> Result<Route, Violation> {
-        Ok(match self.lock().route(rsp)? {
+    /// Routes one response read (see [`Session::route`]); with the literals the server
+    /// accepts when the response changed the capabilities.
+    pub(crate) fn route(
+        &self,
+        rsp: &Response<'_>,
+    ) -> Result<(Route, Option<NonSyncLiterals>), Violation> {
+        let mut session = self.lock();
+        let before = session.capabilities_version();
+        let route = match session.route(rsp)? {
             Routed::Claimed(tag) => Route::Tag(tag.to_owned()),
             Routed::Completed | Routed::Continuation(_) | Routed::Unclaimed => Route::None,
-        })
+        };
+        let changed = session.capabilities_version() != before;
+        Ok((route, changed.then(|| session.capabilities().non_sync())))
     }
 
     /// The command that claims the response whose streamed literal starts with `head`.

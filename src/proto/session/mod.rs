@@ -39,6 +39,10 @@
 //! - a **framing error** (a [`ParseError`] from [`Session::next_event`]: a line or literal
 //!   over the limits, bytes that are not IMAP): likewise fatal.
 //!
+//! Alongside, the session keeps the connection [`State`] (set by the driver as commands that
+//! change it complete) and the server's [`Capabilities`], replaced whenever a response routed
+//! states them.
+//!
 //! Bytes to send are built by [`crate::proto::command::CommandBuilder`] with the tag the
 //! session gave; the session does not keep them.
 //!
@@ -50,12 +54,14 @@
 
 pub mod flight;
 pub mod flow;
+pub mod state;
 pub mod unclaimed;
 
 use std::fmt;
 
 pub use flight::Flight;
 pub use flow::{greeting, literal_header, Flow, Violation, Wait};
+pub use state::{Capabilities, State};
 pub use unclaimed::{Coalesce, Overflow, Unclaimed};
 
 use crate::proto::claim::Key;
@@ -149,6 +155,10 @@ pub struct Session {
     flight: Flight,
     framer: Framer,
     tokens: Tokens,
+    state: State,
+    caps: Capabilities,
+    /// Bumped whenever `caps` is replaced.
+    caps_version: u64,
 }
 
 impl Session {
@@ -163,6 +173,9 @@ impl Session {
             flight: Flight::default(),
             framer: Framer::new(limits),
             tokens: Tokens::new(),
+            state: State::NotAuthenticated,
+            caps: Capabilities::default(),
+            caps_version: 0,
         }
     }
 
@@ -215,28 +228,64 @@ impl Session {
         self.flight.len()
     }
 
+    /// Where the conversation stands.
+    #[must_use]
+    pub fn state(&self) -> State {
+        self.state
+    }
+
+    /// The conversation is in `state` from now on.
+    pub fn set_state(&mut self, state: State) {
+        self.state = state;
+    }
+
+    /// The server's capabilities, as last stated.
+    #[must_use]
+    pub fn capabilities(&self) -> &Capabilities {
+        &self.caps
+    }
+
+    /// How many times the capabilities were replaced (to notice a change).
+    #[must_use]
+    pub fn capabilities_version(&self) -> u64 {
+        self.caps_version
+    }
+
+    /// Replaces the capabilities (stated in the greeting, or forgotten after STARTTLS).
+    pub fn set_capabilities(&mut self, caps: Capabilities) {
+        self.caps = caps;
+        self.caps_version += 1;
+    }
+
     /// Routes one framed and parsed response.
     ///
     /// # Errors
     /// A [`Violation`]; the session is left as it was.
     pub fn route(&mut self, rsp: &Response<'_>) -> Result<Routed<'_>, Violation> {
+        if rsp.kind() == Kind::Continue {
+            let tag = self.flow.continuation()?;
+            return Ok(Routed::Continuation(
+                String::from_utf8_lossy(&tag).into_owned(),
+            ));
+        }
+        if rsp.kind() == Kind::Done {
+            self.flow
+                .completion(rsp.tag(), rsp.status() == Some(Status::Ok))?;
+        }
+        if let Some(caps) = Capabilities::stated_by(rsp) {
+            self.set_capabilities(caps);
+        }
         match rsp.kind() {
             Kind::Done => {
-                self.flow
-                    .completion(rsp.tag(), rsp.status() == Some(Status::Ok))?;
                 self.flight.remove(rsp.tag());
                 Ok(Routed::Completed)
             }
-            Kind::Continue => {
-                let tag = self.flow.continuation()?;
-                Ok(Routed::Continuation(
-                    String::from_utf8_lossy(&tag).into_owned(),
-                ))
+            Kind::Continue | Kind::Status | Kind::Data => {
+                Ok(match Key::of(rsp).and_then(|k| self.flight.claimer(&k)) {
+                    Some(tag) => Routed::Claimed(tag),
+                    None => Routed::Unclaimed,
+                })
             }
-            _ => Ok(match Key::of(rsp).and_then(|k| self.flight.claimer(&k)) {
-                Some(tag) => Routed::Claimed(tag),
-                None => Routed::Unclaimed,
-            }),
         }
     }
 

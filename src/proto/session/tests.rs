@@ -174,3 +174,19 @@ proptest! {
         prop_assert!(s.in_flight() <= 3);
     }
 }
+
+#[test]
+fn capabilities_follow_the_server_and_the_state_the_driver() {
+    let mut s = session();
+    let tag = s.tag();
+    s.track(&tag, "LOGIN", None);
+    events(
+        &mut s,
+        b"* CAPABILITY IMAP4rev1 LITERAL+\r\nT1 OK [CAPABILITY IMAP4rev1 IDLE] in\r\n",
+    );
+    assert!(s.capabilities().contains("IDLE") && !s.capabilities().contains("LITERAL+"));
+    assert_eq!(s.capabilities_version(), 2);
+    assert_eq!(s.state(), State::NotAuthenticated);
+    s.set_state(State::Selected);
+    assert_eq!(s.state(), State::Selected);
+}
