@@ -56,7 +56,6 @@ impl Hold {
 #[derive(Debug)]
 struct Command {
     tag: String,
-    name: String,
     claim: Claim,
     hold: Hold,
 }
@@ -85,7 +84,6 @@ impl Flight {
         self.count(&hold, true);
         self.commands.push(Command {
             tag: tag.to_owned(),
-            name: name.to_ascii_uppercase(),
             claim,
             hold,
         });
@@ -138,12 +136,6 @@ impl Flight {
             Hold::Everything => true,
             Hold::Free => false,
         }
-    }
-
-    /// Whether a command named `name` (upper case, as sent) is in flight.
-    #[must_use]
-    pub fn has(&self, name: &str) -> bool {
-        self.commands.iter().any(|c| c.name == name)
     }
 
     /// How many commands are in flight.
@@ -218,7 +210,6 @@ mod tests {
         assert!(flight.remove(b"A2"));
         assert!(!flight.remove(b"A2"));
         assert_eq!(flight.claimer(&fetch_key(5, 40)), Some("A3"));
-        assert!(flight.has("UID FETCH") && !flight.has("FETCH"));
         assert_eq!(flight.len(), 2);
     }
 

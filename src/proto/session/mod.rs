@@ -216,12 +216,6 @@ impl Session {
         }
     }
 
-    /// Whether a command named `name` (upper case) is in flight.
-    #[must_use]
-    pub fn in_flight_named(&self, name: &str) -> bool {
-        self.flight.has(name)
-    }
-
     /// How many commands are in flight.
     #[must_use]
     pub fn in_flight(&self) -> usize {
