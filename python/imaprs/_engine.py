@@ -43,7 +43,7 @@ import time
 from typing import Any, Callable, Iterable, List, Optional
 
 from . import _imaprs
-from ._command import RULES, IMAP4Command, Sink
+from ._command import IMAP4Command, Sink, allowed
 from ._log import LOG, redact
 from ._mailbox import MAILBOX_NEWS
 from ._types import IMAP4Response
@@ -52,7 +52,6 @@ from .errors import (
     BYE,
     CallbackError,
     ConnectionClosed,
-    IMAP4Error,
     IMAP4Timeout,
     LimitError,
     ProtocolError,
@@ -77,8 +76,6 @@ _FATAL = (ConnectionClosed, LimitError, TLSError, ProtocolError)
 Monitor = Callable[[IMAP4Response], Any]
 #: Commands before which what the server already sent is read (see ``_send``).
 _GUARDED = frozenset({"STARTTLS", "LOGIN", "AUTHENTICATE"})
-#: Commands that wait for ``+`` as an exchange, from the moment they are sent.
-_EXCHANGES = frozenset({"AUTHENTICATE", "IDLE"})
 #: Bumped in a child process after os.fork(): connections of the parent are then refused.
 _FORKS = [0]
 
@@ -187,16 +184,8 @@ class Engine:
     ) -> IMAP4Command:
         self._check_process()
         self._raise_if_failed()
-        state = self._session.state
-        if state == "logout":
-            raise IMAP4Error("connection is closed")
         upper = name.upper()
-        rule = RULES.get(upper)
-        if check and rule is not None:
-            if state not in rule.states:
-                raise IMAP4Error(f"{upper} is not allowed in state {state}")
-            if rule.cap and rule.cap not in self.caps:
-                raise IMAP4Error(f"the server does not support {upper} ({rule.cap})")
+        rule = allowed(upper, self._session.state, lambda: self.caps, check)
         session = self._session
         with self._send_lock:
             if rule is not None and rule.exclusive:
@@ -224,8 +213,6 @@ class Engine:
             if upper in ("STARTTLS", "COMPRESS"):
                 # Nothing after its OK may be read before the link changes (see _imap4).
                 self._conn.set_barrier(tag)
-            if upper in _EXCHANGES:
-                session.expect_continuation(tag)
             with self._cond:
                 self.cmds[tag] = cmd
                 session.track(tag, upper, seqset)

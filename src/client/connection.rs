@@ -9,8 +9,9 @@
 //!   that are there, so another thread can write while one waits (a child process has no
 //!   waiter: its reads hold the transport; on plain TCP the reader blocks on its own handle
 //!   of the socket). Writes hold the transport.
-//! - Commands: [`Connection::encode`] gives a command's text and literals, each literal
-//!   marked when it must wait for the server's `+`; the caller writes the parts with
+//! - Commands are built by the caller ([`crate::proto::command::CommandBuilder`], literals
+//!   following [`Connection::non_sync`]), each literal marked when it must wait for the
+//!   server's `+`; the caller writes the parts with
 //!   [`Connection::write`] and, before a synchronising literal, waits for the `+` among the
 //!   responses it reads (the engine routes it to the command being sent). Callers that
 //!   interleave commands serialise whole commands themselves.
@@ -26,7 +27,7 @@ use rustls_pki_types::ServerName;
 
 use crate::client::transport::{ShutdownHandle, Transport, Waiter};
 use crate::client::Error;
-use crate::proto::command::{CommandBuilder, NonSyncLiterals, Part};
+use crate::proto::command::NonSyncLiterals;
 use crate::proto::session;
 use crate::proto::{Event, Framer, Limits, Status};
 
@@ -202,20 +203,9 @@ impl Connection {
         lock(&self.rd).framer.set_stream_threshold(threshold);
     }
 
-    /// The wire form of a command built with `build`: text, and literals each with whether it
-    /// must wait for the server's `+`.
-    ///
-    /// # Errors
-    /// Encoding errors (a control character outside a literal, a bad atom).
-    pub fn encode(
-        &self,
-        tag: &str,
-        name: &str,
-        build: impl FnOnce(&mut CommandBuilder) -> Result<(), Error>,
-    ) -> Result<Vec<Part>, Error> {
-        let mut builder = CommandBuilder::new(tag.as_bytes(), name.as_bytes())?;
-        build(&mut builder)?;
-        Ok(builder.finish(*lock(&self.non_sync)))
+    /// Which non-synchronising literals the server accepts, for encoding commands.
+    pub fn non_sync(&self) -> NonSyncLiterals {
+        *lock(&self.non_sync)
     }
 
     /// Writes `data` as it is.

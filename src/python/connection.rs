@@ -12,17 +12,16 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyString, PyTuple};
 
-use super::args::{add_args, to_args};
 use super::errors::client_error;
 use super::reader::LiteralChunk;
 use super::response::new_response_cached;
-use super::session::{PySession, Route};
+use super::session::{encode_command, PySession, Route};
 use super::strcache::StrCache;
 use crate::client::connection::{Connection, Item};
 use crate::client::tls::{self, TlsOptions};
 use crate::client::transport::Transport;
 use crate::client::Error;
-use crate::proto::command::{NonSyncLiterals, Part};
+use crate::proto::command::NonSyncLiterals;
 use crate::proto::{parse_response, Limits, Tokens};
 
 /// A connection to an IMAP server (internal; use `imaprs.IMAP4`).
@@ -159,21 +158,7 @@ impl PyConnection {
         name: &str,
         args: &Bound<'py, PyList>,
     ) -> PyResult<Bound<'py, PyList>> {
-        let args = to_args(args.as_any())?;
-        let parts = self
-            .conn
-            .encode(tag, name, |b| add_args(b, &args))
-            .map_err(|e| client_error(py, &e))?;
-        let out = PyList::empty(py);
-        for part in parts {
-            match part {
-                Part::Text(text) => out.append(PyBytes::new(py, &text))?,
-                Part::Literal { data, mode } => {
-                    out.append((PyBytes::new(py, &data), mode.is_sync()))?;
-                }
-            }
-        }
-        Ok(out)
+        encode_command(py, tag, name, args, self.conn.non_sync())
     }
 
     /// Writes `data` as it is.
@@ -400,7 +385,7 @@ fn duration(timeout: Option<f64>) -> PyResult<Option<Duration>> {
     }
 }
 
-fn tls_options(obj: &Bound<'_, PyAny>) -> PyResult<TlsOptions> {
+pub(crate) fn tls_options(obj: &Bound<'_, PyAny>) -> PyResult<TlsOptions> {
     Ok(TlsOptions {
         verify: obj.getattr("verify")?.extract()?,
         check_hostname: obj.getattr("check_hostname")?.extract()?,

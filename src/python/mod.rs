@@ -6,6 +6,7 @@ mod args;
 mod connection;
 mod errors;
 mod functions;
+mod link;
 mod mailbox;
 mod reader;
 mod response;
@@ -24,6 +25,7 @@ fn _imaprs(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<connection::PyConnection>()?;
     m.add_class::<session::PySession>()?;
     m.add_class::<session::PyUnclaimed>()?;
+    m.add_class::<link::PyLink>()?;
     m.add("NEED_DATA", reader::need_data(py)?.clone_ref(py))?;
     m.add_function(wrap_pyfunction!(reader::_fill_raw, m)?)?;
     m.add_function(wrap_pyfunction!(reader::_fill_template, m)?)?;

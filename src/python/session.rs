@@ -9,15 +9,19 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use pyo3::exceptions::{PyKeyError, PyValueError};
 use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyList, PySet};
+use pyo3::types::{PyBytes, PyList, PySet, PyTuple};
 
-use super::errors::overflow_error;
+use super::args::{add_args, to_args};
+use super::errors::{client_error, overflow_error, parse_error};
+use super::reader::LiteralChunk;
+use super::response::new_response_cached;
 use crate::client::connection::random_prefix;
-use crate::proto::command::NonSyncLiterals;
+use crate::client::Error;
+use crate::proto::command::{CommandBuilder, NonSyncLiterals, Part};
 use crate::proto::session::{
-    Capabilities, Coalesce, Routed, Session, State, Unclaimed, Violation, Wait,
+    Capabilities, Coalesce, Event, Routed, Session, SessionError, State, Unclaimed, Violation, Wait,
 };
-use crate::proto::{Limits, Response};
+use crate::proto::{parse_response, Limits, Response, Tokens};
 
 /// One conversation's client state: tags, commands in flight and what they claim, the
 /// continuation a command waits for (internal; `imaprs.IMAP4` drives it).
@@ -28,11 +32,104 @@ pub(crate) struct PySession {
 
 #[pymethods]
 impl PySession {
+    /// `max_line` bounds a response line received through `receive` (bytes).
     #[new]
-    fn new() -> Self {
-        PySession {
-            inner: Mutex::new(Session::new(&random_prefix(), Limits::default())),
+    /// With `greeting`, the first response received must be the server's greeting.
+    #[pyo3(signature = (max_line=None, greeting=false))]
+    fn new(max_line: Option<usize>, greeting: bool) -> Self {
+        let mut limits = Limits::default();
+        if let Some(max_line) = max_line {
+            limits.max_line = max_line;
         }
+        let mut session = Session::new(&random_prefix(), limits);
+        if greeting {
+            session.expect_greeting();
+        }
+        PySession {
+            inner: Mutex::new(session),
+        }
+    }
+
+    /// Bytes received from the server (after TLS and DEFLATE), in order.
+    fn receive(&self, data: &[u8]) {
+        self.lock().receive(data);
+    }
+
+    /// Literals of at least `threshold` bytes come from `next_event` as chunks (None: never).
+    fn set_stream_threshold(&self, threshold: Option<u64>) {
+        self.lock().set_stream_threshold(threshold);
+    }
+
+    /// The next event from the bytes received, None when they hold no complete one:
+    /// `("greeting", None, rsp)` first when the session expects one, then
+    /// `("done", tag, rsp)`, `("continue", tag, rsp)`, `("claimed", tag, rsp)`,
+    /// `("unclaimed", None, rsp)` or `("chunk", tag or None, LiteralChunk)`. Raises
+    /// `ParseError`/`LimitError` for bytes that are not IMAP and `ProtocolError` for a
+    /// response that breaks the conversation; the session cannot go on after either.
+    fn next_event<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyTuple>>> {
+        let (event, limits) = {
+            let mut session = self.lock();
+            (session.next_event(), *session.limits())
+        };
+        let event = match event {
+            Ok(Some(event)) => event,
+            Ok(None) => return Ok(None),
+            Err(SessionError::Parse(err)) => return Err(parse_error(py, &err, None)),
+            Err(SessionError::Violation(v)) => {
+                return Err(client_error(py, &Error::Protocol(v.to_string())))
+            }
+        };
+        let (kind, tag, frame) = match event {
+            Event::Greeting { frame, .. } => ("greeting", None, frame),
+            Event::Completed { tag, frame } => ("done", Some(tag), frame),
+            Event::Continuation { tag, frame } => ("continue", Some(tag), frame),
+            Event::Claimed { tag, frame } => ("claimed", Some(tag), frame),
+            Event::Unclaimed { frame } => ("unclaimed", None, frame),
+            Event::Chunk {
+                tag,
+                head,
+                index,
+                offset,
+                total,
+                data,
+            } => {
+                let chunk = LiteralChunk::new(py, &head, index, offset, total, &data);
+                let chunk = Bound::new(py, chunk)?.into_any();
+                return Ok(Some(PyTuple::new(
+                    py,
+                    [
+                        "chunk".into_pyobject(py)?.into_any(),
+                        tag.into_pyobject(py)?.into_any(),
+                        chunk,
+                    ],
+                )?));
+            }
+        };
+        let mut tokens = Tokens::new();
+        let rsp = parse_response(&frame, &mut tokens, &limits)
+            .map_err(|e| parse_error(py, &e, Some(&frame)))?;
+        let obj = new_response_cached(py, &rsp, None)?;
+        Ok(Some(PyTuple::new(
+            py,
+            [
+                kind.into_pyobject(py)?.into_any(),
+                tag.into_pyobject(py)?.into_any(),
+                obj,
+            ],
+        )?))
+    }
+
+    /// The wire form of `tag name args...` as `_Connection.encode` gives it, literals
+    /// following the capabilities the session knows.
+    fn encode<'py>(
+        &self,
+        py: Python<'py>,
+        tag: &str,
+        name: &str,
+        args: &Bound<'py, PyList>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let non_sync = self.lock().capabilities().non_sync();
+        encode_command(py, tag, name, args, non_sync)
     }
 
     /// A new tag; its completion is expected from now on.
@@ -247,4 +344,33 @@ fn place(rsp: &Bound<'_, PyAny>) -> PyResult<(u64, Option<Coalesce>)> {
         None
     };
     Ok((seq, coalesce))
+}
+
+/// The wire form of `tag name args...` (see `_Connection.encode`): `bytes` to write and
+/// `(bytes, sync)` literals, each written only after the server's `+` when `sync`.
+pub(crate) fn encode_command<'py>(
+    py: Python<'py>,
+    tag: &str,
+    name: &str,
+    args: &Bound<'py, PyList>,
+    non_sync: NonSyncLiterals,
+) -> PyResult<Bound<'py, PyList>> {
+    let args = to_args(args.as_any())?;
+    let parts = CommandBuilder::new(tag.as_bytes(), name.as_bytes())
+        .map_err(Error::from)
+        .and_then(|mut builder| {
+            add_args(&mut builder, &args)?;
+            Ok(builder.finish(non_sync))
+        })
+        .map_err(|e| client_error(py, &e))?;
+    let out = PyList::empty(py);
+    for part in parts {
+        match part {
+            Part::Text(text) => out.append(PyBytes::new(py, &text))?,
+            Part::Literal { data, mode } => {
+                out.append((PyBytes::new(py, &data), mode.is_sync()))?;
+            }
+        }
+    }
+    Ok(out)
 }

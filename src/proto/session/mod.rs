@@ -84,6 +84,14 @@ pub enum Routed<'s> {
 /// What one step of [`Session::next_event`] yields.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Event {
+    /// The server's greeting (`* OK`, `* PREAUTH` or `* BYE`), when the session was told to
+    /// expect one ([`Session::expect_greeting`]).
+    Greeting {
+        /// Its status.
+        status: Status,
+        /// The response as received.
+        frame: Vec<u8>,
+    },
     /// The completion of the command `tag`: the whole response.
     Completed {
         /// The command's tag.
@@ -116,6 +124,8 @@ pub enum Event {
         tag: Option<String>,
         /// The response up to and including the literal's header.
         head: Vec<u8>,
+        /// The literal's position in its response.
+        index: usize,
         /// Offset of `data` in the literal.
         offset: u64,
         /// The literal's announced size.
@@ -159,6 +169,8 @@ pub struct Session {
     caps: Capabilities,
     /// Bumped whenever `caps` is replaced.
     caps_version: u64,
+    /// The next response received must be the greeting.
+    greeting: bool,
 }
 
 impl Session {
@@ -176,6 +188,7 @@ impl Session {
             state: State::NotAuthenticated,
             caps: Capabilities::default(),
             caps_version: 0,
+            greeting: false,
         }
     }
 
@@ -188,8 +201,12 @@ impl Session {
     }
 
     /// The command `tag` (from [`Session::tag`]) is named `name` and, for FETCH/STORE,
-    /// names `seqset`: what it claims from now on.
+    /// names `seqset`: what it claims from now on. AUTHENTICATE and IDLE wait for `+` as an
+    /// exchange from now on (call before their bytes leave).
     pub fn track(&mut self, tag: &str, name: &str, seqset: Option<&str>) {
+        if name.eq_ignore_ascii_case("AUTHENTICATE") || name.eq_ignore_ascii_case("IDLE") {
+            self.flow.expect(tag.as_bytes(), Wait::Exchange);
+        }
         self.flight.push(tag, name, seqset);
     }
 
@@ -289,6 +306,19 @@ impl Session {
         Key::of_fetch_head(head).and_then(|k| self.flight.claimer(&k))
     }
 
+    /// The limits received bytes are framed and parsed under.
+    #[must_use]
+    pub fn limits(&self) -> &Limits {
+        self.framer.limits()
+    }
+
+    /// The first response received is the server's greeting (a driver that reads it itself
+    /// does not call this): anything but `* OK`, `* PREAUTH` or `* BYE` is a
+    /// [`Violation::Greeting`].
+    pub fn expect_greeting(&mut self) {
+        self.greeting = true;
+    }
+
     /// Bytes received from the server, in order.
     pub fn receive(&mut self, data: &[u8]) {
         self.framer.feed(data);
@@ -297,6 +327,15 @@ impl Session {
     /// Streams literals of at least `threshold` bytes as [`Event::Chunk`]s (None: never).
     pub fn set_stream_threshold(&mut self, threshold: Option<u64>) {
         self.framer.set_stream_threshold(threshold);
+    }
+
+    fn parse_capabilities(&mut self, frame: &[u8]) -> Result<Option<Capabilities>, SessionError> {
+        let mut tokens = std::mem::take(&mut self.tokens);
+        let caps = parse_response(frame, &mut tokens, self.framer.limits())
+            .map(|rsp| Capabilities::stated_by(&rsp))
+            .map_err(SessionError::Parse);
+        self.tokens = tokens;
+        caps
     }
 
     /// The next event from the bytes received; `None` when they hold no complete one.
@@ -308,16 +347,17 @@ impl Session {
             None => return Ok(None),
             Some(Frame::LiteralChunk {
                 head,
+                index,
                 offset,
                 total,
                 data,
-                ..
             }) => {
                 let (head, data) = (head.to_vec(), data.to_vec());
                 let tag = self.route_chunk(&head).map(str::to_owned);
                 return Ok(Some(Event::Chunk {
                     tag,
                     head,
+                    index,
                     offset,
                     total,
                     data,
@@ -325,6 +365,14 @@ impl Session {
             }
             Some(Frame::Response(frame)) => frame.to_vec(),
         };
+        if self.greeting {
+            let status = greeting(&frame).map_err(SessionError::Violation)?;
+            self.greeting = false;
+            if let Some(caps) = self.parse_capabilities(&frame)? {
+                self.set_capabilities(caps);
+            }
+            return Ok(Some(Event::Greeting { status, frame }));
+        }
         let mut tokens = std::mem::take(&mut self.tokens);
         let routed = parse_response(&frame, &mut tokens, self.framer.limits())
             .map_err(SessionError::Parse)

@@ -190,3 +190,45 @@ fn capabilities_follow_the_server_and_the_state_the_driver() {
     s.set_state(State::Selected);
     assert_eq!(s.state(), State::Selected);
 }
+
+#[test]
+fn the_greeting_comes_first_and_states_capabilities() {
+    let mut s = session();
+    s.expect_greeting();
+    let got = events(
+        &mut s,
+        b"* OK [CAPABILITY IMAP4rev1 LITERAL+] hi\r\n* 1 EXISTS\r\n",
+    );
+    assert!(matches!(
+        &got[..],
+        [
+            Event::Greeting {
+                status: Status::Ok,
+                ..
+            },
+            Event::Unclaimed { .. }
+        ]
+    ));
+    assert!(s.capabilities().contains("LITERAL+"));
+    let mut s = session();
+    s.expect_greeting();
+    s.receive(b"SSH-2.0-OpenSSH\r\n");
+    assert!(matches!(
+        s.next_event(),
+        Err(SessionError::Violation(Violation::Greeting(_)))
+    ));
+}
+
+#[test]
+fn idle_and_authenticate_wait_for_continuations() {
+    let mut s = session();
+    let tag = s.tag();
+    s.track(&tag, "IDLE", None);
+    let got = events(&mut s, b"+ idling\r\n* 4 EXISTS\r\n");
+    assert!(matches!(
+        &got[..],
+        [Event::Continuation { .. }, Event::Claimed { .. }]
+    ));
+    s.receive(b"+ again\r\n");
+    assert!(s.next_event().is_err());
+}
