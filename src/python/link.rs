@@ -50,7 +50,9 @@ impl PyLink {
         self.lock().receive(data);
     }
 
-    /// The session's bytes that can be had from what was received (`b""`: none yet).
+    /// The session's bytes that can be had from what was received (`b""`: none yet; call
+    /// again until then). An error (the server ended the stream, a bad record) is raised
+    /// once the bytes before it have been returned.
     fn read<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
         let mut out = vec![0u8; READ_MAX];
         let mut filled = 0;
@@ -59,6 +61,8 @@ impl PyLink {
             match link.read(&mut out[filled..]) {
                 Ok(0) => break,
                 Ok(n) => filled += n,
+                // The link stays failed: the next call reports it.
+                Err(_) if filled > 0 => break,
                 Err(err) => {
                     drop(link);
                     return Err(client_error(py, &err));
