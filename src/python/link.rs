@@ -20,6 +20,8 @@ const READ_MAX: usize = 256 * 1024;
 #[pyclass(module = "imaprs", name = "_Link", frozen)]
 pub(crate) struct PyLink {
     inner: Mutex<Link>,
+    /// Scratch space for `read`, kept between calls (allocated on first use).
+    scratch: Mutex<Vec<u8>>,
     host: String,
 }
 
@@ -41,6 +43,7 @@ impl PyLink {
         };
         Ok(PyLink {
             inner: Mutex::new(link),
+            scratch: Mutex::new(Vec::new()),
             host,
         })
     }
@@ -54,23 +57,31 @@ impl PyLink {
     /// again until then). An error (the server ended the stream, a bad record) is raised
     /// once the bytes before it have been returned.
     fn read<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
-        let mut out = vec![0u8; READ_MAX];
+        let mut scratch = self.scratch.lock().unwrap_or_else(PoisonError::into_inner);
+        scratch.resize(READ_MAX, 0);
         let mut filled = 0;
-        let mut link = self.lock();
-        while filled < out.len() {
-            match link.read(&mut out[filled..]) {
-                Ok(0) => break,
-                Ok(n) => filled += n,
-                // The link stays failed: the next call reports it.
-                Err(_) if filled > 0 => break,
-                Err(err) => {
-                    drop(link);
-                    return Err(client_error(py, &err));
+        let mut failed = None;
+        {
+            let mut link = self.lock();
+            while filled < scratch.len() {
+                match link.read(&mut scratch[filled..]) {
+                    Ok(0) => break,
+                    Ok(n) => filled += n,
+                    // The link stays failed: the next call reports it.
+                    Err(_) if filled > 0 => break,
+                    Err(err) => {
+                        failed = Some(err);
+                        break;
+                    }
                 }
             }
         }
-        drop(link);
-        Ok(PyBytes::new(py, &out[..filled]))
+        let data = PyBytes::new(py, &scratch[..filled]);
+        drop(scratch); // no lock is held while an exception is made
+        match failed {
+            Some(err) => Err(client_error(py, &err)),
+            None => Ok(data),
+        }
     }
 
     /// Queues the session's bytes to send.

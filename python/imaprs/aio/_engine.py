@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional
 
 from .. import _imaprs
 from .._command import IMAP4Command, allowed
@@ -57,20 +57,33 @@ class AsyncCommand(IMAP4Command):
         self, *expect: str, timeout: Optional[float] = None
     ) -> asyncio.Future[AsyncCommand]:
         """An awaitable of the command once completed and checked (NO/BAD raise). When it
-        has completed already, it is checked at once."""
+        has completed already, it is checked at once. Cancelling the awaitable (or a
+        timeout) leaves the command in flight and the connection in step."""
+        loop = asyncio.get_running_loop()
+        out: asyncio.Future[AsyncCommand] = loop.create_future()
         if self.result is not None:
             self.check(*expect)
-            done: asyncio.Future[AsyncCommand] = asyncio.get_running_loop().create_future()
-            done.set_result(self)
-            return done
-        return asyncio.ensure_future(self._wait(expect, timeout))
+            out.set_result(self)
+            return out
 
-    async def _wait(self, expect: Tuple[str, ...], timeout: Optional[float]) -> AsyncCommand:
-        # shield: a cancelled or timed-out wait leaves the command in flight, the connection
-        # in step.
-        await asyncio.wait_for(asyncio.shield(self._done), timeout)
-        self.check(*expect)
-        return self
+        def finish(done: asyncio.Future[IMAP4Response]) -> None:
+            if out.done():
+                return  # the waiter gave up
+            error = done.exception()
+            if error is None:
+                try:
+                    self.check(*expect)
+                except IMAP4Error as exc:
+                    error = exc
+            if error is None:
+                out.set_result(self)
+            else:
+                out.set_exception(error)
+
+        self._done.add_done_callback(finish)
+        if timeout is None:
+            return out
+        return asyncio.ensure_future(asyncio.wait_for(out, timeout))
 
     @property
     def data(self) -> Any:
