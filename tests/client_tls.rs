@@ -764,3 +764,41 @@ fn sans_io_link_refuses_bytes_received_before_a_layer_starts() {
     assert_eq!(plain.read(&mut buf).unwrap(), 4);
     assert_eq!(&buf, b"* OK");
 }
+
+#[test]
+fn sans_io_link_reports_the_data_before_the_end_then_the_end_for_good() {
+    let pki = pki();
+    let config = server_config(&pki, None);
+    let client = tls::client_config(&trusting(&pki.ca_der)).unwrap();
+    let mut link = Link::tls(client, tls::server_name("localhost").unwrap()).unwrap();
+    let mut server = ServerConnection::new(config).unwrap();
+    let mut buf = [0u8; 64];
+    while link.is_handshaking() {
+        server.read_tls(&mut link.outgoing()).unwrap();
+        let sent = link.outgoing().len();
+        link.consumed(sent);
+        server.process_new_packets().unwrap();
+        let mut wire = Vec::new();
+        while server.wants_write() {
+            server.write_tls(&mut wire).unwrap();
+        }
+        link.receive(&wire);
+        assert_eq!(link.read(&mut buf).unwrap(), 0);
+    }
+    server.read_tls(&mut link.outgoing()).unwrap(); // the client's Finished
+    server.process_new_packets().unwrap();
+    assert!(!server.is_handshaking());
+    server.writer().write_all(b"A1 OK bye\r\n").unwrap();
+    server.send_close_notify();
+    let mut wire = Vec::new();
+    while server.wants_write() {
+        server.write_tls(&mut wire).unwrap();
+    }
+    link.receive(&wire);
+    let n = link.read(&mut buf).unwrap();
+    assert_eq!(&buf[..n], b"A1 OK bye\r\n");
+    for _ in 0..2 {
+        assert!(matches!(link.read(&mut buf), Err(Error::Closed(_))));
+    }
+    assert!(matches!(link.send(b"x"), Err(Error::Closed(_))));
+}

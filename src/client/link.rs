@@ -19,7 +19,8 @@
 //!   cannot be told from compressed data.
 //! - Memory is bounded by what the driver feeds: TLS records are decrypted only as the session
 //!   reads, and inflating fills only the caller's buffer.
-//! - After an error the link is unusable: the driver closes the socket.
+//! - After an error the link is unusable: every later read and send reports it again, and the
+//!   driver closes the socket.
 
 use std::collections::VecDeque;
 use std::io::{self, Read, Write};
@@ -41,6 +42,34 @@ pub struct Link {
     received: VecDeque<u8>,
     /// Bytes for the socket.
     outgoing: Vec<u8>,
+    /// Why the link failed: every later read and send reports it again.
+    failed: Option<Failure>,
+}
+
+/// A failure kept to be reported again (errors themselves cannot be copied).
+#[derive(Clone, Debug)]
+enum Failure {
+    Tls(String),
+    Closed(String),
+    Io(String),
+}
+
+impl Failure {
+    fn of(err: &Error) -> Failure {
+        match err {
+            Error::Tls(text) => Failure::Tls(text.clone()),
+            Error::Closed(text) => Failure::Closed(text.clone()),
+            other => Failure::Io(other.to_string()),
+        }
+    }
+
+    fn error(&self) -> Error {
+        match self {
+            Failure::Tls(text) => Error::Tls(text.clone()),
+            Failure::Closed(text) => Error::Closed(text.clone()),
+            Failure::Io(text) => Error::Io(io::Error::other(text.clone())),
+        }
+    }
 }
 
 impl Link {
@@ -121,6 +150,9 @@ impl Link {
     /// [`Error::Closed`] when the server ended TLS or its DEFLATE stream, [`Error::Io`] for
     /// corrupt compressed data.
     pub fn read(&mut self, buf: &mut [u8]) -> Result<usize, Error> {
+        if let Some(failure) = &self.failed {
+            return Err(failure.error());
+        }
         let result = {
             let mut source = Source {
                 tls: self.tls.as_deref_mut(),
@@ -133,14 +165,14 @@ impl Link {
             }
         };
         self.flush_tls()?;
-        match result {
-            Ok(0) if !buf.is_empty() => {
-                Err(Error::Closed("the server ended its stream".to_owned()))
-            }
-            Ok(n) => Ok(n),
-            Err(err) if err.kind() == io::ErrorKind::WouldBlock => Ok(0),
-            Err(err) => Err(source_error(err)),
-        }
+        let err = match result {
+            Ok(0) if !buf.is_empty() => Error::Closed("the server ended its stream".to_owned()),
+            Ok(n) => return Ok(n),
+            Err(err) if err.kind() == io::ErrorKind::WouldBlock => return Ok(0),
+            Err(err) => source_error(err),
+        };
+        self.failed = Some(Failure::of(&err));
+        Err(err)
     }
 
     /// Queues the session's bytes to send (compressed and encrypted as the link is).
@@ -148,6 +180,9 @@ impl Link {
     /// # Errors
     /// [`Error::Tls`], or [`Error::Io`] when compression fails.
     pub fn send(&mut self, data: &[u8]) -> Result<(), Error> {
+        if let Some(failure) = &self.failed {
+            return Err(failure.error());
+        }
         let written = match (&mut self.deflate, self.tls.as_deref_mut()) {
             (Some(deflate), Some(tls)) => deflate.write_all(&mut tls.writer(), data),
             (Some(deflate), None) => deflate.write_all(&mut self.outgoing, data),
