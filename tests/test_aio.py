@@ -12,6 +12,7 @@ import imaprs
 import imaprs.aio
 from imaprs import response_map
 from imaprs._servers import Dovecot, User
+from imaprs.testing import ScriptedServer
 
 ITEMS = ("UID", "FLAGS", "RFC822.SIZE", "ENVELOPE")
 
@@ -121,3 +122,46 @@ def test_a_cancelled_wait_leaves_the_connection_usable(
             assert (await imap.noop()).result is not None
 
     run(main())
+
+
+def test_many_tasks_share_one_connection(dovecot: Dovecot, dovecot_user: User) -> None:
+    """The asyncio twin of the eight threads sharing one blocking connection."""
+    seeded(dovecot, dovecot_user, 20).logout()
+
+    async def main() -> None:
+        async with imaprs.aio.IMAP4((dovecot.host, dovecot.port), timeout=20) as imap:
+            await imap.login(dovecot_user.name, dovecot_user.password)
+            await imap.examine("INBOX")
+
+            async def work(n: int) -> int:
+                for i in range(50):
+                    uid = (n * 7 + i) % 20 + 1
+                    cmd = await imap.fetch([uid], "UID", uid=True)
+                    assert [response_map(r[2])["UID"] for r in cmd.queue] == [uid]
+                return n
+
+            assert await asyncio.gather(*(work(n) for n in range(8))) == list(range(8))
+            assert not imap.cmds
+
+    run(main())
+
+
+def test_bye_mid_stream_fails_the_waiting_command_and_the_connection() -> None:
+    def script(s: ScriptedServer) -> None:
+        s.greeting(caps=("IMAP4rev1",), status="PREAUTH")
+        s.expect("NOOP")
+        s.bye("shutting down")
+        s.expect_close()
+
+    async def main() -> None:
+        imap = await imaprs.aio.IMAP4.connect(server.address, timeout=5)
+        assert imap.state == "auth"
+        with pytest.raises(imaprs.BYE):
+            await imap.noop()
+        assert imap.state == "logout"
+        with pytest.raises(imaprs.BYE):
+            await imap.noop()
+        await imap.logout()
+
+    with ScriptedServer(script=script) as server:
+        run(main())
