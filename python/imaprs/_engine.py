@@ -36,6 +36,7 @@ original as ``__cause__``; the stream stays in step, so the connection stays usa
 
 from __future__ import annotations
 
+import collections
 import logging
 import os
 import threading
@@ -107,7 +108,7 @@ class Engine:
         self._session = _imaprs._Session()
         self.queue = _imaprs._Unclaimed(MAX_UNCLAIMED)
         #: The commands in flight by tag: who to wake when a response is routed to one.
-        self.cmds: dict[str, IMAP4Command] = {}
+        self.cmds: collections.OrderedDict[str, IMAP4Command] = collections.OrderedDict()
         self._continuation: Optional[IMAP4Response] = None
         self._sinks = 0
         self._cork = bytearray()

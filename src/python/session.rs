@@ -253,8 +253,9 @@ impl PySession {
 }
 
 /// The unclaimed queue: responses no command claimed, oldest first, EXISTS/RECENT/FLAGS
-/// coalesced to the newest, bounded (internal; `IMAP4.queue`).
-#[pyclass(module = "imaprs", name = "_Unclaimed", frozen, sequence)]
+/// coalesced to the newest, bounded (internal; `IMAP4.queue`). Read like an ordered mapping
+/// of arrival number (`seq`) to response.
+#[pyclass(module = "imaprs", name = "_Unclaimed", frozen, mapping)]
 pub(crate) struct PyUnclaimed {
     inner: Mutex<Unclaimed<Py<PyAny>>>,
 }
@@ -317,6 +318,53 @@ impl PyUnclaimed {
 
     fn __len__(&self) -> usize {
         self.lock().len()
+    }
+
+    fn __getitem__(&self, py: Python<'_>, seq: u64) -> PyResult<Py<PyAny>> {
+        self.lock()
+            .get(seq)
+            .map(|r| r.clone_ref(py))
+            .ok_or_else(|| PyKeyError::new_err(seq))
+    }
+
+    fn __contains__(&self, seq: &Bound<'_, PyAny>) -> bool {
+        seq.extract::<u64>()
+            .is_ok_and(|seq| self.lock().get(seq).is_some())
+    }
+
+    /// The arrival numbers, oldest first.
+    fn keys(&self) -> Vec<u64> {
+        self.lock().entries().map(|(seq, _)| seq).collect()
+    }
+
+    fn __iter__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        PyList::new(py, self.keys())?
+            .try_iter()
+            .map(Bound::into_any)
+    }
+
+    /// `(seq, response)` pairs, oldest first.
+    fn items(&self, py: Python<'_>) -> Vec<(u64, Py<PyAny>)> {
+        let queue = self.lock();
+        queue
+            .entries()
+            .map(|(seq, r)| (seq, r.clone_ref(py)))
+            .collect()
+    }
+
+    /// Takes the newest `(seq, response)` pair, or the oldest when not `last`; `KeyError`
+    /// when the queue is empty.
+    #[pyo3(signature = (last=true))]
+    fn popitem(&self, last: bool) -> PyResult<(u64, Py<PyAny>)> {
+        let mut queue = self.lock();
+        let seq = if last {
+            queue.entries().last().map(|(seq, _)| seq)
+        } else {
+            queue.entries().next().map(|(seq, _)| seq)
+        };
+        let taken = seq.and_then(|seq| Some((seq, queue.take(seq)?)));
+        drop(queue);
+        taken.ok_or_else(|| PyKeyError::new_err("the unclaimed queue is empty"))
     }
 
     /// The most responses kept.

@@ -123,6 +123,17 @@ impl<T> Unclaimed<T> {
         Some(self.forget(seq, entry))
     }
 
+    /// The item that arrived as number `seq`, left on the queue.
+    #[must_use]
+    pub fn get(&self, seq: u64) -> Option<&T> {
+        self.items.get(&seq).map(|e| &e.item)
+    }
+
+    /// The arrival numbers and items, oldest first.
+    pub fn entries(&self) -> impl Iterator<Item = (u64, &T)> {
+        self.items.iter().map(|(seq, e)| (*seq, &e.item))
+    }
+
     /// Takes the item that arrived as number `seq`.
     pub fn take(&mut self, seq: u64) -> Option<T> {
         let entry = self.items.remove(&seq)?;
@@ -192,6 +203,11 @@ mod tests {
         assert_eq!(
             queue.iter().copied().collect::<Vec<_>>(),
             ["note", "recent", "exists 2"]
+        );
+        assert_eq!(queue.get(3), Some(&"recent"));
+        assert_eq!(
+            queue.entries().map(|(seq, _)| seq).collect::<Vec<_>>(),
+            [2, 3, 4]
         );
         assert_eq!(queue.take(3), Some("recent"));
         assert_eq!(queue.take(3), None);
