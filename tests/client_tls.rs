@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
+use _imaprs::client::link::Link;
 use _imaprs::client::tls::{self, TlsOptions};
 use _imaprs::client::transport::Transport;
 use _imaprs::client::Error;
@@ -727,4 +728,167 @@ fn hold_open(mut tcp: TcpStream) {
     let _ = tcp.set_read_timeout(Some(Duration::from_secs(10)));
     let mut sink = [0u8; 1024];
     while matches!(tcp.read(&mut sink), Ok(n) if n > 0) {}
+}
+
+/// Drives the sans-I/O link over a blocking socket: moves bytes and nothing else, as an
+/// event loop's driver would.
+struct LinkDriver {
+    link: Link,
+    tcp: TcpStream,
+    /// Bytes the link gave beyond the last line taken.
+    pending: Vec<u8>,
+}
+
+impl LinkDriver {
+    fn connect(port: u16) -> Self {
+        let tcp = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        tcp.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        LinkDriver {
+            link: Link::plain(),
+            tcp,
+            pending: Vec::new(),
+        }
+    }
+
+    fn flush(&mut self) {
+        let out = self.link.outgoing().len();
+        self.tcp.write_all(self.link.outgoing()).unwrap();
+        self.link.consumed(out);
+    }
+
+    fn send(&mut self, data: &[u8]) {
+        self.link.send(data).unwrap();
+        self.flush();
+    }
+
+    /// At least `n` bytes from the link, taken off the front.
+    fn take(&mut self, n: usize) -> Vec<u8> {
+        let mut buf = [0u8; 4096];
+        while self.pending.len() < n {
+            match self.link.read(&mut buf).unwrap() {
+                0 => {
+                    self.flush(); // the handshake may have something to say
+                    let got = self.tcp.read(&mut buf).unwrap();
+                    assert!(got > 0, "the server closed the connection");
+                    self.link.receive(&buf[..got]);
+                }
+                got => self.pending.extend_from_slice(&buf[..got]),
+            }
+        }
+        self.pending.drain(..n).collect()
+    }
+
+    /// One line; never reads from the link past it (the STARTTLS rule).
+    fn line(&mut self) -> String {
+        let mut line = Vec::new();
+        while !line.ends_with(b"\r\n") {
+            line.extend(self.take(1));
+        }
+        String::from_utf8(line).unwrap()
+    }
+}
+
+#[test]
+fn sans_io_link_does_starttls_then_compress_on_buffers() {
+    let pki = pki();
+    let config = server_config(&pki, None);
+    let big: Vec<u8> = (0u32..100_000)
+        .flat_map(|i| (i % 251).to_le_bytes())
+        .collect();
+    let served = big.clone();
+    let (port, server) = starttls_server(b"a1 OK Begin TLS\r\n", move |tcp| {
+        if let Some(stream) = tls_accept(tcp, config) {
+            compress_echo(stream, &served);
+        }
+    });
+    let mut driver = LinkDriver::connect(port);
+    assert_eq!(driver.line(), "* OK IMAP4rev1 ready\r\n");
+    driver.send(b"a1 STARTTLS\r\n");
+    assert_eq!(driver.line(), "a1 OK Begin TLS\r\n");
+    let client = tls::client_config(&trusting(&pki.ca_der)).unwrap();
+    let name = tls::server_name("localhost").unwrap();
+    driver.link.start_tls(client.clone(), name.clone()).unwrap();
+    assert!(driver.link.is_handshaking());
+    assert!(matches!(
+        driver.link.start_tls(client, name),
+        Err(Error::StartTls(_))
+    ));
+    driver.send(b"a1 COMPRESS DEFLATE\r\n");
+    assert_eq!(driver.line(), "a1 OK DEFLATE active\r\n");
+    assert!(!driver.link.is_handshaking());
+    driver.link.start_compress(6).unwrap();
+    assert_eq!(driver.link.state(), (true, true));
+    for i in 0..50 {
+        let command = format!("a{i} NOOP\r\n");
+        driver.send(command.as_bytes());
+        assert_eq!(driver.line(), format!("* ECHO {command}"));
+    }
+    driver.send(b"BIG\r\n");
+    assert_eq!(driver.line(), format!("* BIG {{{}}}\r\n", big.len()));
+    assert_eq!(driver.take(big.len()), big);
+    assert_eq!(driver.line(), "\r\n");
+    drop(driver);
+    server.join().unwrap();
+}
+
+#[test]
+fn sans_io_link_refuses_bytes_received_before_a_layer_starts() {
+    let pki = pki();
+    let config = tls::client_config(&trusting(&pki.ca_der)).unwrap();
+    let name = tls::server_name("localhost").unwrap();
+    let mut link = Link::plain();
+    link.receive(b"* OK injected\r\n");
+    assert!(matches!(
+        link.start_tls(config, name),
+        Err(Error::StartTls(_))
+    ));
+    assert!(matches!(link.start_compress(6), Err(Error::Protocol(_))));
+    let mut plain = Link::plain();
+    plain.send(b"a1 NOOP\r\n").unwrap();
+    assert_eq!(plain.outgoing(), b"a1 NOOP\r\n");
+    plain.consumed(3);
+    assert_eq!(plain.outgoing(), b"NOOP\r\n");
+    let mut buf = [0u8; 4];
+    assert_eq!(plain.read(&mut buf).unwrap(), 0);
+    plain.receive(b"* OK");
+    assert_eq!(plain.read(&mut buf).unwrap(), 4);
+    assert_eq!(&buf, b"* OK");
+}
+
+#[test]
+fn sans_io_link_reports_the_data_before_the_end_then_the_end_for_good() {
+    let pki = pki();
+    let config = server_config(&pki, None);
+    let client = tls::client_config(&trusting(&pki.ca_der)).unwrap();
+    let mut link = Link::tls(client, tls::server_name("localhost").unwrap()).unwrap();
+    let mut server = ServerConnection::new(config).unwrap();
+    let mut buf = [0u8; 64];
+    while link.is_handshaking() {
+        server.read_tls(&mut link.outgoing()).unwrap();
+        let sent = link.outgoing().len();
+        link.consumed(sent);
+        server.process_new_packets().unwrap();
+        let mut wire = Vec::new();
+        while server.wants_write() {
+            server.write_tls(&mut wire).unwrap();
+        }
+        link.receive(&wire);
+        assert_eq!(link.read(&mut buf).unwrap(), 0);
+    }
+    server.read_tls(&mut link.outgoing()).unwrap(); // the client's Finished
+    server.process_new_packets().unwrap();
+    assert!(!server.is_handshaking());
+    server.writer().write_all(b"A1 OK bye\r\n").unwrap();
+    server.send_close_notify();
+    let mut wire = Vec::new();
+    while server.wants_write() {
+        server.write_tls(&mut wire).unwrap();
+    }
+    link.receive(&wire);
+    let n = link.read(&mut buf).unwrap();
+    assert_eq!(&buf[..n], b"A1 OK bye\r\n");
+    for _ in 0..2 {
+        assert!(matches!(link.read(&mut buf), Err(Error::Closed(_))));
+    }
+    assert!(matches!(link.send(b"x"), Err(Error::Closed(_))));
 }

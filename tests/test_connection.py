@@ -14,6 +14,9 @@ from imaprs import _imaprs
 from imaprs._servers import Dovecot, User
 from imaprs._tls import tls_options
 
+#: Hands out the tags of the raw commands below (the connection does not track them).
+TAGS = _imaprs._Session()
+
 
 def send(conn: _imaprs._Connection, tag: str, name: str, args: List[Any]) -> None:
     """Writes one command. Dovecot offers LITERAL+, so no literal waits for a '+'."""
@@ -24,10 +27,10 @@ def send(conn: _imaprs._Connection, tag: str, name: str, args: List[Any]) -> Non
 
 
 def login(conn: _imaprs._Connection, user: User) -> None:
-    tag = conn.tag()
+    tag = TAGS.tag()
     send(conn, tag, "LOGIN", [user.name, user.password])
     while True:
-        rsp, _ = conn.read([])
+        rsp = conn.read()
         if rsp.tag == tag:
             assert rsp.status == "OK"
             return
@@ -35,7 +38,7 @@ def login(conn: _imaprs._Connection, user: User) -> None:
 
 def command(conn: _imaprs._Connection, name: str, *args: object) -> bytes:
     """Sends one command; returns every raw response up to its completion."""
-    tag = conn.tag()
+    tag = TAGS.tag()
     send(conn, tag, name, list(args))
     out = b""
     while not out.endswith(b"\r\n") or not out.rsplit(b"\r\n", 2)[-2].startswith(tag.encode()):
@@ -47,7 +50,7 @@ def test_raw_reads_keep_the_bytes_as_sent(dovecot: Dovecot, dovecot_user: User) 
     conn = _imaprs._Connection(dovecot.host, dovecot.port, 10.0)
     assert conn.greeting_raw.startswith(b"* OK") and conn.link == (False, False)
     login(conn, dovecot_user)
-    send(conn, conn.tag(), "APPEND", ["INBOX", b"Subject: x\r\n\r\nhello\r\n"])
+    send(conn, TAGS.tag(), "APPEND", ["INBOX", b"Subject: x\r\n\r\nhello\r\n"])
     command(conn, "SELECT", "INBOX")
     raw = command(conn, "FETCH", imaprs.Raw("1"), imaprs.Raw("(BODY.PEEK[])"))
     assert b"{21}\r\nSubject: x\r\n\r\nhello\r\n)\r\n" in raw
@@ -60,9 +63,9 @@ def test_starttls_then_compress(dovecot: Dovecot, dovecot_user: User) -> None:
     conn.starttls(tls_options(dovecot.client_context()))
     assert conn.link == (True, False)
     login(conn, dovecot_user)
-    tag = conn.tag()
+    tag = TAGS.tag()
     send(conn, tag, "COMPRESS", [imaprs.Raw("DEFLATE")])
-    rsp, _ = conn.read([])
+    rsp = conn.read()
     assert rsp.tag == tag and rsp.status == "OK"
     conn.compress()
     assert conn.link == (True, True)
@@ -76,7 +79,7 @@ def test_starttls_with_an_unknown_ca_fails(dovecot: Dovecot) -> None:
     with pytest.raises(imaprs.TLSError):
         conn.starttls(imaprs.TLSOptions())
     with pytest.raises(imaprs.ConnectionClosed):
-        conn.tag() and conn.write(b"x NOOP\r\n")
+        conn.write(b"x NOOP\r\n")
 
 
 def test_a_child_process_transport(dovecot: Dovecot, dovecot_user: User) -> None:

@@ -229,3 +229,26 @@ def test_a_server_dripping_bytes_cannot_hold_a_call() -> None:
             imap.noop()
         assert time.monotonic() - started < 3
         imap.logout(graceful=False)
+
+
+def test_the_unclaimed_queue_reads_as_an_ordered_mapping_by_arrival() -> None:
+    def script(s: ScriptedServer) -> None:
+        s.greeting(caps=CAPS, status="PREAUTH")
+        tag = s.expect("NOOP").tag
+        s.send("* 1 EXISTS", "* OK [ALERT] note", "* 2 EXISTS", "* 1 RECENT")
+        s.ok(tag, "NOOP completed")
+        s.expect_logout()
+
+    with ScriptedServer(script=script) as server:
+        imap = IMAP4(server.address, timeout=5)
+        imap.noop()
+        rsps = list(imap.queued)
+        assert [r.dtype for r in rsps] == ["ALERT", "EXISTS", "RECENT"]  # EXISTS coalesced
+        seqs = [r.seq for r in rsps]
+        assert list(imap.queue) == imap.queue.keys() == sorted(seqs) == seqs
+        assert imap.queue[seqs[1]] is rsps[1] and seqs[0] in imap.queue and "x" not in imap.queue
+        assert imap.queue.popitem(last=False) == (seqs[0], rsps[0])
+        assert imap.queue.popitem() == (seqs[2], rsps[2])
+        imap.defer(rsps[0])
+        assert [seq for seq, _ in imap.queue.items()] == [seqs[0], seqs[1]]
+        imap.logout()

@@ -190,14 +190,14 @@ def test_preferred() -> None:
 def authenticate(conn: _imaprs._Connection, sasl: _imaprs._Sasl, sasl_ir: bool) -> str:
     """Runs AUTHENTICATE with `sasl` (the initial response inline with `sasl_ir`, else after
     the first empty challenge); returns the tagged status, after `finish` on OK."""
-    tag = conn.tag()
+    tag = _imaprs._Session().tag()
     line = f"{tag} AUTHENTICATE {sasl.name}".encode()
     first: Optional[bytes] = sasl.initial_response() if sasl_ir else None
     if first is not None:
         line += b" " + (base64.b64encode(first) or b"=")
     conn.write(line + b"\r\n")
     while True:
-        rsp, _ = conn.read([])
+        rsp = conn.read()
         if rsp.type == "continue":
             assert isinstance(rsp.info, bytes)
             conn.write(base64.b64encode(sasl.step(rsp.info)) + b"\r\n")
@@ -218,9 +218,9 @@ def test_dovecot(dovecot: Dovecot, dovecot_user: User, mech: str, sasl_ir: bool)
         assert b"SASL-IR" in conn.greeting_raw
     sasl = _imaprs._Sasl(mech, dovecot_user.name, dovecot_user.password)
     assert authenticate(conn, sasl, sasl_ir) == "OK"
-    tag = conn.tag()
+    tag = _imaprs._Session().tag()
     conn.write(f"{tag} SELECT INBOX\r\n".encode())
-    while (rsp := conn.read([])[0]).tag != tag:
+    while (rsp := conn.read()).tag != tag:
         pass
     assert rsp.status == "OK"
     conn.close()

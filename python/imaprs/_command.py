@@ -17,7 +17,7 @@ from .errors import BAD, NO, OK, IMAP4Error
 if TYPE_CHECKING:
     from ._engine import Engine
 
-__all__ = ["IMAP4Command", "Raw", "Rule", "RULES", "Sink"]
+__all__ = ["IMAP4Command", "Raw", "Rule", "RULES", "Sink", "allowed"]
 
 #: Receives a streamed literal: ``sink(rsp_head, data)`` per chunk; see ``fetch(sink=...)``.
 Sink = Callable[[bytes, bytes], None]
@@ -93,6 +93,22 @@ def _rules() -> Dict[str, Rule]:
 RULES = _rules()
 
 
+def allowed(upper: str, state: str, caps: Callable[[], Any], check: bool = True) -> Optional[Rule]:
+    """The rule of command ``upper`` after checking it (unless not ``check``) against the
+    connection ``state`` and the server's capabilities (``caps()``, read only when the rule
+    names one); raises IMAP4Error when the command may not be sent. None for a command
+    without a rule. Nothing is sent once the connection is closed."""
+    if state == "logout":
+        raise IMAP4Error("connection is closed")
+    rule = RULES.get(upper)
+    if check and rule is not None:
+        if state not in rule.states:
+            raise IMAP4Error(f"{upper} is not allowed in state {state}")
+        if rule.cap and rule.cap not in caps():
+            raise IMAP4Error(f"the server does not support {upper} ({rule.cap})")
+    return rule
+
+
 class IMAP4Command:
     """One command sent to the server.
 
@@ -116,7 +132,6 @@ class IMAP4Command:
         "progress",
         "literal_bytes",
         "sink_error",
-        "claim_key",
         "context",
         "utf8",
         "_data",
@@ -144,7 +159,6 @@ class IMAP4Command:
         self.progress = progress
         self.literal_bytes = 0
         self.sink_error: Optional[Exception] = None
-        self.claim_key: Any = None
         #: What the method that sent the command knows of it (SELECT: the mailbox name).
         self.context: Any = None
         #: Whether ENABLE UTF8=ACCEPT was in force when the command was sent: its mailbox

@@ -8,10 +8,14 @@ the GIL released, routes them and wakes the others; otherwise it sleeps on a con
 the reader has routed something. The core is full duplex, so a thread may send while another
 waits on the network.
 
-Routing. Each response goes to the first command in flight that claims it (the core's rules),
-completions to their command by tag, continuation requests to the command being sent, and the
-rest to the unclaimed queue ``queue`` in arrival order (bounded; EXISTS, RECENT and FLAGS are
-coalesced to the newest).
+Routing. The core's session (``proto::session``, bound as ``_imaprs._Session``) keeps the
+tags, the commands in flight and what each claims; the connection routes each response read
+through it. Each response goes to the first command in flight that claims it, completions to
+their command by tag, continuation requests to the command being sent, and the rest to the
+unclaimed queue ``queue`` (``_imaprs._Unclaimed``: arrival order, bounded; EXISTS, RECENT and
+FLAGS are coalesced to the newest). Commands whose responses could not be told apart are not
+pipelined together: the session says which must wait. This module only moves bytes and wakes
+the threads that wait.
 
 Errors. NO/BAD raise from ``wait``/``check`` and leave the connection usable, as do a timeout
 and a response that fails to parse (raised to the thread that read it). A BYE outside LOGOUT,
@@ -37,10 +41,10 @@ import logging
 import os
 import threading
 import time
-from typing import Any, Callable, Iterable, List, Optional, Tuple
+from typing import Any, Callable, Iterable, List, Optional
 
 from . import _imaprs
-from ._command import RULES, IMAP4Command, Sink
+from ._command import IMAP4Command, Sink, allowed
 from ._log import LOG, redact
 from ._mailbox import MAILBOX_NEWS
 from ._types import IMAP4Response
@@ -49,7 +53,6 @@ from .errors import (
     BYE,
     CallbackError,
     ConnectionClosed,
-    IMAP4Error,
     IMAP4Timeout,
     LimitError,
     ProtocolError,
@@ -61,8 +64,6 @@ __all__ = ["Engine", "MAX_UNCLAIMED", "STREAM_THRESHOLD"]
 #: Most responses kept on the unclaimed queue (EXISTS, RECENT and FLAGS coalesced): one more
 #: fails the connection with LimitError, raised from the waiting call.
 MAX_UNCLAIMED = 100_000
-#: Unclaimed responses of which only the newest matters.
-_COALESCED = frozenset({"EXISTS", "RECENT", "FLAGS"})
 #: Queued command bytes are sent once they reach this size...
 CORK_LIMIT = 8 * 1024
 #: ... or this many seconds after a command returned without waiting.
@@ -74,13 +75,8 @@ STREAM_THRESHOLD = 64 * 1024
 _FATAL = (ConnectionClosed, LimitError, TLSError, ProtocolError)
 
 Monitor = Callable[[IMAP4Response], Any]
-#: ("fetch", uid, number or None) | ("names", names, None) | ("everything", False, None)
-ClaimKey = Tuple[str, Any, Optional[int]]
-_CLAIMS: dict[str, Tuple[str, List[str]]] = {}
 #: Commands before which what the server already sent is read (see ``_send``).
 _GUARDED = frozenset({"STARTTLS", "LOGIN", "AUTHENTICATE"})
-#: Commands that wait for ``+`` as an exchange, from the moment they are sent.
-_EXCHANGES = frozenset({"AUTHENTICATE", "IDLE"})
 #: Bumped in a child process after os.fork(): connections of the parent are then refused.
 _FORKS = [0]
 
@@ -109,24 +105,17 @@ class Engine:
         self._send_lock = threading.RLock()
         self._reading = False
         self._error: Optional[BaseException] = None
-        self.queue: collections.OrderedDict[int, IMAP4Response] = collections.OrderedDict()
+        self._session = _imaprs._Session()
+        self.queue = _imaprs._Unclaimed(MAX_UNCLAIMED)
+        #: The commands in flight by tag: who to wake when a response is routed to one.
         self.cmds: collections.OrderedDict[str, IMAP4Command] = collections.OrderedDict()
-        # (tag, name, sequence set) of the commands in flight, in send order, for claiming.
-        self._active: List[Tuple[str, str, Optional[str]]] = []
         self._continuation: Optional[IMAP4Response] = None
         self._sinks = 0
         self._cork = bytearray()
         self._write_lock = threading.Lock()
         self._flusher: Optional[threading.Thread] = None
         self._flush_due = threading.Event()
-        self._fetch_single: collections.Counter[Tuple[Any, int]] = collections.Counter()
-        self._fetch_wide = 0
-        self._fetch_count = [0, 0]
-        self._names_in_flight: collections.Counter[str] = collections.Counter()
         self.monitor: Optional[Monitor] = None
-        self.caps: set[str] = set()
-        self.new_caps = False
-        self._state = "!auth"
         self.readonly: Optional[bool] = None
         self._callback_error: Optional[Exception] = None
 
@@ -135,13 +124,11 @@ class Engine:
     @property
     def state(self) -> str:
         """``'!auth'``, ``'auth'``, ``'selected'`` or ``'logout'``."""
-        return self._state
+        return self._session.state
 
     @state.setter
     def state(self, value: str) -> None:
-        if value not in ("!auth", "auth", "selected", "logout"):
-            raise ValueError(f"not a connection state: {value!r}")
-        self._state = value
+        self._session.state = value  # ValueError for a name that is not a state
         if value != "selected":
             self.readonly = None
 
@@ -150,10 +137,20 @@ class Engine:
         """The unclaimed responses, oldest first."""
         return self.queue.values()
 
+    @property
+    def caps(self) -> set[str]:
+        """The server's capabilities as last stated (upper case)."""
+        return self._session.capabilities()
+
+    @property
+    def new_caps(self) -> bool:
+        """Whether the server's capabilities are known (a CAPABILITY response arrived)."""
+        return self._session.capabilities_version > 0
+
     def _set_caps(self, caps: Iterable[Any]) -> None:
-        self.caps = {str(c).upper() for c in caps}
-        self.new_caps = True
-        self._conn.set_literal_plus("LITERAL+" in self.caps, "LITERAL-" in self.caps)
+        """Replaces the capabilities (responses routed replace them in the core)."""
+        plus, minus = self._session.set_capabilities([str(c) for c in caps])
+        self._conn.set_literal_plus(plus, minus)
 
     # -- sending -------------------------------------------------------------------------
 
@@ -188,105 +185,44 @@ class Engine:
     ) -> IMAP4Command:
         self._check_process()
         self._raise_if_failed()
-        if self._state == "logout":
-            raise IMAP4Error("connection is closed")
         upper = name.upper()
-        rule = RULES.get(upper)
-        if check and rule is not None:
-            if self._state not in rule.states:
-                raise IMAP4Error(f"{upper} is not allowed in state {self._state}")
-            if rule.cap and rule.cap not in self.caps:
-                raise IMAP4Error(f"the server does not support {upper} ({rule.cap})")
-        key = self._claim_key(upper, seqset)
+        rule = allowed(upper, self._session.state, lambda: self.caps, check)
+        session = self._session
         with self._send_lock:
             if rule is not None and rule.exclusive:
                 self._wait_for(lambda: not self.cmds)
-            elif key is not None and self._conflicts(key):
+            elif session.conflicts(upper, seqset):
                 # Its responses could not be told from those of a command in flight.
-                self._wait_for(lambda: not self._conflicts(key))
+                self._wait_for(lambda: not session.conflicts(upper, seqset))
             self._continuation = None  # a "+" can only be for the command being sent
             if upper in _GUARDED:
                 # What the server sent already cannot answer a command not yet written: read
                 # before the tag exists, a reply guessing it is a violation.
                 self._route_ready()
-            tag = self._conn.tag()
+            tag = session.tag()
             arg_list = list(args)
             try:
                 parts = self._conn.encode(tag, name, arg_list)
                 if uploads is not None:
                     parts = splice(parts, uploads, self._conn.literal_header)
             except BaseException:
-                self._conn.unsent(tag)  # refused before a byte left
+                session.unsent(tag)  # refused before a byte left
                 raise
             cmd = IMAP4Command(self, tag, name, arg_list, seqset, sink, progress)
             if LOG.isEnabledFor(logging.DEBUG):
                 LOG.debug("C: %s %s %s", tag, name, redact(upper, args))
-            cmd.claim_key = key
             if upper in ("STARTTLS", "COMPRESS"):
                 # Nothing after its OK may be read before the link changes (see _imap4).
                 self._conn.set_barrier(tag)
-            if upper in _EXCHANGES:
-                self._conn.expect_continuation(tag)
             with self._cond:
                 self.cmds[tag] = cmd
-                self._active.append((tag, upper, seqset))
-                self._track(key, 1)
+                session.track(tag, upper, seqset)
                 if sink is not None:
                     self._sinks += 1
                     if self._sinks == 1:
                         self._conn.set_stream_threshold(STREAM_THRESHOLD)
             self._write_parts(cmd, parts, flush)
             return cmd
-
-    # -- which commands may be in flight together ----------------------------------------
-
-    def _claim_key(self, upper: str, seqset: Optional[str]) -> Optional[ClaimKey]:
-        """What a command claims, in the form the conflict check uses (None: nothing)."""
-        info = _CLAIMS.get(upper)
-        if info is None:
-            info = _CLAIMS[upper] = _imaprs._claim_info(upper)
-        kind, names = info
-        if kind == "fetch":
-            uid = upper.startswith("UID ")
-            number = int(seqset) if seqset is not None and seqset.isdigit() else None
-            return ("fetch", uid, number)
-        if kind == "names":
-            return ("names", tuple(names), None)
-        if kind == "everything":
-            return ("everything", False, None)
-        return None
-
-    def _conflicts(self, key: ClaimKey) -> bool:
-        """Whether a command in flight claims responses that a command with ``key`` would
-        claim too: such commands are not pipelined, so every response reaches its own."""
-        kind, value, number = key
-        if kind == "fetch":
-            if number is None:
-                return self._fetch_count[0] + self._fetch_count[1] > 0
-            return (
-                (value, number) in self._fetch_single
-                or self._fetch_wide > 0
-                or self._fetch_count[not value] > 0
-            )
-        if kind == "names":
-            return any(self._names_in_flight.get(n) for n in value)
-        return bool(self.cmds)
-
-    def _track(self, key: Optional[ClaimKey], delta: int) -> None:
-        if key is None:
-            return
-        kind, value, number = key
-        if kind == "fetch":
-            self._fetch_count[bool(value)] += delta
-            if number is None:
-                self._fetch_wide += delta
-            else:
-                self._fetch_single[(value, number)] += delta
-                if not self._fetch_single[(value, number)]:
-                    del self._fetch_single[(value, number)]
-        elif kind == "names":
-            for name in value:
-                self._names_in_flight[name] += delta
 
     def _write_parts(self, cmd: IMAP4Command, parts: List[Any], flush: bool) -> None:
         pending = bytearray()
@@ -300,7 +236,7 @@ class Engine:
             data, sync = part
             if sync:
                 self._route_ready()  # a "+" already there cannot be for this literal
-                self._conn.expect_continuation(cmd.tag, True)
+                self._session.expect_continuation(cmd.tag, True)
                 self._write(bytes(pending), flush=True)
                 pending.clear()
                 if self._await_continuation(cmd) is None:
@@ -404,7 +340,7 @@ class Engine:
 
     def _flush_loop(self) -> None:
         due = self._flush_due
-        while self._error is None and self._state != "logout":
+        while self._error is None and self._session.state != "logout":
             if not due.wait(1.0):
                 continue
             due.clear()
@@ -430,7 +366,7 @@ class Engine:
         if LOG.isEnabledFor(logging.DEBUG):
             LOG.debug("C: %s", "<secret>" if secret else data.rstrip(b"\r\n").decode("latin-1"))
         with self._send_lock:
-            self._conn.expect_continuation(answer)
+            self._session.expect_continuation(answer)
             self._write(data, flush=True)
 
     # -- waiting and routing -------------------------------------------------------------
@@ -462,7 +398,7 @@ class Engine:
         try:
             while True:
                 if deadline is None:
-                    batch = self._conn.read_batch(self._active)
+                    batch = self._conn.read_batch(self._session)
                 else:
                     batch = self._read_until(deadline)
                 with cond:
@@ -491,7 +427,7 @@ class Engine:
                 self._reading = False
                 cond.notify_all()
 
-    def _read_until(self, deadline: float) -> List[Tuple[Any, Optional[str]]]:
+    def _read_until(self, deadline: float) -> List[Any]:
         """A batch read that gives up at ``deadline`` (IMAP4Timeout)."""
         remaining = deadline - time.monotonic()
         if remaining <= 0:
@@ -499,11 +435,11 @@ class Engine:
         limit = remaining if self.timeout is None else min(remaining, self.timeout)
         self._conn.set_timeout(max(limit, 0.001))
         try:
-            return self._conn.read_batch(self._active)
+            return self._conn.read_batch(self._session)
         finally:
             self._conn.set_timeout(self.timeout)
 
-    def _route(self, batch: List[Tuple[Any, Optional[str]]]) -> None:
+    def _route(self, batch: List[Any]) -> None:
         debug = LOG.isEnabledFor(logging.DEBUG)
         violation = batch[-1][0] if batch and isinstance(batch[-1][0], BaseException) else None
         for rsp, claimed in batch:
@@ -525,8 +461,6 @@ class Engine:
             kind = rsp.type
             if self._selected is not None and kind != "done" and rsp.dtype in MAILBOX_NEWS:
                 self._selected._apply(rsp)
-            if rsp.dtype == "CAPABILITY" and kind != "continue":
-                self._set_caps(rsp[1:])
             if kind == "done":
                 if violation is None:  # else read with a violation: the command fails
                     self._complete(rsp)
@@ -550,7 +484,7 @@ class Engine:
                 return
             self._reading = True
         try:
-            batch = self._conn.read_ready(self._active)
+            batch = self._conn.read_ready(self._session)
             with self._cond:
                 self._route(batch)
         except _FATAL as exc:
@@ -573,8 +507,6 @@ class Engine:
         if cmd is None:
             self._fail(ProtocolError(f"completion for an unknown tag: {rsp.text}"))
             return
-        self._active.remove((cmd.tag, cmd.name.upper(), cmd.seqset))
-        self._track(cmd.claim_key, -1)
         if cmd.sink is not None:
             self._sinks -= 1
             if self._sinks == 0:
@@ -626,30 +558,20 @@ class Engine:
 
     def _unclaimed(self, rsp: IMAP4Response) -> None:
         if rsp.status == "BYE" and not any(c.name.upper() == "LOGOUT" for c in self.cmds.values()):
-            self.queue[rsp.seq] = rsp
+            self.queue.defer([rsp])
             self._fail(BYE("server closed the connection", str(rsp.info), rsp))
             return
-        if rsp.type == "data" and rsp.dtype in _COALESCED:
-            for seq, old in list(self.queue.items()):
-                if old.dtype == rsp.dtype and old.type == "data":
-                    del self.queue[seq]
-        self.queue[rsp.seq] = rsp
-        if len(self.queue) > MAX_UNCLAIMED:
-            self._fail(
-                LimitError(
-                    f"more than {MAX_UNCLAIMED} unclaimed responses",
-                    "max_unclaimed",
-                    MAX_UNCLAIMED,
-                    len(self.queue),
-                )
-            )
+        try:
+            self.queue.push(rsp)  # coalesced and bounded by the core
+        except LimitError as exc:
+            self._fail(exc)
 
     def _fail(self, exc: BaseException) -> None:
         """Makes the connection unusable: every waiting and later call raises ``exc``."""
         with self._cond:
             if self._error is None:
                 self._error = exc
-                self._state = "logout"
+                self._session.state = "logout"
                 self._conn.close()
             self._cond.notify_all()
 
@@ -668,7 +590,7 @@ class Engine:
                 f"this connection belongs to process {self._pid} and cannot be used after "
                 "fork(); open a new one in the child"
             )
-            self._state = "logout"
+            self._session.state = "logout"
             raise self._error
 
     # -- the unclaimed queue -------------------------------------------------------------
@@ -687,13 +609,11 @@ class Engine:
             if not self.queue and not self._reading and self._conn.has_buffered():
                 self._reading = True
                 try:
-                    self._route(self._conn.read_batch(self._active))
+                    self._route(self._conn.read_batch(self._session))
                 finally:
                     self._reading = False
                     self._cond.notify_all()
-            if self.queue:
-                return self.queue.popitem(last=False)[1]
-            return None
+            return self.queue.popleft()
 
     def block(self, timeout: Optional[float] = None) -> Optional[IMAP4Response]:
         """Waits for an unclaimed response and takes it (None after ``timeout`` seconds)."""
@@ -704,12 +624,12 @@ class Engine:
                 raise
             return None
         with self._cond:
-            return self.queue.popitem(last=False)[1] if self.queue else None
+            return self.queue.popleft()
 
     def claim(self, rsp: IMAP4Response) -> IMAP4Response:
         """Takes ``rsp`` off the unclaimed queue."""
         with self._cond:
-            return self.queue.pop(rsp.seq)
+            return self.queue.take(rsp.seq)
 
     def defer(self, rsp: IMAP4Response) -> None:
         """Puts ``rsp`` back on the unclaimed queue, in arrival order."""
@@ -717,9 +637,7 @@ class Engine:
 
     def _defer_all(self, rsps: List[IMAP4Response]) -> None:
         with self._cond:
-            for rsp in rsps:
-                self.queue[rsp.seq] = rsp
-            self.queue = collections.OrderedDict(sorted(self.queue.items()))
+            self.queue.defer(rsps)
 
     def wait_all(self) -> None:
         """Waits for every command in flight."""

@@ -55,7 +55,7 @@ class _Noop(IMAP4Command):
             while self.queue:
                 yield self.queue.popleft()
             with imap._cond:
-                rsp = imap.queue.popitem(last=False)[1] if imap.queue else None
+                rsp = imap.queue.popleft()
             if rsp is not None:
                 yield rsp
             elif self.result is not None:
@@ -310,12 +310,11 @@ class IMAP4(Commands, Engine):
                 if self._caps_stale:
                     self._caps_stale = False
                     self.capability()
-        caps: set[str] = self.__dict__.get("_caps", set())
-        return caps
+        return self._session.capabilities()
 
     @caps.setter
     def caps(self, value: set[str]) -> None:
-        self._caps = value
+        self._set_caps(value)
         self._caps_stale = False
 
     def _can_refresh_caps(self) -> bool:

@@ -4,14 +4,14 @@
 //! Rules:
 //! - The greeting must be `* OK`, `* PREAUTH` or `* BYE`; anything else (an SSH banner, an
 //!   HTTP server) fails at once with [`Error::Protocol`], and `* BYE` with [`Error::Closed`].
-//! - Tags are five random upper-case letters and a counter, unique per connection.
 //! - Full duplex: every method takes `&self`. Reading holds the read side only; it waits for
 //!   the server with a [`Waiter`] and takes the transport just long enough to pull the bytes
 //!   that are there, so another thread can write while one waits (a child process has no
 //!   waiter: its reads hold the transport; on plain TCP the reader blocks on its own handle
 //!   of the socket). Writes hold the transport.
-//! - Commands: [`Connection::encode`] gives a command's text and literals, each literal
-//!   marked when it must wait for the server's `+`; the caller writes the parts with
+//! - Commands are built by the caller ([`crate::proto::command::CommandBuilder`], literals
+//!   following [`Connection::non_sync`]), each literal marked when it must wait for the
+//!   server's `+`; the caller writes the parts with
 //!   [`Connection::write`] and, before a synchronising literal, waits for the `+` among the
 //!   responses it reads (the engine routes it to the command being sent). Callers that
 //!   interleave commands serialise whole commands themselves.
@@ -19,7 +19,6 @@
 //!   fails with the same error text. A read timeout leaves it usable.
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -28,9 +27,9 @@ use rustls_pki_types::ServerName;
 
 use crate::client::transport::{ShutdownHandle, Transport, Waiter};
 use crate::client::Error;
-use crate::proto::command::{CommandBuilder, NonSyncLiterals, Part};
-use crate::proto::session::{self, Flow, Wait};
-use crate::proto::{Event, Framer, Kind, Limits, Response, Status};
+use crate::proto::command::NonSyncLiterals;
+use crate::proto::session;
+use crate::proto::{Event, Framer, Limits, Status};
 
 const READ_CHUNK: usize = 64 * 1024;
 
@@ -62,12 +61,9 @@ pub struct Connection {
     waiter: Option<Waiter>,
     handle: Option<ShutdownHandle>,
     closed: Mutex<Option<String>>,
-    tag_prefix: String,
-    counter: AtomicU32,
     non_sync: Mutex<NonSyncLiterals>,
     barrier: Mutex<Option<Vec<u8>>>,
     deadline: Mutex<Option<Duration>>,
-    flow: Mutex<Flow>,
     /// The caller's read timeout; reads wait in slices of [`SLICE`] when `interrupt` is set.
     timeout: Mutex<Option<Duration>>,
     interrupt: Mutex<Option<Interrupt>>,
@@ -125,12 +121,9 @@ impl Connection {
                 buf: vec![0; READ_CHUNK],
             }),
             closed: Mutex::new(None),
-            tag_prefix: random_prefix(),
-            counter: AtomicU32::new(0),
             non_sync: Mutex::new(NonSyncLiterals::Never),
             barrier: Mutex::new(None),
             deadline: Mutex::new(None),
-            flow: Mutex::new(Flow::new()),
             timeout: Mutex::new(timeout),
             interrupt: Mutex::new(None),
             nonblocking: std::sync::atomic::AtomicBool::new(false),
@@ -159,47 +152,6 @@ impl Connection {
             return Err(conn.close_with(err));
         }
         Ok((conn, greeting))
-    }
-
-    /// A new tag, unique on this connection; its command is in flight from now on (its
-    /// completion is expected).
-    pub fn next_tag(&self) -> String {
-        let n = self.counter.fetch_add(1, Ordering::Relaxed) + 1;
-        let tag = format!("{}{}", self.tag_prefix, n);
-        lock(&self.flow).sent(tag.as_bytes());
-        tag
-    }
-
-    /// `tag` (from [`Connection::next_tag`]) was never sent: its completion is not expected.
-    pub fn unsent(&self, tag: &str) {
-        lock(&self.flow).unsent(tag.as_bytes());
-    }
-
-    /// The command `tag` waits for a `+` from now on (`None`: no command does); call before
-    /// writing the text the server answers with it.
-    pub fn expect_continuation(&self, tag: Option<&str>, why: Wait) {
-        let mut flow = lock(&self.flow);
-        match tag {
-            Some(tag) => flow.expect(tag.as_bytes(), why),
-            None => flow.expect_none(),
-        }
-    }
-
-    /// Checks a response read against the conversation: a completion must be for a command
-    /// in flight, a `+` for the command that waits for one (see [`crate::proto::session`]).
-    /// Returns the tag a `+` is for.
-    ///
-    /// # Errors
-    /// [`Error::Protocol`]; the connection is then closed.
-    pub fn observe(&self, rsp: &Response<'_>) -> Result<Option<Vec<u8>>, Error> {
-        let result = match rsp.kind() {
-            Kind::Done => lock(&self.flow)
-                .completion(rsp.tag(), rsp.status() == Some(Status::Ok))
-                .map(|()| None),
-            Kind::Continue => lock(&self.flow).continuation().map(Some),
-            _ => Ok(None),
-        };
-        result.map_err(|v| self.close_with(Error::Protocol(v.to_string())))
     }
 
     /// The header of a literal of `len` bytes whose data the caller writes itself, and
@@ -262,20 +214,9 @@ impl Connection {
         lock(&self.rd).framer.set_stream_threshold(threshold);
     }
 
-    /// The wire form of a command built with `build`: text, and literals each with whether it
-    /// must wait for the server's `+`.
-    ///
-    /// # Errors
-    /// Encoding errors (a control character outside a literal, a bad atom).
-    pub fn encode(
-        &self,
-        tag: &str,
-        name: &str,
-        build: impl FnOnce(&mut CommandBuilder) -> Result<(), Error>,
-    ) -> Result<Vec<Part>, Error> {
-        let mut builder = CommandBuilder::new(tag.as_bytes(), name.as_bytes())?;
-        build(&mut builder)?;
-        Ok(builder.finish(*lock(&self.non_sync)))
+    /// Which non-synchronising literals the server accepts, for encoding commands.
+    pub fn non_sync(&self) -> NonSyncLiterals {
+        *lock(&self.non_sync)
     }
 
     /// Writes `data` as it is.
@@ -651,7 +592,9 @@ impl Connection {
         }
     }
 
-    fn close_with(&self, err: Error) -> Error {
+    /// Closes the connection because of `err` (a broken conversation, a failed read), which
+    /// is returned: every later call fails with its text.
+    pub fn close_with(&self, err: Error) -> Error {
         if std::process::id() != self.pid {
             return err; // a forked child: the socket is the parent's
         }
@@ -699,8 +642,9 @@ fn greeting_check(first: &[u8]) -> Result<(), Error> {
     Ok(())
 }
 
-/// Five random upper-case letters.
-fn random_prefix() -> String {
+/// Five random upper-case letters: the prefix of a connection's tags.
+#[must_use]
+pub fn random_prefix() -> String {
     let mut bytes = [0u8; 5];
     // Without randomness the tags are still unique per connection; they are only less
     // unpredictable, so a failure here is not an error.

@@ -9,6 +9,7 @@ mod child;
 pub mod compress;
 pub mod connection;
 mod error;
+pub mod link;
 pub mod sasl;
 pub mod tls;
 pub mod transport;

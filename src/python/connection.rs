@@ -5,7 +5,6 @@
 //! become `IMAP4Response` objects, and the GIL is released for every network wait. The core
 //! is full duplex, so one thread may write while another waits for the server.
 
-use std::collections::HashSet;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -13,19 +12,17 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyString, PyTuple};
 
-use super::args::{add_args, to_args};
 use super::errors::client_error;
 use super::reader::LiteralChunk;
 use super::response::new_response_cached;
+use super::session::{encode_command, PySession, Route};
 use super::strcache::StrCache;
 use crate::client::connection::{Connection, Item};
 use crate::client::tls::{self, TlsOptions};
 use crate::client::transport::Transport;
 use crate::client::Error;
-use crate::proto::claim::{claim_for, Key};
-use crate::proto::command::{NonSyncLiterals, Part};
-use crate::proto::session::Wait;
-use crate::proto::{parse_response, Kind, Limits, SequenceSet, Tokens};
+use crate::proto::command::NonSyncLiterals;
+use crate::proto::{parse_response, Limits, Tokens};
 
 /// A connection to an IMAP server (internal; use `imaprs.IMAP4`).
 #[pyclass(module = "imaprs", name = "_Connection", frozen)]
@@ -115,29 +112,6 @@ impl PyConnection {
         self.conn.link_state()
     }
 
-    /// A new tag.
-    fn tag(&self) -> String {
-        self.conn.next_tag()
-    }
-
-    /// `tag` was never sent (its command was refused before a byte was written).
-    fn unsent(&self, tag: &str) {
-        self.conn.unsent(tag);
-    }
-
-    /// The command `tag` waits for a `+` from now on, before a synchronising literal when
-    /// `literal` (then a tagged OK instead is a protocol violation), else in an exchange
-    /// (AUTHENTICATE, IDLE); `tag=None`: no command waits. Call before writing.
-    #[pyo3(signature = (tag, literal=false))]
-    fn expect_continuation(&self, tag: Option<&str>, literal: bool) {
-        let why = if literal {
-            Wait::Literal
-        } else {
-            Wait::Exchange
-        };
-        self.conn.expect_continuation(tag, why);
-    }
-
     /// `(header, sync)`: the header of a literal of `size` bytes whose data the caller
     /// writes itself (APPEND from a buffer or file), and whether to wait for `+` first.
     fn literal_header<'py>(&self, py: Python<'py>, size: u64) -> (Bound<'py, PyBytes>, bool) {
@@ -188,21 +162,7 @@ impl PyConnection {
         name: &str,
         args: &Bound<'py, PyList>,
     ) -> PyResult<Bound<'py, PyList>> {
-        let args = to_args(args.as_any())?;
-        let parts = self
-            .conn
-            .encode(tag, name, |b| add_args(b, &args))
-            .map_err(|e| client_error(py, &e))?;
-        let out = PyList::empty(py);
-        for part in parts {
-            match part {
-                Part::Text(text) => out.append(PyBytes::new(py, &text))?,
-                Part::Literal { data, mode } => {
-                    out.append((PyBytes::new(py, &data), mode.is_sync()))?;
-                }
-            }
-        }
-        Ok(out)
+        encode_command(py, tag, name, args, self.conn.non_sync())
     }
 
     /// Writes `data` as it is.
@@ -212,58 +172,53 @@ impl PyConnection {
             .map_err(|e| client_error(py, &e))
     }
 
-    /// The next response and the tag of the first of `active` — `(tag, name, sequence set or
-    /// None)` of the commands in flight, in send order — that claims it (None when none does,
-    /// and for completions and continuations). Tags and continuation requests are not checked
-    /// against the conversation: the caller drives the exchange itself.
-    fn read<'py>(
-        &self,
-        py: Python<'py>,
-        active: &Bound<'py, PyList>,
-    ) -> PyResult<Bound<'py, PyTuple>> {
+    /// The next response. Tags and continuation requests are not checked against a
+    /// session: the caller drives the exchange itself.
+    fn read<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let conn = &self.conn;
         let frame = py
             .detach(|| conn.read_response())
             .map_err(|e| waited_error(py, &e))?;
-        let mut finished = Finished {
-            unchecked: true,
-            ..Finished::default()
-        };
-        self.routed(py, &Item::Response(frame), active, &mut finished)
+        let mut tokens = Tokens::new();
+        let rsp = parse_response(&frame, &mut tokens, &self.limits)
+            .map_err(|e| super::errors::parse_error(py, &e, Some(&frame)))?;
+        new_response_cached(py, &rsp, None)
     }
 
     /// At least one and at most `max` `(response or LiteralChunk, claiming tag or None)`
-    /// pairs: waits for the first, then takes what is already buffered. A response that does
-    /// not parse raises `ParseError` (with `.raw`) when it comes first; otherwise the batch
-    /// ends before it.
-    #[pyo3(signature = (active, max=256))]
+    /// pairs, routed by `session` (which they update: completions end their command, a `+`
+    /// answers the command waiting for it): waits for the first, then takes what is already
+    /// buffered. A response that does not parse raises `ParseError` (with `.raw`) when it
+    /// comes first; otherwise the batch ends before it. A response that breaks the
+    /// conversation closes the connection and ends the batch as a `ProtocolError`.
+    #[pyo3(signature = (session, max=256))]
     fn read_batch<'py>(
         &self,
         py: Python<'py>,
-        active: &Bound<'py, PyList>,
+        session: &Bound<'py, PySession>,
         max: usize,
     ) -> PyResult<Bound<'py, PyList>> {
         let conn = &self.conn;
         let items = py
             .detach(|| conn.read_items(max))
             .map_err(|e| waited_error(py, &e))?;
-        self.batch(py, items, active)
+        self.batch(py, items, session.get())
     }
 
     /// `read_batch` without waiting: what is buffered or already on the socket (maybe
     /// nothing).
-    #[pyo3(signature = (active, max=256))]
+    #[pyo3(signature = (session, max=256))]
     fn read_ready<'py>(
         &self,
         py: Python<'py>,
-        active: &Bound<'py, PyList>,
+        session: &Bound<'py, PySession>,
         max: usize,
     ) -> PyResult<Bound<'py, PyList>> {
         let conn = &self.conn;
         let items = py
             .detach(|| conn.read_ready(max))
             .map_err(|e| client_error(py, &e))?;
-        self.batch(py, items, active)
+        self.batch(py, items, session.get())
     }
 
     /// The responses that can be had without waiting (buffered, or already on the socket),
@@ -364,14 +319,12 @@ impl PyConnection {
         &self,
         py: Python<'py>,
         items: Vec<Item>,
-        active: &Bound<'py, PyList>,
+        session: &PySession,
     ) -> PyResult<Bound<'py, PyList>> {
         let out = PyList::empty(py);
-        // Tags completed earlier in this batch no longer claim anything.
-        let mut finished = Finished::default();
         let mut items = items.into_iter();
         while let Some(item) = items.next() {
-            match self.routed(py, &item, active, &mut finished) {
+            match self.routed(py, &item, session) {
                 Ok(pair) => out.append(pair)?,
                 Err(err) if out.is_empty() => {
                     // The failed response is delivered as the error; what came after it is
@@ -395,16 +348,14 @@ impl PyConnection {
         Ok(out)
     }
 
-    /// `(object, claiming tag)` for one item read; the tags of completions are added to
-    /// `finished`.
+    /// `(object, claiming tag)` for one item read, routed by `session`.
     fn routed<'py>(
         &self,
         py: Python<'py>,
         item: &Item,
-        active: &Bound<'py, PyList>,
-        finished: &mut Finished,
+        session: &PySession,
     ) -> PyResult<Bound<'py, PyTuple>> {
-        match item {
+        let (obj, route) = match item {
             Item::Response(frame) => {
                 let mut guard = self
                     .strings
@@ -413,15 +364,14 @@ impl PyConnection {
                 let (strings, tokens) = &mut *guard;
                 let rsp = parse_response(frame, tokens, &self.limits)
                     .map_err(|e| super::errors::parse_error(py, &e, Some(frame)))?;
-                if !finished.unchecked {
-                    self.conn.observe(&rsp).map_err(|e| client_error(py, &e))?;
+                let (route, non_sync) = session.route(&rsp).map_err(|v| {
+                    let err = self.conn.close_with(Error::Protocol(v.to_string()));
+                    client_error(py, &err)
+                })?;
+                if let Some(non_sync) = non_sync {
+                    self.conn.set_non_sync(non_sync); // literals follow the capabilities
                 }
-                let claimed = claimer(py, Key::of(&rsp), active, finished)?;
-                if rsp.kind() == Kind::Done {
-                    finished.tags.insert(rsp.tag().to_vec());
-                }
-                let obj = new_response_cached(py, &rsp, Some(strings))?;
-                PyTuple::new(py, [obj, claimed])
+                (new_response_cached(py, &rsp, Some(strings))?, route)
             }
             Item::Chunk {
                 head,
@@ -430,60 +380,16 @@ impl PyConnection {
                 total,
                 data,
             } => {
-                let key = Key::of_fetch_head(head);
-                let claimed = claimer(py, key, active, finished)?;
                 let chunk = LiteralChunk::new(py, head, *index, *offset, *total, data);
-                PyTuple::new(py, [Bound::new(py, chunk)?.into_any(), claimed])
+                (Bound::new(py, chunk)?.into_any(), session.route_chunk(head))
             }
-        }
+        };
+        let claimed = match route {
+            Route::Tag(tag) => PyString::new(py, &tag).into_any(),
+            Route::None => py.None().into_bound(py),
+        };
+        PyTuple::new(py, [obj, claimed])
     }
-}
-
-/// The tag of the first command in `active` that claims `key`. Commands complete in order,
-/// so the claimer is almost always the first in flight: the list is walked lazily.
-/// Commands completed earlier in the batch being read: they claim nothing more. Commands
-/// complete in order, so they are almost always the first of `active`: `skip` counts those.
-#[derive(Default)]
-struct Finished {
-    tags: HashSet<Vec<u8>>,
-    skip: usize,
-    /// The caller drives the exchange itself (`read`): tags and `+` are not checked.
-    unchecked: bool,
-}
-
-/// The tag of the first command in `active` — `(tag, name, set)` in send order — that claims
-/// `key`. The claimer is almost always the first in flight, so the walk stops there.
-fn claimer<'py>(
-    py: Python<'py>,
-    key: Option<Key>,
-    active: &Bound<'py, PyList>,
-    finished: &mut Finished,
-) -> PyResult<Bound<'py, PyAny>> {
-    let Some(key) = key else {
-        return Ok(py.None().into_bound(py));
-    };
-    if !finished.tags.is_empty() {
-        while finished.skip < active.len() {
-            let first = active.get_item(finished.skip)?;
-            let tag = first.get_item(0)?;
-            let tag = tag.cast::<PyString>()?.to_cow()?;
-            if !finished.tags.contains(tag.as_bytes()) {
-                break;
-            }
-            finished.skip += 1;
-        }
-    }
-    for item in active.iter().skip(finished.skip) {
-        let (tag, name, set): (Bound<'py, PyString>, String, Option<String>) = item.extract()?;
-        if !finished.tags.is_empty() && finished.tags.contains(tag.to_cow()?.as_bytes()) {
-            continue;
-        }
-        let set = set.and_then(|s| SequenceSet::parse(s.as_bytes()).ok());
-        if claim_for(&name, set).claims(&key) {
-            return Ok(tag.into_any());
-        }
-    }
-    Ok(py.None().into_bound(py))
 }
 
 thread_local! {
@@ -521,7 +427,7 @@ fn duration(timeout: Option<f64>) -> PyResult<Option<Duration>> {
     }
 }
 
-fn tls_options(obj: &Bound<'_, PyAny>) -> PyResult<TlsOptions> {
+pub(crate) fn tls_options(obj: &Bound<'_, PyAny>) -> PyResult<TlsOptions> {
     Ok(TlsOptions {
         verify: obj.getattr("verify")?.extract()?,
         check_hostname: obj.getattr("check_hostname")?.extract()?,

@@ -71,3 +71,8 @@ pub(crate) fn client_error(py: Python<'_>, err: &Error) -> PyErr {
         _ => classes::IMAP4Error::new_err(text),
     }
 }
+
+/// A full unclaimed queue as `imaprs.LimitError` (`max_unclaimed`).
+pub(crate) fn overflow_error(err: &crate::proto::session::Overflow) -> PyErr {
+    classes::LimitError::new_err((err.to_string(), "max_unclaimed", err.bound, err.len))
+}

@@ -122,17 +122,3 @@ fn text_bytes(obj: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
         "expected str or bytes",
     ))
 }
-
-/// What command `name` claims, for the engine's conflict check: `("fetch", ())`,
-/// `("everything", ())`, `("nothing", ())` or `("names", (dtype, ...))`.
-#[pyfunction]
-pub(crate) fn _claim_info(name: &str) -> (&'static str, Vec<String>) {
-    use crate::proto::claim::{claim_for, Claim};
-    match claim_for(name, None) {
-        Claim::Fetch { .. } => ("fetch", Vec::new()),
-        Claim::Everything => ("everything", Vec::new()),
-        Claim::Nothing => ("nothing", Vec::new()),
-        Claim::Names(names) => ("names", names.iter().map(|n| (*n).to_owned()).collect()),
-        Claim::Generic(name) => ("names", vec![name]),
-    }
-}

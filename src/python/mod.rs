@@ -11,12 +11,14 @@ mod envelope;
 mod errors;
 mod fetch;
 mod functions;
+mod link;
 mod mailbox;
 mod mime;
 mod reader;
 mod response;
 mod results;
 mod sasl;
+mod session;
 mod strcache;
 mod view;
 
@@ -27,6 +29,9 @@ fn _imaprs(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<reader::ResponseReader>()?;
     m.add_class::<reader::LiteralChunk>()?;
     m.add_class::<connection::PyConnection>()?;
+    m.add_class::<session::PySession>()?;
+    m.add_class::<session::PyUnclaimed>()?;
+    m.add_class::<link::PyLink>()?;
     m.add("NEED_DATA", reader::need_data(py)?.clone_ref(py))?;
     m.add_function(wrap_pyfunction!(reader::_fill_raw, m)?)?;
     m.add_function(wrap_pyfunction!(reader::_fill_template, m)?)?;
@@ -37,7 +42,6 @@ fn _imaprs(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(functions::unix2idate, m)?)?;
     m.add_function(wrap_pyfunction!(functions::seqset_expand, m)?)?;
     m.add_function(wrap_pyfunction!(functions::seqset_format, m)?)?;
-    m.add_function(wrap_pyfunction!(functions::_claim_info, m)?)?;
     m.add_class::<mailbox::MailboxInfo>()?;
     m.add_class::<mailbox::SelectedMailbox>()?;
     m.add_function(wrap_pyfunction!(results::_result, m)?)?;

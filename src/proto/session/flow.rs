@@ -1,7 +1,5 @@
 //! Which tagged completions and continuation requests the server may send now.
 //!
-//! # Theory of operation
-//!
 //! The client knows every tag it sent and which command, if any, waits for a continuation
 //! request (`+`). [`Flow`] keeps that and judges each tagged completion and each `+` as it
 //! arrives; anything that does not fit is a [`Violation`], after which the conversation
@@ -25,8 +23,8 @@
 use std::collections::VecDeque;
 use std::fmt;
 
-use super::command::{LiteralMode, NonSyncLiterals};
-use super::response::Status;
+use crate::proto::command::{LiteralMode, NonSyncLiterals};
+use crate::proto::response::Status;
 
 /// How many completed tags are remembered, to name a repeated completion as such.
 const REMEMBERED: usize = 64;
