@@ -4,6 +4,7 @@ temporary directory and watched until it answers on loopback, and a clean stop."
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import shutil
 import socket
@@ -23,6 +24,7 @@ __all__ = [
     "ServerError",
     "User",
     "free_port",
+    "free_ports",
     "make_certificate",
     "which",
 ]
@@ -174,7 +176,7 @@ class LoopbackServer:
         raise NotImplementedError
 
     def _pick_ports(self) -> None:
-        self.port, self.ssl_port = free_port(), free_port()
+        self.port, self.ssl_port = free_ports(2)
 
     def _write_config(self) -> None:
         raise NotImplementedError
@@ -223,7 +225,7 @@ class LoopbackServer:
         status = self._process.poll()
         log = self.log()
         self._stop_master()
-        if "already in use" in log and not last_try:
+        if ("already in use" in log or "duplicate listener" in log) and not last_try:
             return False
         what = (
             f"exited with status {status}"
@@ -262,10 +264,22 @@ def make_certificate(directory: Path) -> Certificate:
 
 def free_port() -> int:
     """A TCP port on loopback that nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+    return free_ports(1)[0]
+
+
+def free_ports(count: int) -> List[int]:
+    """``count`` distinct TCP ports on loopback that nobody listens on right now.
+
+    Every socket stays bound until all are chosen: the kernel may hand out a port again as
+    soon as its socket is closed, and two listeners on one port is a configuration error.
+    """
+    with contextlib.ExitStack() as stack:
+        ports: List[int] = []
+        for _ in range(count):
+            sock = stack.enter_context(socket.socket())
+            sock.bind(("127.0.0.1", 0))
+            ports.append(sock.getsockname()[1])
+        return ports
 
 
 def _greets(host: str, port: int) -> bool:

@@ -28,7 +28,7 @@ import subprocess
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
-from .base import LoopbackServer, ServerError, free_port, make_certificate
+from .base import LoopbackServer, ServerError, free_ports, make_certificate
 from .unpacked import UnpackedPackages, cache_home
 
 __all__ = ["Cyrus", "CyrusError"]
@@ -172,8 +172,7 @@ class Cyrus(LoopbackServer):
         self._chown_tree()
 
     def _pick_ports(self) -> None:
-        super()._pick_ports()
-        self.x509_port, self.x509_ssl_port = free_port(), free_port()
+        self.port, self.ssl_port, self.x509_port, self.x509_ssl_port = free_ports(4)
 
     def _ports(self) -> Tuple[int, ...]:
         return (self.port, self.ssl_port, self.x509_port, self.x509_ssl_port)
