@@ -137,6 +137,35 @@ def test_a_forked_child_cannot_use_the_parents_connection() -> None:
     assert [c.name for c in server.client_commands()] == ["NOOP", "NOOP", "LOGOUT"]
 
 
+@needs_posix
+def test_a_forked_child_cannot_use_the_parents_drop_in_connection() -> None:
+    def script(s: ScriptedServer) -> None:
+        s.greeting(caps=CAPS, status="PREAUTH")
+        s.capabilities(s.expect("CAPABILITY").tag, *CAPS)
+        s.ok(s.expect("NOOP").tag)
+        s.ok(s.expect("NOOP").tag)
+        s.expect_logout()
+
+    with ScriptedServer(script=script) as server:
+        M = imaprs.imaplib.IMAP4(*server.address, timeout=TIMEOUT)
+        M.noop()
+        pid = os.fork()
+        if pid == 0:  # the child: IMAP4.abort naming the fork, without a byte written
+            code = 1
+            try:
+                M.noop()
+            except M.abort as exc:
+                code = 0 if "after fork()" in str(exc) else 2
+            except BaseException:
+                code = 3
+            os._exit(code)
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+        assert M.noop()[0] == "OK"  # the parent's connection is unaffected
+        M.logout()
+    assert [c.name for c in server.client_commands()] == ["CAPABILITY", "NOOP", "NOOP", "LOGOUT"]
+
+
 def test_a_monitor_that_raises_reaches_the_waiting_call() -> None:
     def script(s: ScriptedServer) -> None:
         s.greeting(caps=CAPS, status="PREAUTH")

@@ -72,7 +72,7 @@ class _SocketView:
         except _errors.IMAP4Timeout as exc:
             raise _link.timed_out() from exc
         except _errors.ConnectionClosed as exc:
-            raise _link.broken_pipe() from exc
+            raise _link.broken_pipe(exc) from exc
 
     def shutdown(self, how: int = socket.SHUT_RDWR) -> None:
         self._conn.close()

@@ -126,9 +126,17 @@ def os_error(exc: BaseException) -> OSError:
     return OSError(text)
 
 
-def broken_pipe() -> OSError:
-    """What writing to a socket the server closed raises (``[Errno 32] Broken pipe``)."""
+def broken_pipe(exc: BaseException) -> OSError:
+    """What writing to a socket the server closed raises (``[Errno 32] Broken pipe``); for a
+    connection inherited through ``os.fork()``, which the core refuses to touch without
+    writing a byte, the core's own words."""
+    if _FORKED.search(str(exc)):
+        return OSError(str(exc))
     return BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
+
+
+#: How the core refuses a connection that another process opened.
+_FORKED = re.compile(r"cannot be used after fork\(\)")
 
 
 def read_failure(exc: BaseException) -> Optional[OSError]:
