@@ -3,6 +3,7 @@ temporary directory and watched until it answers on loopback, and a clean stop."
 
 from __future__ import annotations
 
+import abc
 import atexit
 import contextlib
 import os
@@ -44,7 +45,7 @@ class ServerError(RuntimeError):
     """A test server could not be installed, configured or started."""
 
 
-class LoopbackServer:
+class LoopbackServer(abc.ABC):
     """A real IMAP server on 127.0.0.1, run from a temporary directory.
 
     Subclasses say how to prepare the directory (``_prepare``), write the configuration for
@@ -155,34 +156,39 @@ class LoopbackServer:
         (``Projekte/Ärger`` is ``INBOX.Projekte.Ärger`` on a classic Cyrus)."""
         return self.personal_prefix + path.replace("/", self.separator)
 
+    @abc.abstractmethod
     def kick(self, user: str) -> None:
         """Ends the user's sessions from the server side."""
-        raise NotImplementedError
 
     def client_context(self) -> ssl.SSLContext:
         """A client TLS context that trusts this instance's certificate."""
         return ssl.create_default_context(cafile=str(self.ca_file))
 
+    @abc.abstractmethod
     def log(self) -> str:
         """The server's log so far."""
-        raise NotImplementedError
 
     # -- for subclasses ----------------------------------------------------------------------
 
     def _install(self) -> None:
-        """Make sure the server's programs are there (installing or unpacking them)."""
+        """Make sure the server's programs are there (installing or unpacking them); nothing
+        to do by default."""
+        return None
 
+    @abc.abstractmethod
     def _prepare(self) -> None:
-        raise NotImplementedError
+        """Fill the fresh directory ``root``: certificates, users' homes, data."""
 
     def _pick_ports(self) -> None:
         self.port, self.ssl_port = free_ports(2)
 
+    @abc.abstractmethod
     def _write_config(self) -> None:
-        raise NotImplementedError
+        """Write the configuration for the ports just chosen."""
 
+    @abc.abstractmethod
     def _argv(self) -> List[str]:
-        raise NotImplementedError
+        """The command line that starts the master process in the foreground."""
 
     def _env(self) -> Optional[Dict[str, str]]:
         return None
@@ -192,10 +198,13 @@ class LoopbackServer:
         return (self.port, self.ssl_port)
 
     def _started(self) -> None:
-        """Runs once the server answers (an administrator's set-up, for example)."""
+        """Runs once the server answers (an administrator's set-up, for example); nothing by
+        default."""
+        return None
 
+    @abc.abstractmethod
     def _create_user(self, name: str) -> None:
-        raise NotImplementedError
+        """Make user ``name`` (password in ``users``) able to log in, with an empty INBOX."""
 
     # -- internals ---------------------------------------------------------------------------
 
