@@ -10,7 +10,7 @@ FUZZ_SECONDS ?= 20
 FUZZ_TARGETS := response framer mutf7 seqset command
 
 PYENV_ROOT ?= $(HOME)/.pyenv
-TEST_PYTHONS ?= 3.11 3.12 3.13
+TEST_PYTHONS ?= 3.9 3.10 3.11 3.12 3.13
 ABI3_WHEELS := target/abi3-wheels
 
 .PHONY: test demo venv build-dev lint lint-rust lint-python layering test-rust test-python test-pythons fuzz-smoke bench demo clean
