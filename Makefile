@@ -37,8 +37,8 @@ lint-rust:
 	RUSTDOCFLAGS="-D warnings" cargo doc --no-default-features --no-deps -q
 
 lint-python: build-dev
-	$(VENV)/bin/ruff check python tests bench examples
-	$(VENV)/bin/ruff format --check python tests bench examples
+	$(VENV)/bin/ruff check python tests bench examples docs/cookbook
+	$(VENV)/bin/ruff format --check python tests bench examples docs/cookbook
 	$(VENV)/bin/mypy
 	$(PY) -m mypy.stubtest imaprs._imaprs
 
