@@ -7,7 +7,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 FUZZ_SECONDS ?= 20
-FUZZ_TARGETS := response framer mutf7 seqset command
+FUZZ_TARGETS := response framer mutf7 seqset command fetch
 
 PYENV_ROOT ?= $(HOME)/.pyenv
 TEST_PYTHONS ?= 3.11 3.12 3.13
