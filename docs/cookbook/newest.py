@@ -18,4 +18,4 @@ with connect() as imap:
             envelope = message.envelope
             sent = envelope.date or message.internaldate  # the Date header may be missing
             sender = envelope.from_[0].name or envelope.from_[0].email if envelope.from_ else ""
-            print(f"{sent:%Y-%m-%d %H:%M}  {sender:<20}  {envelope.subject}")
+            print(f"{sent.isoformat(' ', 'minutes')}  {sender:<20}  {envelope.subject}")
