@@ -7,7 +7,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 FUZZ_SECONDS ?= 20
-FUZZ_TARGETS := response framer mutf7 seqset command
+FUZZ_TARGETS := response framer mutf7 seqset command fetch
 
 PYENV_ROOT ?= $(HOME)/.pyenv
 TEST_PYTHONS ?= 3.9 3.10 3.11 3.12 3.13
@@ -37,8 +37,8 @@ lint-rust:
 	RUSTDOCFLAGS="-D warnings" cargo doc --no-default-features --no-deps -q
 
 lint-python: build-dev
-	$(VENV)/bin/ruff check python tests bench examples
-	$(VENV)/bin/ruff format --check python tests bench examples
+	$(VENV)/bin/ruff check python tests bench examples docs/cookbook
+	$(VENV)/bin/ruff format --check python tests bench examples docs/cookbook
 	$(VENV)/bin/mypy
 	$(PY) -m mypy.stubtest imaprs._imaprs
 

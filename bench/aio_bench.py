@@ -10,7 +10,10 @@ measures, best of three (connecting and logging in are not timed):
 
 Figures, never assertions.
 
-usage: python bench/aio_bench.py [--messages 10000] [--singles 2000] [--quick]
+The times are written to ``docs/benchmarks.json`` for the documentation's charts (not with
+``--quick`` or ``--no-save``).
+
+usage: python bench/aio_bench.py [--messages 10000] [--singles 2000] [--quick] [--no-save]
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from typing import Any, Callable, Dict, Optional
 
 import imaprs
 import imaprs.aio
+from figures import save_charts
 from imaprs.testing import Dovecot, seed_mailbox
 
 ITEMS = ("UID", "FLAGS", "INTERNALDATE", "RFC822.SIZE", "ENVELOPE", "BODYSTRUCTURE")
@@ -78,7 +82,7 @@ async def aioimaplib_run(
     client = aioimaplib.IMAP4(host=server.host, port=server.port)
     await client.wait_hello_from_server()
     await client.login(user, password)
-    await client.examine("INBOX")
+    await client.select("INBOX")  # aioimaplib 2 does not count EXAMINE as selecting
     start = time.perf_counter()
     await client.fetch("1:*", "(" + " ".join(ITEMS) + ")")
     out["listing"] = time.perf_counter() - start
@@ -102,9 +106,10 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=10_000)
     parser.add_argument("--singles", type=int, default=2_000)
     parser.add_argument("--quick", action="store_true", help="300 messages, 100 singles")
+    parser.add_argument("--no-save", action="store_true", help="do not update the docs figures")
     args = parser.parse_args()
     if args.quick:
-        args.messages, args.singles = 300, 100
+        args.messages, args.singles, args.no_save = 300, 100, True
     with Dovecot(install=True) as server:
         user = server.add_user()
         seed_mailbox(server, user.name, args.messages)
@@ -126,6 +131,24 @@ def main() -> None:
         if base is not None and mine is not None:
             ratios = ", ".join(f"{k} {mine[k] / base[k]:.2f}x" for k in ITEMS_KEYS)
             print(f"\n   imaprs.aio / blocking: {ratios} (target <= 1.2)")
+        if not args.no_save:
+            titles = {
+                "listing": f"asyncio: listing {args.messages:,} messages (FETCH 1:*)",
+                "chatty": f"asyncio: {creds[3]:,} UID FETCHes one after the other",
+                "pipelined": f"asyncio: {creds[3]:,} UID FETCHes pipelined",
+            }
+            save_charts(
+                [
+                    (
+                        f"aio-{key}",
+                        title,
+                        "s",
+                        True,
+                        [(name, row.get(key)) for name, row in rows.items() if row is not None],
+                    )
+                    for key, title in titles.items()
+                ]
+            )
 
 
 ITEMS_KEYS = ("listing", "chatty", "pipelined")

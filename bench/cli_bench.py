@@ -14,7 +14,6 @@ usage: python bench/cli_bench.py [--messages 10000] [--big] [--quick] [--no-save
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import subprocess
@@ -24,11 +23,10 @@ import time
 from pathlib import Path
 from typing import Dict, List
 
+from figures import save_charts
 from imaprs._servers import Dovecot, iter_big_message, seed_mailbox
 
 ROOT = Path(__file__).resolve().parent.parent
-
-FIGURES = ROOT / "docs" / "benchmarks.json"
 
 
 # Runs a module or script as __main__ and reports its own peak RSS (VmHWM) on exit: the
@@ -62,21 +60,21 @@ def measure(kind: str, target: str, args: List[str], env: Dict[str, str]) -> Dic
 
 
 def save(messages: int, big: bool, results: Dict[str, Dict[str, float]]) -> None:
-    figures = json.loads(FIGURES.read_text()) if FIGURES.exists() else {"charts": []}
     suffix = " and a 200 MB message" if big else ""
     title = f"Backup of {messages:,} messages{suffix} to a Maildir"
     key = "backup-big" if big else "backup"
-    for metric, unit, label in (("seconds", "s", "time"), ("peak_mb", "MB", "peak memory")):
-        chart = {
-            "id": f"{key}-{metric}",
-            "title": f"{title}: {label}",
-            "unit": unit,
-            "lower_is_better": True,
-            "bars": [{"label": name, "value": r[metric]} for name, r in results.items()],
-        }
-        charts = [c for c in figures["charts"] if c.get("id") != chart["id"]]
-        figures["charts"] = [*charts, chart]
-    FIGURES.write_text(json.dumps(figures, indent=2) + "\n")
+    save_charts(
+        [
+            (
+                f"{key}-{metric}",
+                f"{title}: {label}",
+                unit,
+                True,
+                [(name, r[metric]) for name, r in results.items()],
+            )
+            for metric, unit, label in (("seconds", "s", "time"), ("peak_mb", "MB", "peak memory"))
+        ]
+    )
 
 
 def main() -> None:
@@ -153,7 +151,6 @@ def main() -> None:
         shutil.rmtree(out)
         if not args.no_save:
             save(args.messages, args.big, results)
-            print(f"  figures written to {FIGURES.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

@@ -13,7 +13,10 @@ deterministic realistic corpus, then measures:
 
 Figures, never assertions.
 
-usage: python bench/engine_bench.py [--messages 10000] [--singles 2000] [--quick]
+The times of 1. and 3. and the peak memory of 2. are written to ``docs/benchmarks.json``
+for the documentation's charts (not with ``--quick`` or ``--no-save``).
+
+usage: python bench/engine_bench.py [--messages 10000] [--singles 2000] [--quick] [--no-save]
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import imaprs
+from figures import save_charts
 from imaprs.testing import Dovecot, seed_mailbox
 
 ITEMS = "(UID FLAGS INTERNALDATE RFC822.SIZE ENVELOPE BODYSTRUCTURE)"
@@ -149,9 +153,10 @@ def main() -> None:
     parser.add_argument(
         "--quick", action="store_true", help="300 messages, 100 singles (a smoke test)"
     )
+    parser.add_argument("--no-save", action="store_true", help="do not update the docs figures")
     args = parser.parse_args()
     if args.quick:
-        args.messages, args.singles = 300, 100
+        args.messages, args.singles, args.no_save = 300, 100, True
 
     with Dovecot(install=True) as server:
         user = server.add_user()
@@ -166,11 +171,14 @@ def main() -> None:
         print("1. FETCH 1:* " + ITEMS)
         base, count = timed(lambda: imaplib_fetch_all(*creds), 3)
         print(f"   imaplib fetch() (unparsed)      {base:7.3f} s  {count:,} messages")
+        listing = [("imaplib (unparsed)", base)]
         seconds, count = timed(lambda: imapclient_fetch_all(*creds), 1)
+        listing.append(("IMAPClient", seconds if count is not None else None))
         if count is not None:
             print(f"   IMAPClient fetch() (parsed)     {seconds:7.3f} s  {count:,} messages")
         mine, count = timed(lambda: imaprs_fetch_all(*creds), 3)
         print(f"   imaprs fetch() (parsed)         {mine:7.3f} s  {count:,} messages")
+        listing.append(("imaprs (parsed)", mine))
         print(
             f"   imaprs / imaplib: {mine / base:.2f}x time (target <= 1.2); "
             f"IMAPClient / imaprs: {seconds / mine:.1f}x (target >= 10)"
@@ -197,6 +205,37 @@ def main() -> None:
         pipe = min(imaprs_singles(*creds, uids, True) for _ in range(3))
         print(f"   imaprs sequential    {seq:7.3f} s  ({base / seq:.2f}x imaplib)")
         print(f"   imaprs pipelined     {pipe:7.3f} s  ({base / pipe:.1f}x imaplib, target >= 5)")
+        if not args.no_save:
+            n = f"{args.messages:,}"
+            save_charts(
+                [
+                    (
+                        "engine-listing",
+                        f"Listing {n} messages (envelopes, body structures)",
+                        "s",
+                        True,
+                        listing,
+                    ),
+                    (
+                        "engine-bodies",
+                        f"Every body of {n} messages (BODY.PEEK[]): peak memory",
+                        "MB",
+                        True,
+                        [("imaplib", lib["peak_mb"]), ("imaprs (to disk)", mine_dl["peak_mb"])],
+                    ),
+                    (
+                        "engine-singles",
+                        f"{args.singles:,} single-message UID FETCHes",
+                        "s",
+                        True,
+                        [
+                            ("imaplib", base),
+                            ("imaprs sequential", seq),
+                            ("imaprs pipelined", pipe),
+                        ],
+                    ),
+                ]
+            )
 
 
 if __name__ == "__main__":

@@ -12,7 +12,10 @@ the input in the form it takes in real use:
 
 Prints MB/s (best of N runs) and the ratios. Figures, never assertions.
 
-usage: python bench/parse_bench.py [--count N] [--repeat K] [--quick]
+The MB/s are written to ``docs/benchmarks.json`` for the documentation's chart (not with
+``--quick`` or ``--no-save``).
+
+usage: python bench/parse_bench.py [--count N] [--repeat K] [--quick] [--no-save]
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from typing import Any, Callable, List, Optional, Tuple, Union
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import imaprs
+from figures import save_charts
 from gen_fetch import generate
 
 CHUNK = 64 * 1024
@@ -122,9 +126,10 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--quick", action="store_true", help="500 messages, one run (a smoke test)")
+    parser.add_argument("--no-save", action="store_true", help="do not update the docs figures")
     args = parser.parse_args()
     if args.quick:
-        args.count, args.repeat = 500, 1
+        args.count, args.repeat, args.no_save = 500, 1, True
 
     data = generate(args.count)
     mb = len(data) / 1e6
@@ -168,6 +173,11 @@ def main() -> None:
             print(f"imaprs vs {name}: not measured ({name} not installed)")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS of this process: {peak:.0f} MB")
+    if not args.no_save:
+        labels = ["imaprs", None, "IMAPClient", "imap-codec"]
+        bars = [(label, speed) for label, (_, speed, _) in zip(labels, rows) if label]
+        title = f"Parsing {args.count:,} FETCH responses ({mb:.0f} MB) from Python"
+        save_charts([("parse", title, "MB/s", False, bars)])
 
 
 if __name__ == "__main__":

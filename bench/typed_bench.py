@@ -17,7 +17,10 @@ charsets, nested multiparts), then measures:
 
 Figures, never assertions.
 
-usage: python bench/typed_bench.py [--messages 10000] [--quick]
+The times are written to ``docs/benchmarks.json`` for the documentation's charts (not with
+``--quick`` or ``--no-save``).
+
+usage: python bench/typed_bench.py [--messages 10000] [--quick] [--no-save]
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from engine_bench import (
     imaprs_fetch_all,
     timed,
 )
+from figures import save_charts
 from imaprs._imaprs import fetch_item
 from imaprs._servers import Dovecot, seed_mailbox
 
@@ -81,10 +85,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=10_000)
     parser.add_argument("--quick", action="store_true", help="300 messages, one run each")
+    parser.add_argument("--no-save", action="store_true", help="do not update the docs figures")
     args = parser.parse_args()
     repeat = 1 if args.quick else 3
     if args.quick:
-        args.messages = 300
+        args.messages, args.no_save = 300, True
 
     with Dovecot(install=True) as server:
         user = server.add_user()
@@ -128,6 +133,29 @@ def main() -> None:
             f"   stdlib / imaprs: {std / fast:.1f}x (target >= 10); "
             f"same text for {same:,} of {len(texts):,}"
         )
+        if not args.no_save:
+            save_charts(
+                [
+                    (
+                        "typed-listing",
+                        f"Listing {args.messages:,} messages into Python values",
+                        "s",
+                        True,
+                        [
+                            ("imaplib (unparsed)", base),
+                            ("IMAPClient fetch()", other if other_count is not None else None),
+                            ("imaprs FetchItems", mine),
+                        ],
+                    ),
+                    (
+                        "header-decoding",
+                        f"Decoding {len(texts):,} subjects and names",
+                        "s",
+                        True,
+                        [("email.header", std), ("imaprs", fast)],
+                    ),
+                ]
+            )
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ from imaprs._servers import Dovecot, User
 ROOT = Path(__file__).resolve().parent.parent
 CODE_BLOCK = re.compile(r"```python\n(.*?)```", re.DOTALL)
 SH_BLOCK = re.compile(r"```sh\n(.*?)```", re.DOTALL)
+CHART = re.compile(r"\(assets/charts/([\w-]+)\.svg\)")
 EXPECTED = re.compile(r"^\s*print\(.*\)\s+# (.*)$", re.MULTILINE)
 # Tested with their own suites (tests/imaplib/test_migration.py, ...), or holding no code.
 OWN_SUITES = {"migration.md", "cookbook.md", "changelog.md", "reference.md"}
@@ -184,5 +185,8 @@ def test_site_builds_strictly(tmp_path: Path) -> None:
         env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    chart = tmp_path / "site" / "assets" / "charts" / "backup-seconds.svg"
-    assert chart.read_text(encoding="utf-8").startswith("<svg")
+    shown = {m for p in (ROOT / "docs").glob("*.md") for m in CHART.findall(p.read_text("utf-8"))}
+    assert "backup-seconds" in shown and "parse" in shown
+    for name in shown:  # each chart a page shows was drawn from the figures
+        chart = tmp_path / "site" / "assets" / "charts" / f"{name}.svg"
+        assert chart.read_text(encoding="utf-8").startswith("<svg"), name

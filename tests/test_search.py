@@ -12,6 +12,7 @@ import datetime
 import doctest
 import email
 import email.policy
+import pickle
 import re
 from typing import Any, Dict, List, Set, Tuple
 
@@ -21,7 +22,7 @@ from hypothesis import strategies as st
 
 import imaprs._mailbox
 import imaprs._search
-from imaprs import IMAP4, IMAP4SeqSet, Q, Raw
+from imaprs import IMAP4, ESearchResult, IMAP4SeqSet, Q, Raw
 from imaprs._search import DATE_KEYS, FLAG_KEYS, NUMBER_KEYS, STRING_KEYS
 from imaprs._servers import Dovecot, User, seed_mailbox
 from imaprs.testing import ScriptedServer
@@ -136,7 +137,7 @@ def test_q_against_real_mail(dovecot: Dovecot, dovecot_user: User) -> None:
         assert imap.sort("REVERSE ARRIVAL", Q(unseen=True)).data == unseen[::-1]
         since = datetime.date(2021, 1, 1)
         assert imap.sort(["ARRIVAL"], "SINCE", since).data == sorted([b, c])
-        assert search(Raw("RETURN (ALL)"), Q(all=True)) == everything
+        assert imap.search(Raw("RETURN (ALL)"), Q(all=True)).data.all == everything
         assert list(imap.search(Q(unseen=True), wait=False).items()) == unseen
 
 
@@ -343,7 +344,8 @@ def test_encoded_criteria_parse_back(dovecot: Dovecot, dovecot_user: User) -> No
 
 
 def test_search_answers_kinds() -> None:
-    """SEARCH with MODSEQ, ESEARCH with UID and a correlator: the numbers only."""
+    """SEARCH with MODSEQ: the numbers; ESEARCH: an ESearchResult of what was asked for,
+    with a correlator, UID, PARTIAL (RFC 9394), or nothing at all."""
 
     def script(srv: ScriptedServer) -> None:
         srv.greeting()
@@ -352,7 +354,22 @@ def test_search_answers_kinds() -> None:
         srv.send("* SEARCH 9 3 5 (MODSEQ 917162500)")
         srv.ok(cmd.tag)
         cmd = srv.next_command()
+        assert (cmd.name, cmd.args) == ("UID SEARCH", "RETURN (ALL COUNT) ALL"), cmd
         srv.send(f'* ESEARCH (TAG "{cmd.tag}") UID ALL 4:6,10 COUNT 4')
+        srv.ok(cmd.tag)
+        cmd = srv.next_command()
+        srv.send(f'* ESEARCH (TAG "{cmd.tag}") MIN 2 MAX 40 COUNT 7 MODSEQ 917162500')
+        srv.ok(cmd.tag)
+        cmd = srv.next_command()
+        srv.send(f'* ESEARCH (TAG "{cmd.tag}") UID PARTIAL (-1:-3 90,95:96) COUNT 12')
+        srv.ok(cmd.tag)
+        cmd = srv.next_command()
+        srv.send(f'* ESEARCH (TAG "{cmd.tag}")')  # nothing matched
+        srv.ok(cmd.tag)
+        cmd = srv.next_command()
+        srv.ok(cmd.tag)  # nothing at all
+        cmd = srv.next_command()
+        srv.send("* SEARCH 1 2")  # RETURN ignored
         srv.ok(cmd.tag)
         srv.expect_logout()
 
@@ -361,8 +378,45 @@ def test_search_answers_kinds() -> None:
         imap.state = "selected"
         assert imap.search(Q(modseq=1)).data == [9, 3, 5]
         got = imap.search(Raw("RETURN (ALL COUNT)"), Q(all=True), uid=True).data
-        assert got == [4, 5, 6, 10]
+        assert got == ESearchResult(all=[4, 5, 6, 10], count=4, uid=True)
+        assert (got.min, got.max, got.modseq, got.partial) == (None, None, None, None)
+        got = imap.search(Raw("RETURN (MIN MAX COUNT)"), Q(modseq=5)).data
+        assert got == ESearchResult(count=7, min=2, max=40, modseq=917162500)
+        items = list(imap.search(Raw("RETURN (PARTIAL -1:-3 COUNT)"), uid=True, wait=False).items())
+        assert items == [ESearchResult(count=12, partial=((-1, -3), [90, 95, 96]), uid=True)]
+        assert imap.search(Raw("RETURN (COUNT)"), Q(seen=True)).data == ESearchResult()
+        assert imap.search(Raw("RETURN (COUNT)"), Q(seen=True)).data == ESearchResult()
+        assert imap.search(Raw("RETURN (ALL)")).data == ESearchResult(all=[1, 2])
         imap.logout()
+    assert pickle.loads(pickle.dumps(got)) == got
+    assert "count=7" in repr(got)
+
+
+def test_esearch_against_dovecot(dovecot: Dovecot, dovecot_user: User) -> None:
+    """Dovecot's ESEARCH answers (RFC 4731), with CONDSTORE's MODSEQ, as typed values."""
+    for n in range(6):
+        flags = "S" if n % 2 else ""
+        dovecot.deliver(
+            dovecot_user.name, f"Subject: m{n}\r\n\r\nbody {n}\r\n".encode(), flags=flags
+        )
+    with connect(dovecot, dovecot_user) as imap:
+        assert "ESEARCH" in imap.caps
+        imap.select("INBOX")
+        imap.store("2", "-FLAGS", "\\Seen")
+        every = imap.search(Raw("RETURN (MIN MAX COUNT ALL)"), Q(all=True)).data
+        assert every == ESearchResult(all=[1, 2, 3, 4, 5, 6], count=6, min=1, max=6)
+        unseen = imap.search(Raw("RETURN (MIN MAX COUNT ALL)"), Q(unseen=True), uid=True).data
+        uids = imap.search(Q(unseen=True), uid=True).data
+        assert uids == [1, 2, 3, 5]  # plain SEARCH: still a list
+        assert unseen.all == uids and unseen.uid
+        assert (unseen.count, unseen.min, unseen.max) == (4, 1, 5)
+        counted = imap.search(Raw("RETURN (COUNT)"), Q(subject="m4")).data
+        assert counted == ESearchResult(count=1)
+        none = imap.search(Raw("RETURN (MIN MAX COUNT ALL)"), Q(subject="nowhere")).data
+        assert none.all == [] and none.min is None and none.max is None
+        assert none.count in (0, None)
+        with_modseq = imap.search(Raw("RETURN (ALL)"), Q(modseq=1)).data
+        assert with_modseq.all == [1, 2, 3, 4, 5, 6] and with_modseq.modseq is not None
 
 
 @pytest.mark.parametrize("module", [imaprs._search, imaprs._mailbox])

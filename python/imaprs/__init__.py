@@ -30,7 +30,7 @@ from ._imaprs import (
     unix2idate,
 )
 from ._mailbox import MailboxName
-from ._results import Namespaces
+from ._results import ESearchResult, Namespaces
 from ._search import Q
 from ._tls import TLSOptions
 from ._types import NEED_DATA, IMAP4Response, IMAP4SeqSet
@@ -64,6 +64,7 @@ __all__ = [
     "MailboxName",
     "SelectedMailbox",
     "Namespaces",
+    "ESearchResult",
     "Q",
     "Atom",
     "Flags",

@@ -197,8 +197,9 @@ class Commands(_Base):
         RFC 3501 dates), ``int`` and :class:`IMAP4SeqSet` values (sequence sets), strings
         (atoms, quoted strings or literals) and :class:`Raw` syntax. ``CHARSET UTF-8`` is
         added when a value is not ASCII (not after ENABLE UTF8=ACCEPT).
-        ``Raw('RETURN (MIN MAX COUNT ALL)')`` first asks for ESEARCH results. ``.data`` is
-        the list of numbers (UIDs with ``uid=True``)."""
+        ``.data`` is the list of numbers (UIDs with ``uid=True``); with
+        ``Raw('RETURN (MIN MAX COUNT ALL)')`` first (ESEARCH, RFC 4731) it is an
+        :class:`ESearchResult` of what was asked for."""
         spec = list(criteria)
         ret = []
         if spec and isinstance(spec[0], Raw) and spec[0].text.upper().startswith("RETURN"):

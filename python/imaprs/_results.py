@@ -9,7 +9,8 @@ command                                ``data``                                 
 SELECT, EXAMINE                        :class:`SelectedMailbox` at selection         that one
 LIST, LSUB, XLIST                      ``list[MailboxInfo]`` (LIST-STATUS joined)    each entry
 STATUS                                 ``dict[str, int]``                            pairs
-SEARCH, SORT (UID too, ESEARCH)        ``list[int]`` in the server's order           each number
+SEARCH, SORT (UID too)                 ``list[int]`` in the server's order           each number
+SEARCH RETURN (...) (ESEARCH)          :class:`ESearchResult`                        that one
 FETCH, STORE (UID too)                 ``dict[int, FetchItem]``, by UID for UID ...  pairs
 CAPABILITY, ENABLE                     ``frozenset[str]`` (upper case)               each name
 NAMESPACE                              :class:`Namespaces`                           that one
@@ -35,6 +36,7 @@ queue as they arrive, as iterating the command does.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Dict, Iterator, List, NamedTuple, Optional, Tuple
 
 from . import _imaprs
@@ -45,7 +47,14 @@ from .errors import IMAP4Error
 if TYPE_CHECKING:
     from ._command import IMAP4Command
 
-__all__ = ["Namespaces", "command_data", "command_items", "fetch_item", "selected_state"]
+__all__ = [
+    "ESearchResult",
+    "Namespaces",
+    "command_data",
+    "command_items",
+    "fetch_item",
+    "selected_state",
+]
 
 #: One namespace: its prefix and hierarchy delimiter.
 Namespace = Tuple[str, Optional[str]]
@@ -57,6 +66,31 @@ class Namespaces(NamedTuple):
     personal: Tuple[Namespace, ...]
     other: Tuple[Namespace, ...]
     shared: Tuple[Namespace, ...]
+
+
+@dataclass(frozen=True)
+class ESearchResult:
+    """The answer to a SEARCH or SORT with ``RETURN (...)`` (ESEARCH, RFC 4731): each
+    result the command asked for, None (``[]`` for ``all``) when it was not asked for or
+    nothing matched.
+
+    Attributes:
+        all: every match (``ALL``), in the server's order.
+        count: the number of matches (``COUNT``).
+        min, max: the lowest and highest match (``MIN``, ``MAX``).
+        modseq: the highest mod-sequence of the matches (``MODSEQ``, CONDSTORE).
+        partial: ``((first, last), [number, ...])`` (``PARTIAL``, RFC 9394): the range
+            asked for (negative: counted from the last match) and the matches in it.
+        uid: whether the numbers are UIDs.
+    """
+
+    all: List[int] = field(default_factory=list)
+    count: Optional[int] = None
+    min: Optional[int] = None
+    max: Optional[int] = None
+    modseq: Optional[int] = None
+    partial: Optional[Tuple[Tuple[int, int], List[int]]] = None
+    uid: bool = False
 
 
 def fetch_item(rsp: IMAP4Response) -> Any:
@@ -141,8 +175,6 @@ class _Named(_Gather):
         if value is None:
             return []
         self.found = True
-        if rsp.dtype == "ESEARCH":
-            return list(value[0])
         if rsp.dtype == "VANISHED":
             return sorted(value[1])
         if isinstance(value, list):
@@ -154,6 +186,51 @@ class _Named(_Gather):
         if self.found or cmd.result is None or cmd.result.dtype not in self.dtypes:
             return []
         return self.feed(cmd.result)
+
+
+class _Search(_Named):
+    """SEARCH and SORT: the numbers of SEARCH/SORT responses, or an :class:`ESearchResult`
+    when the command asked for ``RETURN (...)`` (or the server answered with ESEARCH)."""
+
+    def __init__(self, cmd: IMAP4Command) -> None:
+        super().__init__(cmd, "list", ("SEARCH", "SORT", "ESEARCH"))
+        from ._command import Raw  # _command imports this module
+
+        first = cmd.args[0] if cmd.args else None
+        self.extended = isinstance(first, Raw) and first.text.upper().startswith("RETURN")
+
+    def feed(self, rsp: IMAP4Response) -> List[Any]:
+        if rsp.dtype != "ESEARCH":
+            return super().feed(rsp)
+        value = self.value_of(rsp)
+        if value is None:
+            return []
+        self.found = True
+        numbers, extra = value
+        return [
+            ESearchResult(
+                all=list(numbers),
+                count=extra.get("COUNT"),
+                min=extra.get("MIN"),
+                max=extra.get("MAX"),
+                modseq=extra.get("MODSEQ"),
+                partial=extra.get("PARTIAL"),
+                uid=self.cmd.uid,
+            )
+        ]
+
+    def finish(self, cmd: IMAP4Command) -> List[Any]:
+        if self.extended and not self.found:  # nothing matched, and the server said nothing
+            return [ESearchResult(uid=cmd.uid)]
+        return []
+
+    def value(self, values: List[Any]) -> Any:
+        results = [v for v in values if isinstance(v, ESearchResult)]
+        if results:
+            return results[-1]
+        if self.extended:  # a server that answered RETURN with plain SEARCH
+            return ESearchResult(all=values, uid=self.cmd.uid)
+        return values
 
 
 class _Pairs(_Gather):
@@ -316,7 +393,7 @@ def _gatherer(cmd: IMAP4Command, streaming: bool = False) -> _Gather:
     if base in ("FETCH", "STORE"):
         return _FetchItems(cmd) if streaming else _Fetch(cmd)
     if base in ("SEARCH", "SORT"):
-        return _Named(cmd, "list", ("SEARCH", "SORT", "ESEARCH"))
+        return _Search(cmd)
     if base == "THREAD":
         return _Named(cmd, "list", ("THREAD",))
     if base == "CAPABILITY":

@@ -77,6 +77,17 @@ pub fn special_use<S: AsRef<str>>(flags: &[S]) -> Option<&'static str> {
     })
 }
 
+/// Whether a mailbox with these name attributes can be selected: neither `\Noselect`
+/// (RFC 3501 §7.2.2) nor `\NonExistent` (RFC 5258 §3.4, which implies it), matched without
+/// regard to case.
+#[must_use]
+pub fn selectable<S: AsRef<str>>(flags: &[S]) -> bool {
+    !flags.iter().any(|flag| {
+        let flag = flag.as_ref();
+        flag.eq_ignore_ascii_case("\\Noselect") || flag.eq_ignore_ascii_case("\\NonExistent")
+    })
+}
+
 /// The entry of a `LIST`, `LSUB` or `XLIST` response; `None` when the response is not one or
 /// lacks its name.
 #[must_use]
@@ -212,6 +223,13 @@ impl Selected {
 mod tests {
     use super::*;
     use crate::proto::view::with_raw;
+
+    #[test]
+    fn selectable_by_attributes() {
+        assert!(selectable(&["\\HasNoChildren", "\\Sent"]));
+        assert!(!selectable(&["\\NOSELECT"]));
+        assert!(!selectable(&["\\HasChildren", "\\nonexistent"]));
+    }
 
     #[test]
     fn list_entries() {

@@ -41,6 +41,19 @@ pub struct Esearch {
     pub count: Option<u64>,
     /// See `min`.
     pub modseq: Option<u64>,
+    /// `PARTIAL (first:last set)` (RFC 9394): the range asked for (negative numbers count
+    /// from the last match) and the matches in it (`None` for NIL).
+    pub partial: Option<Partial>,
+}
+
+/// The `PARTIAL` result of an ESEARCH (RFC 9394 §3.1):
+/// `"PARTIAL" SP "(" partial-range SP (sequence-set / "NIL") ")"`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Partial {
+    /// `first:last` as asked: `1:100`, or `-1:-100` for the last matches.
+    pub range: (i64, i64),
+    /// The matches in that range.
+    pub all: Option<SequenceSet>,
 }
 
 /// The `ESEARCH` response in `view`, or `None`.
@@ -78,10 +91,30 @@ pub fn esearch(view: &View<'_>) -> Option<Esearch> {
             "MAX" => out.max = view.number(value),
             "COUNT" => out.count = view.number(value),
             "MODSEQ" => out.modseq = view.number(value),
+            "PARTIAL" => out.partial = partial(view, value),
             _ => {}
         }
     }
     Some(out)
+}
+
+/// The `(range set)` list of a `PARTIAL` result; `None` when malformed.
+fn partial(view: &View<'_>, index: usize) -> Option<Partial> {
+    let items = view.items(index);
+    let [range, set] = items.as_slice() else {
+        return None;
+    };
+    let text = view.text(*range)?;
+    let (first, last) = std::str::from_utf8(&text).ok()?.split_once(':')?;
+    let range = (first.parse::<i64>().ok()?, last.parse::<i64>().ok()?);
+    if range.0 == 0 || range.1 == 0 || (range.0 < 0) != (range.1 < 0) {
+        return None;
+    }
+    let all = match view.text(*set) {
+        Some(t) => Some(SequenceSet::parse(&t).ok()?),
+        None => None,
+    };
+    Some(Partial { range, all })
 }
 
 /// The names of a `CAPABILITY` or `ENABLED` response, or of a `[CAPABILITY ...]` code.
@@ -340,6 +373,21 @@ mod tests {
             with_raw(b"* ESEARCH COUNT 0\r\n", esearch).unwrap().all,
             None
         );
+        let p = with_raw(
+            b"* ESEARCH (TAG \"A2\") UID PARTIAL (-1:-3 7,9:10) COUNT 9\r\n",
+            esearch,
+        )
+        .unwrap();
+        let partial = p.partial.unwrap();
+        assert_eq!(partial.range, (-1, -3));
+        assert_eq!(partial.all.unwrap().expand(10).unwrap(), [7, 9, 10]);
+        assert_eq!(p.count, Some(9));
+        let none = with_raw(b"* ESEARCH PARTIAL (1:10 NIL)\r\n", esearch).unwrap();
+        assert_eq!(none.partial.unwrap().all, None);
+        for odd in [&b"(0:3 1)"[..], b"(1:-3 1)", b"(1:3)", b"(x 1)", b"5"] {
+            let raw = [&b"* ESEARCH PARTIAL "[..], odd, b"\r\n"].concat();
+            assert_eq!(with_raw(&raw, esearch).unwrap().partial, None);
+        }
     }
 
     #[test]

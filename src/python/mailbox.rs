@@ -20,6 +20,8 @@ use crate::proto::mailbox::{self, ListEntry, Selected};
 ///     delimiter: the hierarchy delimiter, or None for a flat namespace.
 ///     special_use: the RFC 6154 attribute among the flags (``'\\Sent'``, ``'\\Trash'``
 ///         ...), or None.
+///     selectable: False for a mailbox that cannot be selected, a level of the hierarchy
+///         (``\\Noselect`` or ``\\NonExistent``, in any case).
 ///     raw: the name as the server sent it.
 ///     status: the STATUS answer of LIST-STATUS (``{'MESSAGES': 3}``), empty when none came.
 #[pyclass(name = "MailboxInfo", module = "imaprs", frozen)]
@@ -41,6 +43,10 @@ impl MailboxInfo {
             raw: text_str(py, &entry.wire)?.unbind(),
             status: Vec::new(),
         })
+    }
+
+    fn flag_names(&self, py: Python<'_>) -> PyResult<Vec<String>> {
+        self.flags.bind(py).iter().map(|f| f.extract()).collect()
     }
 }
 
@@ -100,13 +106,12 @@ impl MailboxInfo {
 
     #[getter]
     fn special_use(&self, py: Python<'_>) -> PyResult<Option<&'static str>> {
-        let flags: Vec<String> = self
-            .flags
-            .bind(py)
-            .iter()
-            .map(|f| f.extract())
-            .collect::<PyResult<_>>()?;
-        Ok(mailbox::special_use(&flags))
+        Ok(mailbox::special_use(&self.flag_names(py)?))
+    }
+
+    #[getter]
+    fn selectable(&self, py: Python<'_>) -> PyResult<bool> {
+        Ok(mailbox::selectable(&self.flag_names(py)?))
     }
 
     /// A copy with the given STATUS answer (LIST-STATUS).

@@ -12,6 +12,7 @@ use super::view::{mailbox_name, seqset, with_view, MAX_NUMBERS};
 use crate::proto::claim::Key;
 use crate::proto::mailbox::{decode_name, list_entry, status_entry};
 use crate::proto::results::{self, ThreadItem};
+use crate::proto::seqset::SequenceSet;
 use crate::proto::View;
 
 /// The value response `rsp` carries, by its kind (`dtype`); None when it carries none.
@@ -22,7 +23,8 @@ use crate::proto::View;
 /// - LIST, LSUB, XLIST: ``MailboxInfo``
 /// - STATUS: ``(name, {attribute: number})``
 /// - SEARCH, SORT: ``[number, ...]`` in the server's order; ESEARCH: the ``ALL`` numbers
-///   with ``{'COUNT': n, 'MIN': n, 'MAX': n, 'MODSEQ': n}`` for those given
+///   with ``{'COUNT': n, 'MIN': n, 'MAX': n, 'MODSEQ': n, 'PARTIAL': ((first, last),
+///   [number, ...])}`` for those given
 /// - CAPABILITY, ENABLED: ``[NAME, ...]`` upper case
 /// - NAMESPACE: three tuples (personal, other users', shared) of ``(prefix, delimiter)``
 /// - QUOTA: ``(root, {resource: (usage, limit)})``; QUOTAROOT: ``(name, [root, ...])``
@@ -63,13 +65,17 @@ fn value(py: Python<'_>, view: &View<'_>, utf8: bool) -> PyResult<Py<PyAny>> {
         b"SEARCH" | b"SORT" => results::numbers(view).into_py_any(py),
         b"ESEARCH" => match results::esearch(view) {
             Some(e) => {
-                let all = match &e.all {
+                let expand = |set: &Option<SequenceSet>| match set {
                     Some(set) => set
                         .expand(MAX_NUMBERS)
-                        .map_err(|err| super::errors::parse_error(py, &err, None))?,
-                    None => Vec::new(),
+                        .map_err(|err| super::errors::parse_error(py, &err, None)),
+                    None => Ok(Vec::new()),
                 };
+                let all = expand(&e.all)?;
                 let extra = PyDict::new(py);
+                if let Some(partial) = &e.partial {
+                    extra.set_item("PARTIAL", (partial.range, expand(&partial.all)?))?;
+                }
                 for (key, v) in [
                     ("COUNT", e.count),
                     ("MIN", e.min),

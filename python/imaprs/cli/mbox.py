@@ -19,19 +19,17 @@ import os
 import re
 import time
 from pathlib import Path
-from typing import BinaryIO, Dict, Iterator, List, Optional, Set, Tuple
+from typing import BinaryIO, Dict, Iterator, List, NamedTuple, Optional, Set, Tuple
 
 from .flags import canonical
 
-__all__ = ["MboxWriter", "read_mbox"]
+__all__ = ["MboxEntry", "MboxWriter", "read_message", "scan_mbox"]
 
 _STATUS = {"\\Seen": "R"}
 _XSTATUS = {"\\Answered": "A", "\\Flagged": "F", "\\Draft": "T", "\\Deleted": "D"}
 _OURS = (b"status:", b"x-status:", b"x-keywords:")
 _QUOTED_FROM = re.compile(rb"^>*From ")
 _CHUNK = 1 << 16
-
-Message = Tuple[bytes, Tuple[str, ...], Optional[float]]
 
 
 class MboxWriter:
@@ -85,23 +83,120 @@ class MboxWriter:
         self.log.close()
 
 
-def read_mbox(path: Path) -> Iterator[Message]:
-    """``(message, flags, date)`` of every message in the mbox file, in order."""
+class MboxEntry(NamedTuple):
+    """One message of an mbox file: where its lines lie (after its ``From `` line, before
+    the blank line that separates it from the next), its size once unquoted and without our
+    status headers, the flags those headers held, and the date of its ``From `` line."""
+
+    start: int
+    end: int
+    size: int
+    flags: Tuple[str, ...]
+    date: Optional[float]
+
+
+def scan_mbox(path: Path) -> Iterator[MboxEntry]:
+    """Every message of the mbox file, in order, read a piece at a time: a message of any
+    size is never held in memory."""
     with path.open("rb") as f:
+        offset = 0
+        start = -1  # no message yet
         date: Optional[float] = None
-        lines: List[bytes] = []
-        started = False
-        for line in f:
-            if line.startswith(b"From ") and (not started or lines[-1:] in ([b"\n"], [b"\r\n"])):
-                if started:
-                    yield _message(lines[:-1], date)
-                started, lines = True, []
-                date = _from_date(line)
+        unquote = _Unquote()
+        pending = b""  # the message's last piece so far: a separator if a From line follows
+        blank = in_from = at_start = False  # blank: pending is a whole empty line
+        for piece in iter(lambda: f.readline(_CHUNK), b""):
+            here, offset = offset, offset + len(piece)
+            starts_line, at_start = at_start or here == 0, piece.endswith(b"\n")
+            if not starts_line:
+                if in_from:
+                    start = offset  # the rest of a long From line
+                elif start >= 0:
+                    unquote.feed(pending)
+                    pending, blank = piece, False
                 continue
-            if started:
-                lines.append(line)
-        if started:
-            yield _message(lines[:-1] if lines[-1:] == [b"\n"] else lines, date)
+            in_from = False
+            if piece.startswith(b"From ") and (start < 0 or blank):
+                if start >= 0:
+                    yield MboxEntry(start, here - len(pending), unquote.size, unquote.flags(), date)
+                start, date, unquote = offset, _from_date(piece), _Unquote()
+                pending, blank = b"", False
+                in_from = not at_start
+                continue
+            if start >= 0:
+                unquote.feed(pending)
+                pending, blank = piece, piece in (b"\n", b"\r\n")
+        if start >= 0:
+            if pending != b"\n":
+                unquote.feed(pending)
+                pending = b""
+            yield MboxEntry(start, offset - len(pending), unquote.size, unquote.flags(), date)
+
+
+def read_message(path: Path, entry: MboxEntry) -> Iterator[bytes]:
+    """The bytes of one message of the mbox file, unquoted, in chunks of about ``_CHUNK``
+    bytes; the file is opened at the first chunk and closed after the last."""
+    unquote = _Unquote()
+    out = bytearray()
+    with path.open("rb") as f:
+        f.seek(entry.start)
+        at = entry.start
+        while at < entry.end:
+            piece = f.readline(min(_CHUNK, entry.end - at))
+            if not piece:
+                break
+            at += len(piece)
+            out += unquote.feed(piece)
+            if len(out) >= _CHUNK:
+                yield bytes(out)
+                out.clear()
+    if out:
+        yield bytes(out)
+
+
+class _Unquote:
+    """Turns the pieces of a message's lines in an mbox into the message's bytes: a quoted
+    ``From `` line loses one ``>``, and our status headers go (their flags are kept)."""
+
+    def __init__(self) -> None:
+        self.size = 0
+        self.found: List[str] = []
+        self.in_header = True
+        self.at_start = True
+        self.dropping = False
+
+    def feed(self, piece: bytes) -> bytes:
+        """The message bytes of ``piece`` (the next piece of the mbox's lines)."""
+        if not piece:
+            return b""
+        at_start, self.at_start = self.at_start, piece.endswith(b"\n")
+        if not at_start:
+            out = b"" if self.dropping else piece
+        else:
+            self.dropping = False
+            out = piece
+            if self.in_header:
+                lower = piece.lower()
+                if piece in (b"\r\n", b"\n"):
+                    self.in_header = False
+                elif lower.startswith(_OURS):
+                    self._flags(lower, piece)
+                    self.dropping, out = True, b""
+            if out and _QUOTED_FROM.match(piece) and piece.startswith(b">"):
+                out = piece[1:]
+        self.size += len(out)
+        return out
+
+    def flags(self) -> Tuple[str, ...]:
+        return tuple(self.found)
+
+    def _flags(self, lower: bytes, line: bytes) -> None:
+        if lower.startswith(b"status:"):
+            self.found += _letters_to_flags(_STATUS, line[7:])
+        elif lower.startswith(b"x-status:"):
+            self.found += _letters_to_flags(_XSTATUS, line[9:])
+        else:
+            self.found += line[11:].decode("utf-8", "replace").split()
 
 
 def _write_message(out: BinaryIO, lines: Iterator[bytes], flags: Tuple[str, ...]) -> None:
@@ -143,30 +238,6 @@ def _flag_headers(flags: Tuple[str, ...], eol: bytes) -> bytes:
     if keywords:
         out += b"X-Keywords: " + keywords.encode("utf-8") + eol
     return out
-
-
-def _message(lines: List[bytes], date: Optional[float]) -> Message:
-    flags: List[str] = []
-    body = bytearray()
-    in_header = True
-    for line in lines:
-        if in_header:
-            lower = line.lower()
-            if line in (b"\r\n", b"\n"):
-                in_header = False
-            elif lower.startswith(b"status:"):
-                flags += [k for k, v in _STATUS.items() if v in line[7:].decode("ascii", "replace")]
-                continue
-            elif lower.startswith(b"x-status:"):
-                flags += [
-                    k for k, v in _XSTATUS.items() if v in line[9:].decode("ascii", "replace")
-                ]
-                continue
-            elif lower.startswith(b"x-keywords:"):
-                flags += line[11:].decode("utf-8", "replace").split()
-                continue
-        body += line[1:] if _QUOTED_FROM.match(line) and line.startswith(b">") else line
-    return bytes(body), tuple(flags), date
 
 
 def _letters_to_flags(table: Dict[str, str], value: bytes) -> List[str]:

@@ -2,7 +2,9 @@
 
 Messages go with their flags and dates in pipelined APPENDs: several messages per command
 with MULTIAPPEND, else one command per message sent without waiting (with LITERAL+ the
-messages follow each other without a round trip), a bounded number in flight.
+messages follow each other without a round trip), a bounded number in flight. Each message
+is streamed from its file as it is sent (a Maildir file, or its stretch of the mbox
+unquoted on the way), so memory stays bounded whatever the messages' sizes.
 """
 
 from __future__ import annotations
@@ -17,16 +19,17 @@ from .._imap4 import IMAP4
 from ..errors import NO
 from .errors import CliError
 from .maildir import is_maildir, read_maildir
-from .mbox import is_mbox, read_mbox
+from .mbox import is_mbox, read_message, scan_mbox
 from .progress import make_progress
 
 __all__ = ["add_parser", "run"]
 
-Message = Tuple[bytes, Tuple[str, ...], Optional[float]]
-#: Commands in flight at once, and the most one MULTIAPPEND carries: a command keeps its
-#: messages until it completes, so these bound the memory a restore needs (besides the
-#: largest message, which is read whole).
+#: A message to upload: its data (chunks read as it is sent), size, flags and date.
+Message = Tuple[Iterator[bytes], int, Tuple[str, ...], Optional[float]]
+#: Commands in flight at once, and the most one MULTIAPPEND carries (messages and bytes).
 WINDOW = 8
+#: Bytes read from a message file at a time.
+CHUNK = 1 << 20
 BATCH_MESSAGES = 50
 BATCH_BYTES = 2 << 20
 
@@ -60,8 +63,8 @@ def run(imap: IMAP4, opts: argparse.Namespace) -> int:
         progress.start(opts.folder, count, size)
         done = 0
         for sent in append_all(imap, opts.folder, messages):
-            for data, _, _ in sent:
-                progress.add_bytes(len(data))
+            for _, nbytes, _, _ in sent:
+                progress.add_bytes(nbytes)
                 progress.add_message()
             done += len(sent)
         progress.finish()
@@ -78,7 +81,10 @@ def append_all(imap: IMAP4, folder: str, messages: Iterator[Message]) -> Iterato
     for group in _groups(messages, multi):
         if len(in_flight) >= WINDOW:
             yield _settle(folder, *in_flight.popleft())
-        args = [(data, flags, None if date is None else int(date)) for data, flags, date in group]
+        args = [
+            (data, flags, None if date is None else int(date), size)
+            for data, size, flags, date in group
+        ]
         in_flight.append((imap.multiappend(folder, args, wait=False), group))
     while in_flight:
         yield _settle(folder, *in_flight.popleft())
@@ -97,7 +103,7 @@ def _groups(messages: Iterator[Message], multi: bool) -> Iterator[List[Message]]
     size = 0
     for msg in messages:
         group.append(msg)
-        size += len(msg[0])
+        size += msg[1]
         if not multi or len(group) >= BATCH_MESSAGES or size >= BATCH_BYTES:
             yield group
             group, size = [], 0
@@ -106,12 +112,24 @@ def _groups(messages: Iterator[Message], multi: bool) -> Iterator[List[Message]]
 
 
 def _source(src: Path) -> Tuple[Iterator[Message], int, int]:
-    """The messages of ``src`` (read one at a time), their number and total size."""
+    """The messages of ``src`` (each read only as it is sent), their number and total size."""
     if src.is_dir() and is_maildir(src):
-        files = list(read_maildir(src))
-        total = sum(path.stat().st_size for path, _, _ in files)
-        return ((p.read_bytes(), f, d) for p, f, d in files), len(files), total
+        files = [(path, path.stat().st_size, f, d) for path, f, d in read_maildir(src)]
+        total = sum(size for _, size, _, _ in files)
+        return ((_file_chunks(p), n, f, d) for p, n, f, d in files), len(files), total
     if is_mbox(src):
-        count = sum(1 for _ in read_mbox(src))
-        return read_mbox(src), count, src.stat().st_size
+        entries = list(scan_mbox(src))
+        total = sum(e.size for e in entries)
+        return (
+            ((read_message(src, e), e.size, e.flags, e.date) for e in entries),
+            len(entries),
+            total,
+        )
     raise CliError("local", f"{src} is neither a Maildir (cur/, new/) nor an mbox file")
+
+
+def _file_chunks(path: Path) -> Iterator[bytes]:
+    """A message file's bytes in chunks; the file is opened at the first and closed after
+    the last, so that messages waiting in a pipeline hold no descriptor."""
+    with path.open("rb") as f:
+        yield from iter(lambda: f.read(CHUNK), b"")
