@@ -113,6 +113,8 @@ class Driver:
 
     _reader: asyncio.StreamReader
     _writer: asyncio.StreamWriter
+    #: Seconds allowed for connecting and for the server to end an IDLE (None: no bound).
+    timeout: Optional[float]
 
     def _driver_init(self, host: str, tls: Any, max_line: Optional[int]) -> None:
         self._session = _imaprs._Session(max_line, greeting=True)
@@ -153,35 +155,49 @@ class Driver:
     # -- sending -------------------------------------------------------------------------
 
     async def _send(
-        self, name: str, *args: Any, seqset: Optional[str] = None, check: bool = True
+        self,
+        name: str,
+        *args: Any,
+        seqset: Optional[str] = None,
+        check: bool = True,
+        held: bool = False,
     ) -> AsyncCommand:
+        """Sends a command (see ``IMAP4.__call__``); ``held``: the caller holds the send
+        lock already (IDLE holds it across its renewals)."""
         self._raise_if_failed()
         upper = name.upper()
         rule = allowed(upper, self._session.state, lambda: self.caps, check)
         exclusive = rule is not None and rule.exclusive
-        session = self._session
+        if held:
+            return await self._send_held(name, upper, exclusive, args, seqset)
         async with self._send_lock:
-            while (exclusive and self.cmds) or session.conflicts(upper, seqset):
-                # Its responses could not be told from those of a command in flight.
-                self._completed.clear()
-                await self._until(self._completed.wait())
-            tag = session.tag()
-            arg_list = list(args)
-            try:
-                parts = session.encode(tag, name, arg_list)
-            except BaseException:
-                session.unsent(tag)  # refused before a byte left
-                raise
-            cmd = AsyncCommand(self, tag, name, arg_list, seqset)
-            self.cmds[tag] = cmd
-            session.track(tag, upper, seqset)
-            try:
-                await self._write_parts(cmd, parts)
-            except asyncio.CancelledError:
-                # Part of the command may have left: where the stream stands is unknown.
-                self._fail(ConnectionClosed("cancelled while sending a command"))
-                raise
-            return cmd
+            return await self._send_held(name, upper, exclusive, args, seqset)
+
+    async def _send_held(
+        self, name: str, upper: str, exclusive: bool, args: Any, seqset: Optional[str]
+    ) -> AsyncCommand:
+        session = self._session
+        while (exclusive and self.cmds) or session.conflicts(upper, seqset):
+            # Its responses could not be told from those of a command in flight.
+            self._completed.clear()
+            await self._until(self._completed.wait())
+        tag = session.tag()
+        arg_list = list(args)
+        try:
+            parts = session.encode(tag, name, arg_list)
+        except BaseException:
+            session.unsent(tag)  # refused before a byte left
+            raise
+        cmd = AsyncCommand(self, tag, name, arg_list, seqset)
+        self.cmds[tag] = cmd
+        session.track(tag, upper, seqset)
+        try:
+            await self._write_parts(cmd, parts)
+        except asyncio.CancelledError:
+            # Part of the command may have left: where the stream stands is unknown.
+            self._fail(ConnectionClosed("cancelled while sending a command"))
+            raise
+        return cmd
 
     async def _write_parts(self, cmd: AsyncCommand, parts: List[Any]) -> None:
         pending = bytearray()
@@ -262,9 +278,13 @@ class Driver:
             cmd.queue.append(rsp)
             cmd._arrived.set()
         elif kind == "continue":
-            cont = self.cmds[tag or ""]._continuation
+            cmd = self.cmds[tag or ""]
+            cont = cmd._continuation
             if cont is not None and not cont.done():
                 cont.set_result(rsp)
+            else:  # an exchange's "+" (IDLE): given to the command as a response
+                cmd.queue.append(rsp)
+                cmd._arrived.set()
         elif kind == "greeting":
             self._greeting.set_result(rsp)
         elif rsp.status == "BYE" and not any(
@@ -288,6 +308,8 @@ class Driver:
             if not waiter.done():
                 waiter.set_exception(exc)
                 waiter.exception()  # retrieved here: the waiting call raises it
+        for cmd in self.cmds.values():
+            cmd._arrived.set()  # iterating tasks wake and raise
         if hasattr(self, "_writer"):
             self._writer.close()
 
