@@ -25,7 +25,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from .. import _imaprs
 from .._command import IMAP4Command, allowed
-from .._engine import MAX_UNCLAIMED
+from .._engine import CORK_LIMIT, MAX_UNCLAIMED
 from .._types import IMAP4Response
 from ..errors import (
     BYE,
@@ -63,6 +63,9 @@ class AsyncCommand(IMAP4Command):
         """An awaitable of the command once completed and checked (NO/BAD raise). When it
         has completed already, it is checked at once. Cancelling the awaitable (or a
         timeout) leaves the command in flight and the connection in step."""
+        driver: Driver = self.imap  # type: ignore[assignment]
+        if driver._cork:
+            driver._uncork()  # what is queued leaves now: someone waits
         out: asyncio.Future[AsyncCommand] = self._done.get_loop().create_future()
         if self._done.done():
             self._settle(out, expect)
@@ -182,6 +185,9 @@ class Driver:
         self._failed: asyncio.Future[None] = self._loop.create_future()
         self._greeting: asyncio.Future[IMAP4Response] = self._loop.create_future()
         self._wire = _Wire(self)
+        #: Command bytes not yet handed to the transport (see ``_put``).
+        self._cork = bytearray()
+        self._uncork_due = False
 
     async def _open(self, host: str, port: int, timeout: Optional[float]) -> IMAP4Response:
         await asyncio.wait_for(
@@ -281,22 +287,49 @@ class Driver:
         await self._write(bytes(pending))
 
     async def _write(self, data: bytes) -> None:
-        """Sends ``data``; returns once the transport took it (waits while it is full)."""
+        """Sends ``data`` and what is queued before it now; returns once the transport
+        took it (waits while it is full)."""
         self._put(data)
+        self._uncork()
+        self._raise_if_failed()
         await self._drain()
 
     def _put(self, data: bytes) -> None:
+        """Queues ``data`` behind what is queued. It leaves when someone waits for a
+        command, when 8 KiB are queued, or when the loop next runs its callbacks: a burst
+        of ``wait=False`` commands goes out in a few packets."""
         if self._error is not None:
             raise self._error
+        cork = self._cork
+        if not self._uncork_due:
+            self._uncork_due = True
+            self._loop.call_soon(self._uncork)
+        cork += data
+        if len(cork) >= CORK_LIMIT:
+            self._uncork()
+
+    def _uncork(self) -> None:
+        """Sends what is queued (a TLS or DEFLATE link encodes it first)."""
+        self._uncork_due = False
+        cork = self._cork
+        if not cork or self._error is not None:
+            return
+        data = bytes(cork)
+        cork.clear()
         transport = self._wire.transport
         if transport is None:
-            raise ConnectionClosed("not connected")
+            self._fail(ConnectionClosed("not connected"))
+            return
         link = self._link
         if link.state == _CLEAR:
             transport.write(data)
-        else:
+            return
+        try:
             link.send(data)
-            transport.write(link.take_outgoing())
+        except IMAP4Error as exc:
+            self._fail(exc)
+            return
+        transport.write(link.take_outgoing())
 
     async def _drain(self) -> None:
         if self._wire.paused:
