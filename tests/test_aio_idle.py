@@ -22,18 +22,18 @@ def run(coro: Any) -> Any:
 
 
 def test_idle_sees_a_message_from_another_connection(dovecot: Dovecot, dovecot_user: User) -> None:
-    other = imaprs.IMAP4((dovecot.host, dovecot.port), timeout=20)
-    other.login(dovecot_user.name, dovecot_user.password, allow_cleartext=True)
+    addr = (dovecot.host, dovecot.port)
 
     async def main() -> float:
-        async with imaprs.aio.IMAP4((dovecot.host, dovecot.port), timeout=20) as imap:
+        async with imaprs.aio.IMAP4(addr, timeout=20) as imap, imaprs.aio.IMAP4(addr) as other:
             await imap.login(dovecot_user.name, dovecot_user.password)
+            await other.login(dovecot_user.name, dovecot_user.password)
             await imap.select("INBOX")
             async with imap.idle(timeout=10) as idle:
                 started = time.monotonic()
-                # The append runs in a thread: the event loop must keep delivering meanwhile.
-                appended = asyncio.get_running_loop().run_in_executor(
-                    None, other.append, "INBOX", "Subject: news\r\n\r\nx\r\n"
+                # Another connection of the same event loop delivers a message meanwhile.
+                appended = asyncio.ensure_future(
+                    other("APPEND", "INBOX", b"Subject: news\r\n\r\nx\r\n")
                 )
                 seen = None
                 async for rsp in idle:
@@ -48,9 +48,7 @@ def test_idle_sees_a_message_from_another_connection(dovecot: Dovecot, dovecot_u
             assert seen is not None
             return seen
 
-    seen = run(main())
-    other.logout()
-    assert seen < 10
+    assert run(main()) < 10
 
 
 def idle_session(s: ScriptedServer, news: Sequence[str] = ()) -> str:
@@ -222,6 +220,27 @@ def test_a_server_that_never_ends_idle_fails_the_connection() -> None:
         with pytest.raises(imaprs.IMAP4Timeout):
             await imap.noop()
         await imap.logout()
+
+    with ScriptedServer(script=script) as server:
+        run(main())
+
+
+def test_an_exception_in_the_block_sends_done_and_propagates() -> None:
+    def script(s: ScriptedServer) -> None:
+        s.greeting(caps=CAPS, status="PREAUTH")
+        tag = idle_session(s, ["* 4 EXISTS"])
+        end_idle(s, tag)
+        s.ok(s.expect("NOOP").tag)
+        s.expect_logout()
+
+    async def main() -> None:
+        async with imaprs.aio.IMAP4(server.address, timeout=5) as imap:
+            with pytest.raises(ValueError, match="mine"):
+                async with imap.idle() as idle:
+                    async for _ in idle:
+                        raise ValueError("mine")
+            assert not imap.cmds
+            await imap.noop()
 
     with ScriptedServer(script=script) as server:
         run(main())
