@@ -12,7 +12,7 @@ import pytest
 import imaprs
 import imaprs.aio
 from imaprs._servers import Dovecot, User
-from imaprs.testing import ScriptedServer
+from imaprs.testing import Script, ScriptedServer
 
 CAPS = ("IMAP4rev1", "LITERAL+", "IDLE")
 
@@ -63,6 +63,18 @@ def end_idle(s: ScriptedServer, tag: str) -> None:
     s.ok(tag, "IDLE terminated")
 
 
+def one_idle_then_noop(news: Sequence[str] = ()) -> Script:
+    """A script: one IDLE (``+``, ``news``, DONE awaited), then NOOP, then LOGOUT."""
+
+    def script(s: ScriptedServer) -> None:
+        s.greeting(caps=CAPS, status="PREAUTH")
+        end_idle(s, idle_session(s, news))
+        s.ok(s.expect("NOOP").tag)
+        s.expect_logout()
+
+    return script
+
+
 def test_renewal_sends_done_and_idle_again_unseen() -> None:
     def script(s: ScriptedServer) -> None:
         s.greeting(caps=CAPS, status="PREAUTH")
@@ -94,12 +106,7 @@ def test_renewal_sends_done_and_idle_again_unseen() -> None:
 
 
 def test_cancelling_the_idling_task_sends_done() -> None:
-    def script(s: ScriptedServer) -> None:
-        s.greeting(caps=CAPS, status="PREAUTH")
-        tag = idle_session(s, ["* 1 EXISTS"])
-        end_idle(s, tag)
-        s.ok(s.expect("NOOP").tag)
-        s.expect_logout()
+    script = one_idle_then_noop(["* 1 EXISTS"])
 
     async def main() -> None:
         async with imaprs.aio.IMAP4(server.address, timeout=5) as imap:
@@ -124,12 +131,7 @@ def test_cancelling_the_idling_task_sends_done() -> None:
 
 
 def test_a_timeout_around_idle_ends_it_and_other_tasks_wait_for_it() -> None:
-    def script(s: ScriptedServer) -> None:
-        s.greeting(caps=CAPS, status="PREAUTH")
-        tag = idle_session(s)
-        end_idle(s, tag)
-        s.ok(s.expect("NOOP").tag)
-        s.expect_logout()
+    script = one_idle_then_noop()
 
     async def main() -> None:
         async with imaprs.aio.IMAP4(server.address, timeout=5) as imap:
@@ -226,12 +228,7 @@ def test_a_server_that_never_ends_idle_fails_the_connection() -> None:
 
 
 def test_an_exception_in_the_block_sends_done_and_propagates() -> None:
-    def script(s: ScriptedServer) -> None:
-        s.greeting(caps=CAPS, status="PREAUTH")
-        tag = idle_session(s, ["* 4 EXISTS"])
-        end_idle(s, tag)
-        s.ok(s.expect("NOOP").tag)
-        s.expect_logout()
+    script = one_idle_then_noop(["* 4 EXISTS"])
 
     async def main() -> None:
         async with imaprs.aio.IMAP4(server.address, timeout=5) as imap:
