@@ -241,3 +241,20 @@ def test_an_exception_in_the_block_sends_done_and_propagates() -> None:
 
     with ScriptedServer(script=script) as server:
         run(main())
+
+
+def test_a_command_inside_the_tasks_own_idle_block_is_refused() -> None:
+    """It would wait for ever for the connection the block holds."""
+    script = one_idle_then_noop(["* 5 EXISTS"])
+
+    async def main() -> None:
+        async with imaprs.aio.IMAP4(server.address, timeout=5) as imap:
+            async with imap.idle() as idle:
+                async for _ in idle:
+                    with pytest.raises(imaprs.IMAP4Error, match="leave the block first"):
+                        await imap.noop()
+                    break
+            await imap.noop()
+
+    with ScriptedServer(script=script) as server:
+        run(main())

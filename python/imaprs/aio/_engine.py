@@ -185,6 +185,8 @@ class Driver:
         self._failed: asyncio.Future[None] = self._loop.create_future()
         self._greeting: asyncio.Future[IMAP4Response] = self._loop.create_future()
         self._wire = _Wire(self)
+        #: The task inside an ``idle()`` block, which holds the send lock.
+        self._idler: Optional[asyncio.Task[Any]] = None
         #: Command bytes not yet handed to the transport (see ``_put``).
         self._cork = bytearray()
         self._uncork_due = False
@@ -231,6 +233,9 @@ class Driver:
         exclusive = rule is not None and rule.exclusive
         if held:
             return await self._send_held(name, upper, exclusive, args, seqset)
+        if self._idler is not None and self._idler is asyncio.current_task():
+            # Waiting for the lock the IDLE block of this very task holds would never end.
+            raise IMAP4Error(f"{upper} inside this task's idle() block: leave the block first")
         async with self._send_lock:
             return await self._send_held(name, upper, exclusive, args, seqset)
 

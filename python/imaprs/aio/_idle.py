@@ -46,6 +46,7 @@ class AsyncIdle:
     async def __aenter__(self) -> AsyncIdle:
         await self.imap._send_lock.acquire()
         self._held = True
+        self.imap._idler = asyncio.current_task()
         try:
             await self._start()
         except BaseException:
@@ -130,4 +131,5 @@ class AsyncIdle:
         finally:
             if self._held:
                 self._held = False
+                self.imap._idler = None
                 self.imap._send_lock.release()
