@@ -17,7 +17,7 @@ client is measured), each inside ``async with imap.idle()``. Then:
 Figures, never assertions (``tests/test_aio_scale.py`` runs the same measurement and checks
 its properties). Linux only (``/proc``).
 
-usage: python bench/aio_idle_scale.py [--connections 1000] [--quiet 3]
+usage: python bench/aio_idle_scale.py [--connections 1000] [--quiet 3] [--tls]
 """
 
 from __future__ import annotations
@@ -27,13 +27,14 @@ import asyncio
 import gc
 import os
 import statistics
+import tempfile
 import time
 import tracemalloc
 from typing import Dict, List
 
 import imaprs.aio
 from imaprs.aio._idle import AsyncIdle
-from imaprs.testing import CrowdServer
+from imaprs.testing import CrowdServer, make_test_certificate
 from imaprs.testing._crowd import raise_file_limit
 
 #: Connections opened at once while setting up.
@@ -65,8 +66,10 @@ async def _until(condition: object, timeout: float) -> None:
 
 async def _crowd(crowd: CrowdServer, count: int, quiet: float) -> Dict[str, float]:
     address = crowd.address
+    cert = crowd.certificate
+    ctx = cert.client_context() if cert is not None else None
     # One connection through the whole cycle first: code paths and caches are loaded.
-    imap = await imaprs.aio.IMAP4.connect(address, timeout=30)
+    imap = await imaprs.aio.IMAP4.connect(address, 30, ctx)
     async with imap.idle(timeout=0.01) as idle:
         async for _ in idle:
             pass
@@ -79,7 +82,7 @@ async def _crowd(crowd: CrowdServer, count: int, quiet: float) -> Dict[str, floa
     conns: List[imaprs.aio.IMAP4] = []
     for start in range(0, count, BATCH):
         batch = min(BATCH, count - start)
-        connect = (imaprs.aio.IMAP4.connect(address, timeout=30) for _ in range(batch))
+        connect = (imaprs.aio.IMAP4.connect(address, 30, ctx) for _ in range(batch))
         conns += await asyncio.gather(*connect)
     idles: List[AsyncIdle] = []
     heard: List[float] = []
@@ -101,6 +104,7 @@ async def _crowd(crowd: CrowdServer, count: int, quiet: float) -> Dict[str, floa
     await asyncio.gather(*(c.logout() for c in conns))
     per = float(count)
     return {
+        "tls": cert is not None,
         "connections": count,
         "pushed_to": reached,
         "notified": len(heard),
@@ -114,18 +118,22 @@ async def _crowd(crowd: CrowdServer, count: int, quiet: float) -> Dict[str, floa
     }
 
 
-def measure(count: int = 1000, quiet: float = 3.0) -> Dict[str, float]:
-    """Runs the measurement (see the module documentation) and returns its figures."""
+def measure(count: int = 1000, quiet: float = 3.0, tls: bool = False) -> Dict[str, float]:
+    """Runs the measurement (see the module documentation) and returns its figures;
+    ``tls``: over implicit TLS, with a throw-away certificate authority."""
     raise_file_limit(count + 256)
-    with CrowdServer(files=count + 256) as crowd:
-        return asyncio.run(_crowd(crowd, count, quiet))
+    with tempfile.TemporaryDirectory() as tmp:
+        cert = make_test_certificate(tmp) if tls else None
+        with CrowdServer(files=count + 256, certificate=cert) as crowd:
+            return asyncio.run(_crowd(crowd, count, quiet))
 
 
 def report(figures: Dict[str, float]) -> str:
     f = figures
     return "\n".join(
         [
-            f"{f['connections']:,} connections in IDLE in one event loop",
+            f"{f['connections']:,} connections in IDLE in one event loop"
+            + (" (implicit TLS)" if f["tls"] else " (clear text)"),
             f"   memory per connection: {f['rss_per_connection'] / 1024:.1f} KiB resident, "
             f"of which Python objects {f['python_per_connection'] / 1024:.1f} KiB and "
             f"native {f['native_per_connection'] / 1024:.1f} KiB (target: native <= 64 KiB)",
@@ -142,8 +150,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--connections", type=int, default=1000)
     parser.add_argument("--quiet", type=float, default=3.0, help="idle seconds measured")
+    parser.add_argument("--tls", action="store_true", help="over implicit TLS")
     args = parser.parse_args()
-    print(report(measure(args.connections, args.quiet)))
+    print(report(measure(args.connections, args.quiet, args.tls)))
 
 
 if __name__ == "__main__":

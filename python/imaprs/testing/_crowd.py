@@ -17,16 +17,19 @@ Standard library only, like the rest of :mod:`imaprs.testing`.
 from __future__ import annotations
 
 import asyncio
+import ssl
 import subprocess
 import sys
 import threading
 import time
 from typing import IO, Any, Optional, Set, Tuple
 
+from ._certs import Certificate
+
 __all__ = ["CrowdServer", "raise_file_limit"]
 
 #: The child's program (run with ``-c``: the module is then imported once, not run twice).
-_CHILD = "import sys; from imaprs.testing._crowd import main; main(sys.argv[1], int(sys.argv[2]))"
+_CHILD = "import sys; from imaprs.testing._crowd import main; main(*sys.argv[1:])"
 
 _GREETING = b"* PREAUTH [CAPABILITY IMAP4rev1 IDLE] crowd server ready\r\n"
 
@@ -36,8 +39,16 @@ class CrowdServer:
     documentation). ``files``: the descriptor limit the child asks for itself (its soft
     RLIMIT_NOFILE, up to the hard limit)."""
 
-    def __init__(self, host: str = "127.0.0.1", files: int = 8192, timeout: float = 30.0):
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        files: int = 8192,
+        timeout: float = 30.0,
+        certificate: Optional[Certificate] = None,
+    ):
         self._host, self._files, self.timeout = host, files, timeout
+        #: With a certificate (:func:`make_test_certificate`), clients speak implicit TLS.
+        self.certificate = certificate
         self._proc: Optional[subprocess.Popen[str]] = None
         self._address: Optional[Tuple[str, int]] = None
 
@@ -50,6 +61,8 @@ class CrowdServer:
 
     def __enter__(self) -> CrowdServer:
         argv = [sys.executable, "-c", _CHILD, self._host, str(self._files)]
+        if self.certificate is not None:
+            argv += [str(self.certificate.cert_file), str(self.certificate.key_file)]
         self._proc = subprocess.Popen(
             argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1
         )
@@ -177,9 +190,9 @@ async def _call(func: Any, *args: Any) -> Any:
     return func(*args)
 
 
-async def _main(host: str) -> None:
+async def _main(host: str, tls: Optional[ssl.SSLContext]) -> None:
     crowd = _Crowd()
-    server = await asyncio.start_server(crowd.serve, host, 0, backlog=4096)
+    server = await asyncio.start_server(crowd.serve, host, 0, backlog=4096, ssl=tls)
     port = server.sockets[0].getsockname()[1]
     print(f"listening {port}", flush=True)
     stop = asyncio.Event()
@@ -202,7 +215,12 @@ def raise_file_limit(wanted: int) -> None:
         resource.setrlimit(resource.RLIMIT_NOFILE, (limit, hard))
 
 
-def main(host: str, files: int) -> None:
-    """The child process: raises its own descriptor limit to ``files``, then serves."""
-    raise_file_limit(files)
-    asyncio.run(_main(host))
+def main(host: str, files: str, cert_file: str = "", key_file: str = "") -> None:
+    """The child process: raises its own descriptor limit to ``files``, then serves (over
+    TLS with the certificate and key given)."""
+    raise_file_limit(int(files))
+    tls = None
+    if cert_file:
+        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        tls.load_cert_chain(cert_file, key_file)
+    asyncio.run(_main(host, tls))
