@@ -252,3 +252,20 @@ def test_the_unclaimed_queue_reads_as_an_ordered_mapping_by_arrival() -> None:
         imap.defer(rsps[0])
         assert [seq for seq, _ in imap.queue.items()] == [seqs[0], seqs[1]]
         imap.logout()
+
+
+def test_bye_during_idle_ends_it_with_the_connection_error() -> None:
+    def script(s: ScriptedServer) -> None:
+        s.greeting(caps=CAPS, status="PREAUTH")
+        s.expect("IDLE")
+        s.send("+ idling", "* 2 EXISTS", "* BYE server shutting down")
+        s.expect_close()
+
+    with ScriptedServer(script=script) as server:
+        imap = IMAP4(server.address, timeout=5)
+        got = []
+        with pytest.raises(imaprs.BYE, match="shutting down"), imap.idle(timeout=5) as idle:
+            for rsp in idle:
+                got.append(rsp.dtype)
+        assert got == ["EXISTS"] and imap.state == "logout"
+        imap.logout()

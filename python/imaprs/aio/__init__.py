@@ -12,6 +12,7 @@ NOOP, CAPABILITY, LOGOUT and any command by name, pipelined with ``wait=False``:
 """
 
 from ._engine import AsyncCommand
+from ._idle import AsyncIdle
 from ._imap4 import IMAP4
 
-__all__ = ["AsyncCommand", "IMAP4"]
+__all__ = ["AsyncCommand", "AsyncIdle", "IMAP4"]

@@ -11,6 +11,7 @@ from .._imap4 import Address, _address
 from .._tls import TLSOptions, tls_options
 from ..errors import IMAP4Error, ProtocolError
 from ._engine import AsyncCommand, Driver
+from ._idle import AsyncIdle
 
 __all__ = ["IMAP4"]
 
@@ -137,3 +138,14 @@ class IMAP4(Driver):
             self.state = "logout"
             await self._close()
         return cmd
+
+    def idle(self, timeout: Optional[float] = None, renew: float = 29 * 60) -> AsyncIdle:
+        """IDLE as an async context manager and iterator::
+
+            async with imap.idle(timeout=60) as idle:
+                async for rsp in idle:  # each response; ends after `timeout` s of silence
+                    ...
+
+        DONE is sent on leaving the block (cancelled or not); IDLE is renewed every ``renew``
+        seconds. Other tasks' commands wait until the block ends."""
+        return AsyncIdle(self, timeout, renew)

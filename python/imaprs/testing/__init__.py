@@ -4,6 +4,9 @@
   sends (a literal cut short, a BYE in the middle of a command, bytes after the STARTTLS
   ``OK``), cut into segments, delayed, ended with FIN or RST, switched to TLS on demand; it
   records every byte the client sent (``received``, ``client_commands()``, literal-aware).
+- :class:`CrowdServer` serves thousands of clients at once from an asyncio loop in a child
+  process (greeting, CAPABILITY, NOOP, IDLE, LOGOUT), and pushes a line to every client in
+  IDLE: for scale tests.
 - :class:`FaultProxy` sits in front of a real server and cuts, resets or stalls the
   connection after a given number of bytes.
 - :func:`make_test_certificate` makes a throw-away authority and server certificate.
@@ -34,6 +37,7 @@ from __future__ import annotations
 from .._servers import *  # noqa: F403  (real servers on loopback: Dovecot, Cyrus, ...)
 from .._servers import __all__ as _servers_all
 from ._certs import Certificate, make_test_certificate
+from ._crowd import CrowdServer
 from ._proxy import FaultProxy
 from ._server import ClientClosed, Script, ScriptedServer, serve_minimal
 from ._wire import Command, parse_commands
@@ -42,6 +46,7 @@ __all__ = [
     "Certificate",
     "ClientClosed",
     "Command",
+    "CrowdServer",
     "FaultProxy",
     "Script",
     "ScriptedServer",

@@ -1,0 +1,135 @@
+"""IDLE for ``imaprs.aio``: the asyncio driver of :class:`imaprs._idle.IdlePlan`.
+
+``async with imap.idle(timeout=60) as idle: async for rsp in idle: ...`` behaves as the
+blocking face's ``with imap.idle()``: IDLE is sent once the commands in flight completed, the
+connection is held (other tasks' commands wait) until the block ends, the responses are
+yielded as they arrive, the IDLE is renewed every ``renew`` seconds, a BYE fails the
+connection with :class:`imaprs.BYE`.
+
+Leaving the block, by any way (an exception, a cancellation, ``asyncio.wait_for`` giving
+up), sends DONE and waits for the completion. That ending runs in its own task, shielded:
+cancelling the leaving task again does not stop it, so the stream stays in step and the
+connection usable; the send lock is let go when it ends. A server that does not end the
+IDLE within the connection's ``timeout`` makes the connection fail (IMAP4Timeout).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from typing import TYPE_CHECKING, AsyncIterator, List, Optional
+
+from .._idle import FAIL, RENEW, WAIT, YIELD, IdlePlan
+from .._types import IMAP4Response
+from ..errors import IMAP4Timeout
+
+if TYPE_CHECKING:
+    from ._engine import AsyncCommand, Driver
+
+__all__ = ["AsyncIdle"]
+
+
+class AsyncIdle:
+    """A running IDLE of ``imaprs.aio``; see the module documentation."""
+
+    def __init__(self, imap: Driver, timeout: Optional[float], renew: float) -> None:
+        self.imap = imap
+        self.plan = IdlePlan(timeout, renew)
+        self._held = False
+
+    @property
+    def cmd(self) -> Optional[AsyncCommand]:
+        """The IDLE command in flight (the newest one after a renewal)."""
+        return self.plan.cmd  # type: ignore[return-value]
+
+    async def __aenter__(self) -> AsyncIdle:
+        await self.imap._send_lock.acquire()
+        self._held = True
+        self.imap._idler = asyncio.current_task()
+        try:
+            await self._start()
+        except BaseException:
+            await self._end()
+            raise
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._end()
+
+    def __aiter__(self) -> AsyncIterator[IMAP4Response]:
+        self.plan.listen(time.monotonic())
+        return self._responses()
+
+    async def _responses(self) -> AsyncIterator[IMAP4Response]:
+        plan, imap = self.plan, self.imap
+        while True:
+            step, value = plan.step(time.monotonic())
+            if step == YIELD:
+                yield value
+            elif step == WAIT:
+                await self._news(value)
+            elif step == RENEW:
+                for rsp in await self._stop():
+                    yield rsp
+                await self._start()
+            elif step == FAIL:
+                imap.queue.defer([value.response])
+                imap._fail(value)
+                raise value
+            else:
+                return
+
+    async def _start(self) -> None:
+        plan = self.plan
+        plan.cmd = await self.imap._send("IDLE", held=True)
+        await self._news(None)
+        plan.started(time.monotonic())
+
+    async def _news(self, timeout: Optional[float]) -> None:
+        """Returns once the IDLE has news or ``timeout`` seconds passed; raises the
+        connection's failure."""
+        imap, plan = self.imap, self.plan
+        imap._raise_if_failed()
+        if plan.answered():
+            return
+        arrived = self.cmd._arrived  # type: ignore[union-attr]
+        arrived.clear()
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(arrived.wait(), timeout)
+        imap._raise_if_failed()
+
+    async def _stop(self) -> List[IMAP4Response]:
+        """Sends DONE (once the server said ``+``) and waits for the completion; returns the
+        responses not yet taken. Bounded by the connection's timeout: past it the
+        connection fails."""
+        imap, plan, cmd = self.imap, self.plan, self.cmd
+        if cmd is not None and plan.done_due():
+            try:
+                if not plan.idling:  # DONE answers the "+"; a completion may come instead
+                    await asyncio.wait_for(self._news(None), imap.timeout)
+                if plan.done_due():
+                    imap._session.expect_continuation(None)
+                    await imap._write(b"DONE\r\n")
+                    await cmd.wait(timeout=imap.timeout)
+            except asyncio.TimeoutError:
+                error = IMAP4Timeout("the server did not end IDLE in time")
+                imap._fail(error)
+                raise error from None
+        return plan.leftovers()
+
+    async def _end(self) -> None:
+        """Ends the IDLE in a task of its own (see the module documentation)."""
+        ending = asyncio.ensure_future(self._end_and_release())
+        await asyncio.shield(ending)
+
+    async def _end_and_release(self) -> None:
+        try:
+            if self.imap._error is None:
+                # Responses that came with the end of IDLE are news for everyone.
+                self.imap.queue.defer(await self._stop())
+        finally:
+            if self._held:
+                self._held = False
+                self.imap._idler = None
+                self.imap._send_lock.release()
