@@ -1,10 +1,10 @@
 """1,000 imaprs.aio connections in IDLE in one event loop, against the crowd server.
 
 The measurement is ``bench/aio_idle_scale.py``'s (run here, in this process, with its file
-limit raised there): memory per idle connection beyond Python's own objects at most 64 KiB,
-no CPU spent while everyone idles, and every connection told of new mail once the server
-pushes EXISTS to all of them. The bounds are correctness properties (nothing polls, nothing
-is lost), generous on purpose; the figures are printed."""
+limit raised there), in clear text and over TLS: memory per idle connection beyond Python's
+own objects at most 64 KiB, no CPU spent while everyone idles, and every connection told of
+new mail once the server pushes EXISTS to all of them. The bounds are correctness
+properties (nothing polls, nothing is lost), generous on purpose; the figures are printed."""
 
 from __future__ import annotations
 
@@ -21,13 +21,14 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def test_a_thousand_connections_idle_in_one_event_loop() -> None:
+@pytest.mark.parametrize("tls", [False, True], ids=["plain", "tls"])
+def test_a_thousand_connections_idle_in_one_event_loop(tls: bool) -> None:
     spec = importlib.util.spec_from_file_location("aio_idle_scale", BENCH)
     assert spec is not None and spec.loader is not None
     scale = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(scale)
 
-    figures = scale.measure(1000, quiet=3.0)
+    figures = scale.measure(1000, quiet=3.0, tls=tls)
     print("\n" + scale.report(figures))
 
     assert figures["connections"] == figures["pushed_to"] == figures["notified"] == 1000

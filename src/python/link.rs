@@ -3,6 +3,7 @@
 //!
 //! Conversions only; nothing here blocks.
 
+use std::cell::RefCell;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use pyo3::prelude::*;
@@ -16,12 +17,16 @@ use crate::client::tls;
 /// Most bytes one `read` returns: inflating cannot make one call's result grow without end.
 const READ_MAX: usize = 256 * 1024;
 
+thread_local! {
+    /// Scratch space for `read`, one per thread rather than one per link: a process may hold
+    /// thousands of idle links, and the bytes are copied out before `read` returns.
+    static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
 /// TLS and DEFLATE between a session's bytes and a socket's (internal).
 #[pyclass(module = "imaprs", name = "_Link", frozen)]
 pub(crate) struct PyLink {
     inner: Mutex<Link>,
-    /// Scratch space for `read`, kept between calls (allocated on first use).
-    scratch: Mutex<Vec<u8>>,
     host: String,
 }
 
@@ -43,7 +48,6 @@ impl PyLink {
         };
         Ok(PyLink {
             inner: Mutex::new(link),
-            scratch: Mutex::new(Vec::new()),
             host,
         })
     }
@@ -57,27 +61,18 @@ impl PyLink {
     /// again until then). An error (the server ended the stream, a bad record) is raised
     /// once the bytes before it have been returned.
     fn read<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
-        let mut scratch = self.scratch.lock().unwrap_or_else(PoisonError::into_inner);
-        scratch.resize(READ_MAX, 0);
-        let mut filled = 0;
-        let mut failed = None;
-        {
-            let mut link = self.lock();
-            while filled < scratch.len() {
-                match link.read(&mut scratch[filled..]) {
-                    Ok(0) => break,
-                    Ok(n) => filled += n,
-                    // The link stays failed: the next call reports it.
-                    Err(_) if filled > 0 => break,
-                    Err(err) => {
-                        failed = Some(err);
-                        break;
-                    }
-                }
-            }
-        }
-        let data = PyBytes::new(py, &scratch[..filled]);
-        drop(scratch); // no lock is held while an exception is made
+        let (data, failed) = SCRATCH.with(|cell| {
+            // A fresh buffer should the thread's be in use (a read nested in another).
+            let mut own = Vec::new();
+            let mut borrowed = cell.try_borrow_mut();
+            let scratch = match borrowed.as_deref_mut() {
+                Ok(shared) => shared,
+                Err(_) => &mut own,
+            };
+            scratch.resize(READ_MAX, 0);
+            let (filled, failed) = self.read_into(scratch);
+            (PyBytes::new(py, &scratch[..filled]), failed)
+        });
         match failed {
             Some(err) => Err(client_error(py, &err)),
             None => Ok(data),
@@ -130,6 +125,22 @@ impl PyLink {
 }
 
 impl PyLink {
+    /// Fills `scratch` with what the link can give; the error that stopped it when nothing
+    /// came before it (the link stays failed, so a later call reports one that did).
+    fn read_into(&self, scratch: &mut [u8]) -> (usize, Option<crate::client::Error>) {
+        let mut link = self.lock();
+        let mut filled = 0;
+        while filled < scratch.len() {
+            match link.read(&mut scratch[filled..]) {
+                Ok(0) => break,
+                Ok(n) => filled += n,
+                Err(_) if filled > 0 => break,
+                Err(err) => return (filled, Some(err)),
+            }
+        }
+        (filled, None)
+    }
+
     fn lock(&self) -> MutexGuard<'_, Link> {
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
     }
