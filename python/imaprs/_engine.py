@@ -540,6 +540,7 @@ class Engine:
             self._feed_sink(cmd, head, value, 0, len(value))
             items[k] = b""
             rsp.literals[index] = b""
+            rsp._typed = None  # held the literal: FetchItems are built from the list again
 
     def _feed_sink(
         self, cmd: IMAP4Command, head: bytes, data: bytes, offset: int, total: int
