@@ -290,9 +290,9 @@ fn child_number(part: &str, n: usize) -> String {
 
 /// A string field, lower-cased.
 fn lower(src: &View<'_>, field: Option<usize>) -> Option<String> {
-    field
-        .and_then(|f| src.string(f))
-        .map(|t| t.to_ascii_lowercase())
+    let mut text = src.string(field?)?;
+    text.make_ascii_lowercase();
+    Some(text)
 }
 
 /// A parameter list `(attr value attr value ...)`, decoded; NIL (or anything else) has none.

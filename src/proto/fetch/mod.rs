@@ -113,25 +113,24 @@ pub fn parse_fetch<'a>(src: &View<'a>) -> Result<Fetch<'a>, ParseError> {
 
 impl<'a> Fetch<'a> {
     fn add(&mut self, src: &View<'a>, name: &[u8], value: usize) {
-        let upper = name.to_ascii_uppercase();
-        match upper.as_slice() {
-            b"UID" => self.uid = src.loose_number(value),
-            b"FLAGS" => {
-                self.flags = Some(src.children(value).filter_map(|i| src.text(i)).collect())
-            }
-            b"INTERNALDATE" => self.internaldate = src.text(value).and_then(|s| internaldate(&s)),
-            b"RFC822.SIZE" => self.size = src.loose_number(value),
-            b"MODSEQ" => self.modseq = src.children(value).next().and_then(|i| src.loose_number(i)),
-            b"ENVELOPE" if src.is_list(value) => {
-                self.envelope = Some(Envelope::from_tokens(src, value));
-            }
-            b"BODYSTRUCTURE" | b"BODY" if src.is_list(value) => {
-                self.body_structure = Some(BodyStructure::from_tokens(src, value));
-            }
-            _ => {
-                let key = item_key(&String::from_utf8_lossy(name));
-                self.others.push((key, generic(src, value)));
-            }
+        let is = |word: &[u8]| name.eq_ignore_ascii_case(word);
+        if is(b"UID") {
+            self.uid = src.loose_number(value);
+        } else if is(b"FLAGS") {
+            self.flags = Some(src.children(value).filter_map(|i| src.text(i)).collect());
+        } else if is(b"INTERNALDATE") {
+            self.internaldate = src.text(value).and_then(|s| internaldate(&s));
+        } else if is(b"RFC822.SIZE") {
+            self.size = src.loose_number(value);
+        } else if is(b"MODSEQ") {
+            self.modseq = src.children(value).next().and_then(|i| src.loose_number(i));
+        } else if is(b"ENVELOPE") && src.is_list(value) {
+            self.envelope = Some(Envelope::from_tokens(src, value));
+        } else if (is(b"BODYSTRUCTURE") || is(b"BODY")) && src.is_list(value) {
+            self.body_structure = Some(BodyStructure::from_tokens(src, value));
+        } else {
+            let key = item_key(&String::from_utf8_lossy(name));
+            self.others.push((key, generic(src, value)));
         }
     }
 }
