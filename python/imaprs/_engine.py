@@ -227,7 +227,7 @@ class Engine:
                     self._sinks += 1
                     if self._sinks == 1:
                         self._conn.set_stream_threshold(STREAM_THRESHOLD)
-            if type(parts) is bytes:  # one line, the common case
+            if isinstance(parts, bytes):  # one line, the common case
                 self._write(parts, flush)
             else:
                 self._write_parts(cmd, parts, flush)
