@@ -83,13 +83,13 @@ pub(crate) fn fill(
     obj: &Bound<'_, PyAny>,
     rsp: &Response<'_>,
     literals: Option<&Bound<'_, PyList>>,
-    cache: Option<&mut StrCache>,
+    mut cache: Option<&mut StrCache>,
 ) -> PyResult<()> {
     let py = obj.py();
     let list = obj.cast::<PyList>()?;
     let found = PyList::empty(py);
     untrack(&found);
-    convert_tokens(list, rsp, literals, &found, cache)?;
+    convert_tokens(list, rsp, literals, &found, cache.as_deref_mut())?;
     let kind = rsp.kind();
     let info = match rsp.continuation() {
         Some(ContinueText::Base64(bytes)) => PyBytes::new(py, &bytes).into_any(),
@@ -100,6 +100,11 @@ pub(crate) fn fill(
         )?,
     };
     let dtype = match rsp.dtype() {
+        // A handful of names (FETCH, EXISTS, OK codes ...): from the cache when there is one.
+        Some(d) if d.iter().all(|b| !b.is_ascii_lowercase()) => match cache {
+            Some(cache) => cache.get(py, &d)?.into_any(),
+            None => text_str(py, &d)?.into_any(),
+        },
         Some(d) => text_str(py, &d.to_ascii_uppercase())?.into_any(),
         None => py.None().into_bound(py),
     };
