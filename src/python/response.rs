@@ -129,12 +129,13 @@ pub(crate) fn fill(
 }
 
 /// Appends the converted tokens to `top`, nested lists as new lists; collects the literal
-/// `bytes` objects of a raw response in `found`.
-fn convert_tokens(
-    top: &Bound<'_, PyList>,
+/// `bytes` objects of a raw response in `found`. The values wait on one stack until their
+/// list closes, which is then made at its final size in one step (no appends, no regrowth).
+fn convert_tokens<'py>(
+    top: &Bound<'py, PyList>,
     rsp: &Response<'_>,
-    literals: Option<&Bound<'_, PyList>>,
-    found: &Bound<'_, PyList>,
+    literals: Option<&Bound<'py, PyList>>,
+    found: &Bound<'py, PyList>,
     mut cache: Option<&mut StrCache>,
 ) -> PyResult<()> {
     let py = top.py();
@@ -144,12 +145,23 @@ fn convert_tokens(
     };
     let raw = rsp.raw();
     let tokens = rsp.tokens();
-    let mut stack: Vec<(Bound<'_, PyList>, usize)> = vec![(top.clone(), tokens.len())];
+    let mut values: Vec<Bound<'py, PyAny>> = Vec::with_capacity(tokens.len());
+    // The open lists: where their values start on `values`, and the token index they end at.
+    let mut open: Vec<(usize, usize)> = Vec::new();
+    let close = |values: &mut Vec<Bound<'py, PyAny>>, start: usize| -> PyResult<()> {
+        let list = PyList::new(py, values.drain(start..))?;
+        untrack(&list);
+        values.push(list.into_any());
+        Ok(())
+    };
     for (i, token) in tokens.iter().enumerate() {
-        while stack.len() > 1 && stack.last().is_some_and(|(_, end)| i >= *end) {
-            stack.pop();
+        while let Some(&(start, end)) = open.last() {
+            if i < end {
+                break;
+            }
+            open.pop();
+            close(&mut values, start)?;
         }
-        let parent = &stack[stack.len() - 1].0;
         let bytes = token.bytes(raw);
         let item = match token.kind {
             TokenKind::Atom => string(bytes)?.into_any(),
@@ -167,14 +179,17 @@ fn convert_tokens(
             },
             TokenKind::Nil => py.None().into_bound(py),
             TokenKind::List => {
-                let child = PyList::empty(py);
-                untrack(&child);
-                parent.append(&child)?;
-                stack.push((child, i + 1 + token.num as usize));
+                open.push((values.len(), i + 1 + token.num as usize));
                 continue;
             }
         };
-        parent.append(item)?;
+        values.push(item);
+    }
+    while let Some((start, _)) = open.pop() {
+        close(&mut values, start)?;
+    }
+    for value in values {
+        top.append(value)?;
     }
     Ok(())
 }
