@@ -385,3 +385,19 @@ def test_the_initial_response_is_not_kept_on_the_command() -> None:
         shown = repr(info.value.command.args)
         assert "AGFsaWNl" not in shown and "<secret>" in shown
         imap.logout()
+
+
+def test_session_command_tags_encodes_and_tracks_in_one_call() -> None:
+    session = imaprs._imaprs._Session()
+    tag, wire = session.command(
+        "UID FETCH", "UID FETCH", [SequenceSet("1:5"), Raw("(FLAGS)")], "1:5"
+    )
+    assert wire == f"{tag} UID FETCH 1:5 (FLAGS)\r\n".encode()  # one line: the bytes
+    assert session.in_flight == 1 and session.conflicts("UID FETCH", "3")
+    tag2, parts = session.command("APPEND", "APPEND", ["INBOX", b"Subject: x\r\n\r\n"])
+    assert tag2 != tag and isinstance(parts, list)  # a synchronising literal: the parts
+    assert parts[0] == f"{tag2} APPEND INBOX {{14}}\r\n".encode()
+    assert parts[1] == (b"Subject: x\r\n\r\n", True)
+    with pytest.raises(InvalidArgument):
+        session.command("SELECT", "SELECT", ["a\0b"])
+    assert session.in_flight == 2  # the refused command left nothing tracked

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import gc
 import pickle
 from pathlib import Path
 from typing import List
@@ -199,6 +200,26 @@ def test_value_types_compare_and_pickle() -> None:
         message_id="<a@b>",
     )
     assert built == env and hash(built) == hash(env)
+
+
+def test_one_build_per_response() -> None:
+    rsp = IMAP4Response(LISTING)
+    first, again = fetch_item(rsp), fetch_item(rsp)
+    assert first.response is rsp and again == first
+    # Built once and kept with the response: the same objects, not equal copies.
+    assert first.envelope is again.envelope and first.bodystructure is again.bodystructure
+    copy = pickle.loads(pickle.dumps(rsp))  # the typed items are not pickled but rebuilt
+    assert copy == rsp and fetch_item(copy) == first
+    assert pickle.loads(pickle.dumps(first)) == first
+
+
+def test_typed_values_stay_out_of_the_cycle_collector() -> None:
+    it = item(LISTING)
+    env, body = it.envelope, it.bodystructure
+    assert env is not None and body is not None
+    # They hold only immutable values, so they can be in no cycle: the collector skips them.
+    values = (it, env, body, it.flags, env.from_[0], body.parts[0], body.attachments()[0])
+    assert not any(gc.is_tracked(v) for v in values)
 
 
 def test_not_a_fetch_response() -> None:

@@ -101,9 +101,14 @@ class Engine:
         self._fork = _FORKS[0]
         self._pid = os.getpid()
         self.timeout = timeout
-        self._cond = threading.Condition(threading.RLock())
+        #: Guards the routing state; ``_cond`` (over the same lock) wakes the threads waiting.
+        #: The hot paths take ``_mutex`` itself: a condition's ``with`` is a Python call.
+        self._mutex = threading.RLock()
+        self._cond = threading.Condition(self._mutex)
         self._send_lock = threading.RLock()
         self._reading = False
+        #: Threads asleep on ``_cond`` (nobody to wake: no notify).
+        self._sleepers = 0
         self._error: Optional[BaseException] = None
         self._session = _imaprs._Session()
         self.queue = _imaprs._Unclaimed(MAX_UNCLAIMED)
@@ -199,29 +204,33 @@ class Engine:
                 # What the server sent already cannot answer a command not yet written: read
                 # before the tag exists, a reply guessing it is a violation.
                 self._route_ready()
-            tag = session.tag()
             arg_list = list(args)
-            try:
-                parts = self._conn.encode(tag, name, arg_list)
-                if uploads is not None:
-                    parts = splice(parts, uploads, self._conn.literal_header)
-            except BaseException:
-                session.unsent(tag)  # refused before a byte left
-                raise
+            # Tagged, encoded and tracked by the core in one call (an argument refused leaves
+            # no trace); until the command is in `cmds`, what it claims is unclaimed, as
+            # nothing the server sends before it is written can answer it.
+            tag, parts = session.command(name, upper, arg_list, seqset)
+            if uploads is not None:
+                try:
+                    parts = splice(_part_list(parts), uploads, self._conn.literal_header)
+                except BaseException:
+                    session.unsent(tag)  # refused before a byte left
+                    raise
             cmd = IMAP4Command(self, tag, name, arg_list, seqset, sink, progress)
             if LOG.isEnabledFor(logging.DEBUG):
                 LOG.debug("C: %s %s %s", tag, name, redact(upper, args))
             if upper in ("STARTTLS", "COMPRESS"):
                 # Nothing after its OK may be read before the link changes (see _imap4).
                 self._conn.set_barrier(tag)
-            with self._cond:
+            with self._mutex:
                 self.cmds[tag] = cmd
-                session.track(tag, upper, seqset)
                 if sink is not None:
                     self._sinks += 1
                     if self._sinks == 1:
                         self._conn.set_stream_threshold(STREAM_THRESHOLD)
-            self._write_parts(cmd, parts, flush)
+            if isinstance(parts, bytes):  # one line, the common case
+                self._write(parts, flush)
+            else:
+                self._write_parts(cmd, parts, flush)
             return cmd
 
     def _write_parts(self, cmd: IMAP4Command, parts: List[Any], flush: bool) -> None:
@@ -287,6 +296,10 @@ class Engine:
     def _write(self, data: bytes, flush: bool) -> None:
         """Queues ``data`` behind what is queued, and sends everything when ``flush`` or when
         the queue is large. The send lock is held."""
+        if flush and not self._cork:
+            with self._write_lock:  # nothing queued: no copy
+                self._write_now(data)
+            return
         self._cork += data
         if flush or len(self._cork) >= CORK_LIMIT:
             self._flush_locked()
@@ -381,8 +394,8 @@ class Engine:
         if self._cork:
             self._flush()
         deadline = None if timeout is None else time.monotonic() + timeout
-        cond = self._cond
-        with cond:
+        cond, mutex = self._cond, self._mutex
+        with mutex:
             while True:
                 if ready():
                     return
@@ -393,7 +406,11 @@ class Engine:
                 remaining = None if deadline is None else deadline - time.monotonic()
                 if remaining is not None and remaining <= 0:
                     raise IMAP4Timeout("timed out waiting for the server")
-                cond.wait(remaining)
+                self._sleepers += 1
+                try:
+                    cond.wait(remaining)
+                finally:
+                    self._sleepers -= 1
         # We are the reader: read outside the condition, route inside it.
         try:
             while True:
@@ -401,9 +418,10 @@ class Engine:
                     batch = self._conn.read_batch(self._session)
                 else:
                     batch = self._read_until(deadline)
-                with cond:
+                with mutex:
                     self._route(batch)
-                    cond.notify_all()
+                    if self._sleepers:
+                        cond.notify_all()
                     if isinstance(self._error, ProtocolError) or (
                         self._error is None and self._callback_error is not None
                     ):
@@ -423,9 +441,10 @@ class Engine:
             self._fail(ConnectionClosed("interrupted while waiting for the server"))
             raise
         finally:
-            with cond:
+            with mutex:
                 self._reading = False
-                cond.notify_all()
+                if self._sleepers:
+                    cond.notify_all()
 
     def _read_until(self, deadline: float) -> List[Any]:
         """A batch read that gives up at ``deadline`` (IMAP4Timeout)."""
@@ -540,6 +559,7 @@ class Engine:
             self._feed_sink(cmd, head, value, 0, len(value))
             items[k] = b""
             rsp.literals[index] = b""
+            rsp._typed = None  # held the literal: FetchItems are built from the list again
 
     def _feed_sink(
         self, cmd: IMAP4Command, head: bytes, data: bytes, offset: int, total: int
@@ -659,6 +679,11 @@ class Engine:
             return cmd.wait()
         self._arm_flush()
         return cmd
+
+
+def _part_list(parts: Any) -> List[Any]:
+    """The parts of ``_Session.command``'s wire form as a list."""
+    return [parts] if isinstance(parts, bytes) else list(parts)
 
 
 def redact_response(rsp: IMAP4Response) -> str:

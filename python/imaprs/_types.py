@@ -47,7 +47,7 @@ class IMAP4Response(list):  # type: ignore[type-arg]
         ParseError: the response is malformed (also a ``ValueError``).
     """
 
-    __slots__ = ("seq", "type", "tag", "status", "info", "dtype", "literals", "_line")
+    __slots__ = ("seq", "type", "tag", "status", "info", "dtype", "literals", "_line", "_typed")
 
     seq: int
     type: str
@@ -57,6 +57,9 @@ class IMAP4Response(list):  # type: ignore[type-arg]
     dtype: Optional[str]
     literals: List[bytes]
     _line: Union[str, bytes]
+    #: A FETCH response's typed items, built by the read from the same parse (see
+    #: ``FetchItem``); absent or None: ``fetch_item`` parses the response again.
+    _typed: Any
 
     def __init__(
         self,
@@ -96,7 +99,8 @@ class IMAP4Response(list):  # type: ignore[type-arg]
         )
 
     def __reduce__(self) -> Tuple[Any, ...]:
-        state = tuple(getattr(self, name, None) for name in self.__slots__)
+        # The typed items are not pickled: they are built again from the line and literals.
+        state = tuple(getattr(self, name, None) for name in self.__slots__ if name != "_typed")
         return (_rebuild, (list(self), state))
 
 

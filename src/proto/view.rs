@@ -1,14 +1,17 @@
 //! Reading the tokens of one parsed response as IMAP data types.
 //!
 //! A [`View`] pairs a [`Response`] with the literals its `{i}` placeholders refer to (when it
-//! was parsed from template text) and answers the questions the typed results ask: the
-//! `astring`/`nstring` at a token, its number, the children of a list. Nothing is copied
-//! unless a quoted string holds escapes.
+//! was parsed from template text) and answers the questions every typed value asks (the
+//! command results, the FETCH items, ENVELOPE, BODYSTRUCTURE): the `astring`/`nstring` at a
+//! token, its number, the children of a list. Nothing is copied unless a quoted string holds
+//! escapes. It is lenient where servers are: a number sent as a quoted string still reads as
+//! one through [`View::loose_number`], a quoted string where an atom belongs is still text,
+//! and NIL is "absent" wherever a value may be missing.
 
 use std::borrow::Cow;
 
 use super::response::{Kind, Response};
-use super::value::{children, unescape, TokenKind};
+use super::value::{children, unescape, Token, TokenKind};
 
 /// A parsed response and the literals of its template text.
 #[derive(Clone, Copy, Debug)]
@@ -46,11 +49,32 @@ impl<'a> View<'a> {
     /// The indices of the children of the list at `index` (none when it is not a list).
     #[must_use]
     pub fn items(&self, index: usize) -> Vec<usize> {
-        if self.is_list(index) {
-            children(self.rsp.tokens(), Some(index)).collect()
-        } else {
-            Vec::new()
+        self.children(index).collect()
+    }
+
+    /// The children of the list at `index`, without allocating; none when it is not a list.
+    pub fn children(&self, index: usize) -> impl Iterator<Item = usize> + 'a {
+        // Only a list's `num` counts children: for any other token `children` would read
+        // past the end, so it is never polled.
+        let count = if self.is_list(index) { usize::MAX } else { 0 };
+        children(self.rsp.tokens(), Some(index)).take(count)
+    }
+
+    /// The first `N` children of the list at `index` (`None` past its end or when it is not
+    /// a list), without allocating.
+    #[must_use]
+    pub fn fields<const N: usize>(&self, index: usize) -> [Option<usize>; N] {
+        let mut out = [None; N];
+        for (slot, child) in out.iter_mut().zip(self.children(index)) {
+            *slot = Some(child);
         }
+        out
+    }
+
+    /// The tokens.
+    #[must_use]
+    pub fn tokens(&self) -> &'a [Token] {
+        self.rsp.tokens()
     }
 
     /// Whether the token at `index` is a parenthesised list.
@@ -70,6 +94,37 @@ impl<'a> View<'a> {
     pub fn number(&self, index: usize) -> Option<u64> {
         let token = self.rsp.tokens().get(index)?;
         (token.kind == TokenKind::Number).then_some(token.num)
+    }
+
+    /// A number, also when sent as a digit-only atom or quoted string.
+    #[must_use]
+    pub fn loose_number(&self, index: usize) -> Option<u64> {
+        match self.kind(index)? {
+            TokenKind::Number => self.number(index),
+            TokenKind::Atom | TokenKind::Quoted => {
+                let bytes = self.text(index)?;
+                std::str::from_utf8(bytes.trim_ascii()).ok()?.parse().ok()
+            }
+            _ => None,
+        }
+    }
+
+    /// The place of the literal at `index` among the response's literals: a template's
+    /// `{i}`, or the count of literals before it in a response read with its literals inline.
+    #[must_use]
+    pub fn literal_index(&self, index: usize) -> Option<usize> {
+        let tokens = self.rsp.tokens();
+        let token = tokens.get(index)?;
+        match token.kind {
+            TokenKind::LiteralRef => usize::try_from(token.num).ok(),
+            TokenKind::Literal => Some(
+                tokens[..index]
+                    .iter()
+                    .filter(|t| t.kind == TokenKind::Literal)
+                    .count(),
+            ),
+            _ => None,
+        }
     }
 
     /// The bytes of the atom, number, quoted string (unescaped) or literal at `index`;
@@ -113,7 +168,9 @@ impl<'a> View<'a> {
             .collect()
     }
 
-    fn kind(&self, index: usize) -> Option<TokenKind> {
+    /// The kind of the token at `index` (`None` past the end).
+    #[must_use]
+    pub fn kind(&self, index: usize) -> Option<TokenKind> {
         self.rsp.tokens().get(index).map(|t| t.kind)
     }
 }

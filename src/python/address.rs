@@ -137,7 +137,11 @@ pub(crate) fn address_tuple<'py>(
 ) -> PyResult<Bound<'py, PyTuple>> {
     let items = list
         .iter()
-        .map(|a| Bound::new(py, PyAddress { inner: a.clone() }))
+        .map(|a| {
+            let obj = Bound::new(py, PyAddress { inner: a.clone() })?;
+            super::response::untrack(obj.as_any()); // holds no Python object
+            Ok(obj)
+        })
         .collect::<PyResult<Vec<_>>>()?;
     PyTuple::new(py, items)
 }

@@ -188,12 +188,14 @@ pub(crate) fn nodes<'py>(
 ) -> PyResult<Vec<Bound<'py, PyBodyStructure>>> {
     list.iter()
         .map(|n| {
-            Bound::new(
+            let node = Bound::new(
                 py,
                 PyBodyStructure {
                     inner: Arc::clone(n),
                 },
-            )
+            )?;
+            super::response::untrack(node.as_any()); // holds no Python object
+            Ok(node)
         })
         .collect()
 }

@@ -1,22 +1,24 @@
 //! `imaprs.FetchItem` and `fetch_item()`: one FETCH response as typed values.
 //!
-//! `fetch_item` parses the response's stored line again with its literals (a template parse:
-//! `{i}` stands for `literals[i]`), which costs less than walking the Python lists, and
-//! hands the literal `bytes` objects over as they are rather than copying them.
+//! The values are those the read built from the parser's tokens ([`super::typed`]);
+//! `fetch_item` wraps them with the response, parsing its line and literals again only for a
+//! response that has none.
 
 use std::sync::Arc;
 
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
+use pyo3::types::{PyDict, PyList, PyString, PyTuple};
 use pyo3::{intern, IntoPyObjectExt};
 
 use super::bodystructure::PyBodyStructure;
 use super::datetime::aware_datetime;
 use super::envelope::PyEnvelope;
 use super::errors::parse_error;
-use super::response::text_str;
-use crate::proto::fetch::{item_key, parse_fetch, BodyStructure, Fetch, MailDate, Source, Value};
-use crate::proto::{parse_response, parse_template, Limits, ParseError, Tokens};
+use super::response::untrack;
+use super::typed::{build_core, FetchCore};
+use super::view::with_view;
+use crate::proto::fetch::{item_key, BodyStructure};
+use crate::proto::{parse_response, Limits, ParseError, Tokens, View};
 
 /// The typed items of one FETCH response.
 ///
@@ -33,21 +35,8 @@ use crate::proto::{parse_response, parse_template, Limits, ParseError, Tokens};
 ///     response: the `IMAP4Response` it was built from.
 #[pyclass(module = "imaprs", name = "FetchItem", frozen)]
 pub(crate) struct PyFetchItem {
-    seq: u64,
-    uid: Option<u64>,
-    flags: Option<Py<PyTuple>>,
-    internaldate: Option<MailDate>,
-    size: Option<u64>,
-    envelope: Option<Py<PyEnvelope>>,
-    bodystructure: Option<Py<PyBodyStructure>>,
-    modseq: Option<u64>,
-    others: Option<Py<PyDict>>,
+    core: Py<FetchCore>,
     response: Py<PyAny>,
-}
-
-/// Sections whose values are message bytes even when sent as quoted strings.
-fn is_section(key: &str) -> bool {
-    key.starts_with("BODY[") || key.starts_with("BINARY[") || key.starts_with("RFC822")
 }
 
 /// Builds the `FetchItem` of one FETCH response.
@@ -55,49 +44,30 @@ fn is_section(key: &str) -> bool {
 /// Raises:
 ///     ParseError: `rsp` is not a FETCH response.
 #[pyfunction]
-pub(crate) fn fetch_item(rsp: &Bound<'_, PyAny>) -> PyResult<PyFetchItem> {
+pub(crate) fn fetch_item<'py>(rsp: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyFetchItem>> {
     let py = rsp.py();
-    let line_obj = rsp.getattr(intern!(py, "_line"))?;
-    let literal_list = rsp
-        .getattr(intern!(py, "literals"))?
-        .cast_into::<PyList>()?;
-    let literals: Vec<Bound<'_, PyBytes>> = literal_list
-        .iter()
-        .map(|l| l.cast_into::<PyBytes>().map_err(PyErr::from))
-        .collect::<PyResult<_>>()?;
-    let slices: Vec<&[u8]> = literals.iter().map(|l| l.as_bytes()).collect();
-    let owned_line;
-    let line: &[u8] = if let Ok(bytes) = line_obj.cast::<PyBytes>() {
-        bytes.as_bytes()
-    } else {
-        owned_line = super::address::raw_text(&line_obj)?;
-        &owned_line
+    let core = match rsp.getattr(intern!(py, "_typed")) {
+        Ok(found) if !found.is_none() => found.cast_into::<FetchCore>()?,
+        _ => {
+            let literals = rsp
+                .getattr(intern!(py, "literals"))?
+                .cast_into::<PyList>()?;
+            let core = with_view(rsp, |view| build_core(py, view, &literals))?;
+            // Kept with the response: `data`, `items()` and `fetch_item` share one build.
+            // (A list or an object without the slot just builds again next time.)
+            let _ = rsp.setattr(intern!(py, "_typed"), &core);
+            core
+        }
     };
-    // Taken out of the cell, not borrowed in it: building the item runs Python code.
-    let mut tokens = TOKENS.with(std::cell::RefCell::take);
-    let result = build_item(py, line, &slices, &literals, rsp, &mut tokens);
-    TOKENS.with(|cell| cell.replace(tokens));
-    result
-}
-
-fn build_item(
-    py: Python<'_>,
-    line: &[u8],
-    slices: &[&[u8]],
-    literals: &[Bound<'_, PyBytes>],
-    rsp: &Bound<'_, PyAny>,
-    tokens: &mut Tokens,
-) -> PyResult<PyFetchItem> {
-    let parsed = parse_template(line, slices.len(), tokens, &Limits::default())
-        .map_err(|e| parse_error(py, &e, Some(line)))?;
-    let src = Source::new(&parsed, slices);
-    let fetch = parse_fetch(&src).map_err(|e| parse_error(py, &e, Some(line)))?;
-    PyFetchItem::build(py, fetch, literals, rsp)
-}
-
-thread_local! {
-    /// The token buffer of `fetch_item`, reused from call to call.
-    static TOKENS: std::cell::RefCell<Tokens> = std::cell::RefCell::new(Tokens::new());
+    let item = Bound::new(
+        py,
+        PyFetchItem {
+            core: core.unbind(),
+            response: rsp.clone().unbind(),
+        },
+    )?;
+    untrack(item.as_any());
+    Ok(item)
 }
 
 /// Rebuilds a `BodyStructure` from its IMAP form (for pickling).
@@ -109,9 +79,9 @@ pub(crate) fn _bodystructure(py: Python<'_>, wire: &[u8], part: &str) -> PyResul
     let mut tokens = Tokens::new();
     let parsed = parse_response(&raw, &mut tokens, &Limits::default())
         .map_err(|e| parse_error(py, &e, Some(&raw)))?;
-    let src = Source::new(&parsed, &[]);
+    let src = View::new(parsed, &[]);
     let value = src
-        .items(src.tokens().len().min(2))
+        .children(src.tokens().len().min(2))
         .nth(1)
         .filter(|&v| src.is_list(v))
         .ok_or_else(|| {
@@ -124,73 +94,33 @@ pub(crate) fn _bodystructure(py: Python<'_>, wire: &[u8], part: &str) -> PyResul
 }
 
 impl PyFetchItem {
-    fn build(
-        py: Python<'_>,
-        fetch: Fetch<'_>,
-        literals: &[Bound<'_, PyBytes>],
-        rsp: &Bound<'_, PyAny>,
-    ) -> PyResult<Self> {
-        let flags = match &fetch.flags {
-            Some(flags) => {
-                let items = flags
-                    .iter()
-                    .map(|f| text_str(py, f))
-                    .collect::<PyResult<Vec<_>>>()?;
-                Some(PyTuple::new(py, items)?.unbind())
-            }
-            None => None,
-        };
-        let others = if fetch.others.is_empty() {
-            None
-        } else {
-            let dict = PyDict::new(py);
-            for (name, value) in &fetch.others {
-                dict.set_item(name, convert(py, value, literals, is_section(name))?)?;
-            }
-            Some(dict.unbind())
-        };
-        Ok(PyFetchItem {
-            seq: fetch.seq,
-            uid: fetch.uid,
-            flags,
-            internaldate: fetch.internaldate,
-            size: fetch.size,
-            envelope: fetch
-                .envelope
-                .map(|inner| Py::new(py, PyEnvelope { inner }))
-                .transpose()?,
-            bodystructure: fetch
-                .body_structure
-                .map(|b| Py::new(py, PyBodyStructure { inner: Arc::new(b) }))
-                .transpose()?,
-            modseq: fetch.modseq,
-            others,
-            response: rsp.clone().unbind(),
-        })
+    fn core(&self) -> &FetchCore {
+        self.core.get()
     }
 
     /// The typed items present, by canonical name.
     fn typed<'py>(&self, py: Python<'py>) -> PyResult<Vec<(&'static str, Bound<'py, PyAny>)>> {
+        let core = self.core();
         let mut out = Vec::new();
-        if let Some(uid) = self.uid {
+        if let Some(uid) = core.uid {
             out.push(("UID", uid.into_bound_py_any(py)?));
         }
-        if let Some(flags) = &self.flags {
+        if let Some(flags) = &core.flags {
             out.push(("FLAGS", flags.bind(py).clone().into_any()));
         }
-        if let Some(date) = self.internaldate {
+        if let Some(date) = core.internaldate {
             out.push(("INTERNALDATE", aware_datetime(py, date)?));
         }
-        if let Some(size) = self.size {
+        if let Some(size) = core.size {
             out.push(("RFC822.SIZE", size.into_bound_py_any(py)?));
         }
-        if let Some(envelope) = &self.envelope {
+        if let Some(envelope) = &core.envelope {
             out.push(("ENVELOPE", envelope.bind(py).clone().into_any()));
         }
-        if let Some(body) = &self.bodystructure {
+        if let Some(body) = &core.bodystructure {
             out.push(("BODYSTRUCTURE", body.bind(py).clone().into_any()));
         }
-        if let Some(modseq) = self.modseq {
+        if let Some(modseq) = core.modseq {
             out.push(("MODSEQ", modseq.into_bound_py_any(py)?));
         }
         Ok(out)
@@ -201,42 +131,45 @@ impl PyFetchItem {
 impl PyFetchItem {
     #[getter]
     fn seq(&self) -> u64 {
-        self.seq
+        self.core().seq
     }
 
     #[getter]
     fn uid(&self) -> Option<u64> {
-        self.uid
+        self.core().uid
     }
 
     #[getter]
     fn flags(&self, py: Python<'_>) -> Option<Py<PyTuple>> {
-        self.flags.as_ref().map(|f| f.clone_ref(py))
+        self.core().flags.as_ref().map(|f| f.clone_ref(py))
     }
 
     #[getter]
     fn internaldate<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
-        self.internaldate.map(|d| aware_datetime(py, d)).transpose()
+        self.core()
+            .internaldate
+            .map(|d| aware_datetime(py, d))
+            .transpose()
     }
 
     #[getter]
     fn size(&self) -> Option<u64> {
-        self.size
+        self.core().size
     }
 
     #[getter]
     fn envelope(&self, py: Python<'_>) -> Option<Py<PyEnvelope>> {
-        self.envelope.as_ref().map(|e| e.clone_ref(py))
+        self.core().envelope.as_ref().map(|e| e.clone_ref(py))
     }
 
     #[getter]
     fn bodystructure(&self, py: Python<'_>) -> Option<Py<PyBodyStructure>> {
-        self.bodystructure.as_ref().map(|b| b.clone_ref(py))
+        self.core().bodystructure.as_ref().map(|b| b.clone_ref(py))
     }
 
     #[getter]
     fn modseq(&self) -> Option<u64> {
-        self.modseq
+        self.core().modseq
     }
 
     #[getter]
@@ -320,7 +253,7 @@ impl PyFetchItem {
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        let mut parts = vec![format!("seq={}", self.seq)];
+        let mut parts = vec![format!("seq={}", self.core().seq)];
         for (name, value) in self.typed(py)? {
             let field = match name {
                 "RFC822.SIZE" => "size".to_owned(),
@@ -339,7 +272,7 @@ impl PyFetchItem {
             return Ok(false);
         };
         let other = other.get();
-        if self.seq != other.seq {
+        if self.core().seq != other.core().seq {
             return Ok(false);
         }
         let mine = PyTuple::new(py, self.typed(py)?)?;
@@ -364,7 +297,7 @@ impl PyFetchItem {
                 return Ok(Some(value));
             }
         }
-        match &self.others {
+        match &self.core().others {
             Some(others) => others.bind(py).get_item(PyString::new(py, &key)),
             None => Ok(None),
         }
@@ -372,35 +305,9 @@ impl PyFetchItem {
 
     /// The items with no typed view (an empty dict when there are none).
     fn others<'py>(&self, py: Python<'py>) -> Bound<'py, PyDict> {
-        match &self.others {
+        match &self.core().others {
             Some(others) => others.bind(py).clone(),
             None => PyDict::new(py),
         }
     }
-}
-
-/// A Python value for an item with no typed view; `section` makes text `bytes`.
-fn convert<'py>(
-    py: Python<'py>,
-    value: &Value<'_>,
-    literals: &[Bound<'py, PyBytes>],
-    section: bool,
-) -> PyResult<Bound<'py, PyAny>> {
-    Ok(match value {
-        Value::Nil => py.None().into_bound(py),
-        Value::Number(n) => n.into_bound_py_any(py)?,
-        Value::Text(text) if section => PyBytes::new(py, text).into_any(),
-        Value::Text(text) => text_str(py, text)?.into_any(),
-        Value::Literal { index, bytes } => match index.and_then(|i| literals.get(i)) {
-            Some(given) => given.clone().into_any(),
-            None => PyBytes::new(py, bytes).into_any(),
-        },
-        Value::List(items) => {
-            let items = items
-                .iter()
-                .map(|v| convert(py, v, literals, false))
-                .collect::<PyResult<Vec<_>>>()?;
-            PyTuple::new(py, items)?.into_any()
-        }
-    })
 }

@@ -20,6 +20,7 @@ mod results;
 mod sasl;
 mod session;
 mod strcache;
+mod typed;
 mod view;
 
 /// The native core of imaprs; use the `imaprs` package, which re-exports it.

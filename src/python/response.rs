@@ -83,13 +83,13 @@ pub(crate) fn fill(
     obj: &Bound<'_, PyAny>,
     rsp: &Response<'_>,
     literals: Option<&Bound<'_, PyList>>,
-    cache: Option<&mut StrCache>,
+    mut cache: Option<&mut StrCache>,
 ) -> PyResult<()> {
     let py = obj.py();
     let list = obj.cast::<PyList>()?;
     let found = PyList::empty(py);
     untrack(&found);
-    convert_tokens(list, rsp, literals, &found, cache)?;
+    convert_tokens(list, rsp, literals, &found, cache.as_deref_mut())?;
     let kind = rsp.kind();
     let info = match rsp.continuation() {
         Some(ContinueText::Base64(bytes)) => PyBytes::new(py, &bytes).into_any(),
@@ -100,6 +100,11 @@ pub(crate) fn fill(
         )?,
     };
     let dtype = match rsp.dtype() {
+        // A handful of names (FETCH, EXISTS, OK codes ...): from the cache when there is one.
+        Some(d) if d.iter().all(|b| !b.is_ascii_lowercase()) => match cache {
+            Some(cache) => cache.get(py, &d)?.into_any(),
+            None => text_str(py, &d)?.into_any(),
+        },
         Some(d) => text_str(py, &d.to_ascii_uppercase())?.into_any(),
         None => py.None().into_bound(py),
     };
@@ -124,12 +129,13 @@ pub(crate) fn fill(
 }
 
 /// Appends the converted tokens to `top`, nested lists as new lists; collects the literal
-/// `bytes` objects of a raw response in `found`.
-fn convert_tokens(
-    top: &Bound<'_, PyList>,
+/// `bytes` objects of a raw response in `found`. The values wait on one stack until their
+/// list closes, which is then made at its final size in one step (no appends, no regrowth).
+fn convert_tokens<'py>(
+    top: &Bound<'py, PyList>,
     rsp: &Response<'_>,
-    literals: Option<&Bound<'_, PyList>>,
-    found: &Bound<'_, PyList>,
+    literals: Option<&Bound<'py, PyList>>,
+    found: &Bound<'py, PyList>,
     mut cache: Option<&mut StrCache>,
 ) -> PyResult<()> {
     let py = top.py();
@@ -139,12 +145,23 @@ fn convert_tokens(
     };
     let raw = rsp.raw();
     let tokens = rsp.tokens();
-    let mut stack: Vec<(Bound<'_, PyList>, usize)> = vec![(top.clone(), tokens.len())];
+    let mut values: Vec<Bound<'py, PyAny>> = Vec::with_capacity(tokens.len());
+    // The open lists: where their values start on `values`, and the token index they end at.
+    let mut open: Vec<(usize, usize)> = Vec::new();
+    let close = |values: &mut Vec<Bound<'py, PyAny>>, start: usize| -> PyResult<()> {
+        let list = PyList::new(py, values.drain(start..))?;
+        untrack(&list);
+        values.push(list.into_any());
+        Ok(())
+    };
     for (i, token) in tokens.iter().enumerate() {
-        while stack.len() > 1 && stack.last().is_some_and(|(_, end)| i >= *end) {
-            stack.pop();
+        while let Some(&(start, end)) = open.last() {
+            if i < end {
+                break;
+            }
+            open.pop();
+            close(&mut values, start)?;
         }
-        let parent = &stack[stack.len() - 1].0;
         let bytes = token.bytes(raw);
         let item = match token.kind {
             TokenKind::Atom => string(bytes)?.into_any(),
@@ -162,14 +179,17 @@ fn convert_tokens(
             },
             TokenKind::Nil => py.None().into_bound(py),
             TokenKind::List => {
-                let child = PyList::empty(py);
-                untrack(&child);
-                parent.append(&child)?;
-                stack.push((child, i + 1 + token.num as usize));
+                open.push((values.len(), i + 1 + token.num as usize));
                 continue;
             }
         };
-        parent.append(item)?;
+        values.push(item);
+    }
+    while let Some((start, _)) = open.pop() {
+        close(&mut values, start)?;
+    }
+    for value in values {
+        top.append(value)?;
     }
     Ok(())
 }

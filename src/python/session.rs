@@ -132,6 +132,45 @@ impl PySession {
         encode_command(py, tag, name, args, non_sync)
     }
 
+    /// Tags, encodes and tracks command `name` (upper-cased: `upper`) with `args` in one
+    /// step: `(tag, wire)`, `wire` being the command's `bytes` when it is one line, else the
+    /// parts as `encode` gives them. The command claims what `track` says from now on; an
+    /// argument refused leaves no trace (nothing tagged, nothing tracked).
+    #[pyo3(signature = (name, upper, args, seqset=None))]
+    fn command<'py>(
+        &self,
+        py: Python<'py>,
+        name: &str,
+        upper: &str,
+        args: &Bound<'py, PyList>,
+        seqset: Option<&str>,
+    ) -> PyResult<(String, Bound<'py, PyAny>)> {
+        let args = to_args(args.as_any())?;
+        let mut session = self.lock();
+        let tag = session.tag();
+        let non_sync = session.capabilities().non_sync();
+        let parts = match CommandBuilder::new(tag.as_bytes(), name.as_bytes())
+            .map_err(Error::from)
+            .and_then(|mut builder| {
+                add_args(&mut builder, &args)?;
+                Ok(builder.finish(non_sync))
+            }) {
+            Ok(parts) => parts,
+            Err(err) => {
+                session.unsent(&tag);
+                drop(session);
+                return Err(client_error(py, &err));
+            }
+        };
+        session.track(&tag, upper, seqset);
+        drop(session);
+        let wire = match parts.as_slice() {
+            [Part::Text(text)] => PyBytes::new(py, text).into_any(),
+            _ => parts_list(py, parts)?.into_any(),
+        };
+        Ok((tag, wire))
+    }
+
     /// A new tag; its completion is expected from now on.
     fn tag(&self) -> String {
         self.lock().tag()
@@ -411,6 +450,11 @@ pub(crate) fn encode_command<'py>(
             Ok(builder.finish(non_sync))
         })
         .map_err(|e| client_error(py, &e))?;
+    parts_list(py, parts)
+}
+
+/// Command parts for Python: `bytes` to write, `(bytes, sync)` for a literal's data.
+fn parts_list(py: Python<'_>, parts: Vec<Part>) -> PyResult<Bound<'_, PyList>> {
     let out = PyList::empty(py);
     for part in parts {
         match part {

@@ -55,10 +55,19 @@ pub(crate) fn with_view<R>(
         .map(|lit| lit.cast_into::<PyBytes>().map_err(PyErr::from))
         .collect::<PyResult<_>>()?;
     let slices: Vec<&[u8]> = owned.iter().map(|b| b.as_bytes()).collect();
-    let mut tokens = Tokens::new();
-    let parsed = parse_template(text, slices.len(), &mut tokens, &Limits::default())
-        .map_err(|e| parse_error(py, &e, Some(text)))?;
-    f(&View::new(parsed, &slices))
+    // Taken out of the cell, not borrowed in it: `f` may run Python code, which may parse.
+    let mut tokens = TOKENS.with(std::cell::RefCell::take);
+    let result = match parse_template(text, slices.len(), &mut tokens, &Limits::default()) {
+        Ok(parsed) => f(&View::new(parsed, &slices)),
+        Err(e) => Err(parse_error(py, &e, Some(text))),
+    };
+    TOKENS.with(|cell| cell.replace(tokens));
+    result
+}
+
+thread_local! {
+    /// The token buffer of `with_view`, reused from call to call.
+    static TOKENS: std::cell::RefCell<Tokens> = std::cell::RefCell::new(Tokens::new());
 }
 
 /// A mailbox name for Python: its text when `decoded`, else an `imaprs.MailboxName` holding

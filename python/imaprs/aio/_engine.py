@@ -250,16 +250,12 @@ class Driver:
             # Its responses could not be told from those of a command in flight.
             self._completed.clear()
             await self._until(self._completed.wait())
-        tag = session.tag()
         arg_list = list(args)
-        try:
-            parts = session.encode(tag, name, arg_list)
-        except BaseException:
-            session.unsent(tag)  # refused before a byte left
-            raise
+        # Tagged, encoded and tracked in one call; a refused argument leaves no trace.
+        tag, wire = session.command(name, upper, arg_list, seqset)
+        parts = [wire] if isinstance(wire, bytes) else wire
         cmd = AsyncCommand(self, tag, name, arg_list, seqset)
         self.cmds[tag] = cmd
-        session.track(tag, upper, seqset)
         if len(parts) == 1 and isinstance(parts[0], bytes):
             self._put(parts[0])  # the usual case: one line, no literal to wait for
             if self._wire.paused:

@@ -9,9 +9,9 @@
 //! a stray end marker is dropped, and anything in the list that is not an address is
 //! skipped.
 
-use super::source::Source;
 use super::wire;
 use crate::proto::header::decode_words;
+use crate::proto::View;
 
 /// One address, or a group of addresses.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
@@ -85,15 +85,15 @@ impl Address {
     }
 
     /// The addresses of the address list at token `i` (NIL or not a list: none).
-    pub(crate) fn list_from_tokens(src: &Source<'_>, i: usize) -> Vec<Address> {
+    pub(crate) fn list_from_tokens(src: &View<'_>, i: usize) -> Vec<Address> {
         let mut out = Vec::new();
         let mut group: Option<Address> = None;
-        for entry in src.items(i) {
+        for entry in src.children(i) {
             let [Some(name), Some(route), Some(mailbox), Some(host)] = src.fields::<4>(entry)
             else {
                 continue;
             };
-            let (mailbox, host) = (src.text(mailbox), src.text(host));
+            let (mailbox, host) = (src.string(mailbox), src.string(host));
             match (mailbox, host) {
                 (Some(name), None) => {
                     out.extend(group.take());
@@ -105,8 +105,8 @@ impl Address {
                 }
                 (None, None) => out.extend(group.take()),
                 (mailbox, host) => {
-                    let raw_name = src.string(name).map(|n| n.into_owned());
-                    let address = Address::new(raw_name, src.text(route), mailbox, host);
+                    let raw_name = src.text(name).map(|n| n.into_owned());
+                    let address = Address::new(raw_name, src.string(route), mailbox, host);
                     match group.as_mut().and_then(|g| g.members.as_mut()) {
                         Some(members) => members.push(address),
                         None => out.push(address),

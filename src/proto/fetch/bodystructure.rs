@@ -21,9 +21,9 @@
 use std::sync::Arc;
 
 use super::envelope::Envelope;
-use super::source::Source;
 use super::wire;
 use crate::proto::header::{decode_params, decode_words, Param};
+use crate::proto::View;
 
 /// One node of a message's MIME tree.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -64,13 +64,13 @@ pub struct BodyStructure {
 
 impl BodyStructure {
     /// The structure of the list at token `i`, numbered as a message's root.
-    pub fn from_tokens(src: &Source<'_>, i: usize) -> Self {
-        let multipart = src.items(i).next().is_some_and(|c| src.is_list(c));
+    pub fn from_tokens(src: &View<'_>, i: usize) -> Self {
+        let multipart = src.children(i).next().is_some_and(|c| src.is_list(c));
         Self::build(src, i, if multipart { "" } else { "1" })
     }
 
     /// The structure of the list at token `i`, numbered `part`.
-    pub fn from_tokens_at(src: &Source<'_>, i: usize, part: &str) -> Self {
+    pub fn from_tokens_at(src: &View<'_>, i: usize, part: &str) -> Self {
         Self::build(src, i, part)
     }
 
@@ -129,12 +129,12 @@ impl BodyStructure {
         out
     }
 
-    fn build(src: &Source<'_>, i: usize, part: &str) -> Self {
+    fn build(src: &View<'_>, i: usize, part: &str) -> Self {
         let mut node = BodyStructure {
             part: part.to_owned(),
             ..BodyStructure::default()
         };
-        let mut children = src.items(i).peekable();
+        let mut children = src.children(i).peekable();
         if children.peek().is_some_and(|&c| src.is_list(c)) {
             node.media_type = "multipart".into();
             let mut rest = [None; 5];
@@ -157,15 +157,13 @@ impl BodyStructure {
         node.media_type = lower(src, field[0]).unwrap_or_else(|| "text".into());
         node.subtype = lower(src, field[1]).unwrap_or_else(|| "plain".into());
         node.params = params(src, field[2]);
-        node.id = field[3].and_then(|f| src.text(f));
-        node.description = field[4]
-            .and_then(|f| src.string(f))
-            .map(|d| decode_words(&d));
+        node.id = field[3].and_then(|f| src.string(f));
+        node.description = field[4].and_then(|f| src.text(f)).map(|d| decode_words(&d));
         node.encoding = lower(src, field[5]);
-        node.size = field[6].and_then(|f| src.number(f));
+        node.size = field[6].and_then(|f| src.loose_number(f));
         let mut next = 7;
         if node.media_type == "text" {
-            node.lines = field[7].and_then(|f| src.number(f));
+            node.lines = field[7].and_then(|f| src.loose_number(f));
             next = 8;
         } else if node.media_type == "message"
             && matches!(node.subtype.as_str(), "rfc822" | "global")
@@ -173,7 +171,7 @@ impl BodyStructure {
         {
             node.envelope = field[7].map(|f| Envelope::from_tokens(src, f));
             if let Some(body) = field[8].filter(|&f| src.is_list(f)) {
-                let inner_multipart = src.items(body).next().is_some_and(|c| src.is_list(c));
+                let inner_multipart = src.children(body).next().is_some_and(|c| src.is_list(c));
                 let number = if inner_multipart {
                     part.to_owned()
                 } else {
@@ -181,10 +179,10 @@ impl BodyStructure {
                 };
                 node.parts.push(Arc::new(Self::build(src, body, &number)));
             }
-            node.lines = field[9].and_then(|f| src.number(f));
+            node.lines = field[9].and_then(|f| src.loose_number(f));
             next = 10;
         }
-        node.md5 = field[next].and_then(|f| src.text(f));
+        node.md5 = field[next].and_then(|f| src.string(f));
         node.set_extension(src, field[next + 1], field[next + 2], field[next + 3]);
         node
     }
@@ -192,7 +190,7 @@ impl BodyStructure {
     /// Disposition, language and location (any may be missing).
     fn set_extension(
         &mut self,
-        src: &Source<'_>,
+        src: &View<'_>,
         dsp: Option<usize>,
         lang: Option<usize>,
         location: Option<usize>,
@@ -208,12 +206,12 @@ impl BodyStructure {
         }
         if let Some(lang) = lang {
             self.language = if src.is_list(lang) {
-                src.items(lang).filter_map(|l| src.text(l)).collect()
+                src.children(lang).filter_map(|l| src.string(l)).collect()
             } else {
-                src.text(lang).into_iter().collect()
+                src.string(lang).into_iter().collect()
             };
         }
-        self.location = location.and_then(|f| src.text(f));
+        self.location = location.and_then(|f| src.string(f));
     }
 
     fn write(&self, out: &mut Vec<u8>) {
@@ -291,22 +289,22 @@ fn child_number(part: &str, n: usize) -> String {
 }
 
 /// A string field, lower-cased.
-fn lower(src: &Source<'_>, field: Option<usize>) -> Option<String> {
-    field
-        .and_then(|f| src.text(f))
-        .map(|t| t.to_ascii_lowercase())
+fn lower(src: &View<'_>, field: Option<usize>) -> Option<String> {
+    let mut text = src.string(field?)?;
+    text.make_ascii_lowercase();
+    Some(text)
 }
 
 /// A parameter list `(attr value attr value ...)`, decoded; NIL (or anything else) has none.
-fn params(src: &Source<'_>, field: Option<usize>) -> Vec<Param> {
+fn params(src: &View<'_>, field: Option<usize>) -> Vec<Param> {
     let Some(list) = field else {
         return Vec::new();
     };
     let mut raw = Vec::new();
-    let mut items = src.items(list);
+    let mut items = src.children(list);
     while let (Some(key), Some(value)) = (items.next(), items.next()) {
-        if let Some(key) = src.string(key) {
-            raw.push((key, src.string(value).unwrap_or_default()));
+        if let Some(key) = src.text(key) {
+            raw.push((key, src.text(value).unwrap_or_default()));
         }
     }
     decode_params(raw.iter().map(|(k, v)| (&**k, &**v)))

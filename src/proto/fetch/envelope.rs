@@ -9,9 +9,9 @@
 
 use super::address::Address;
 use super::maildate::{parse_mail_date, MailDate};
-use super::source::Source;
 use super::wire;
 use crate::proto::header::decode_words;
+use crate::proto::View;
 
 /// The envelope of a message.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
@@ -59,11 +59,11 @@ impl Envelope {
     }
 
     /// The envelope of the list at token `i`.
-    pub fn from_tokens(src: &Source<'_>, i: usize) -> Self {
+    pub fn from_tokens(src: &View<'_>, i: usize) -> Self {
         let fields = src.fields::<10>(i);
         let field = |n: usize| fields[n];
-        let bytes = |n: usize| field(n).and_then(|f| src.string(f)).map(|s| s.into_owned());
-        let text = |n: usize| field(n).and_then(|f| src.text(f));
+        let bytes = |n: usize| field(n).and_then(|f| src.text(f)).map(|s| s.into_owned());
+        let text = |n: usize| field(n).and_then(|f| src.string(f));
         let addresses =
             |n: usize| field(n).map_or_else(Vec::new, |f| Address::list_from_tokens(src, f));
         Envelope {

@@ -15,7 +15,6 @@ mod address;
 mod bodystructure;
 mod envelope;
 mod maildate;
-mod source;
 mod wire;
 
 use std::borrow::Cow;
@@ -24,11 +23,10 @@ pub use address::Address;
 pub use bodystructure::BodyStructure;
 pub use envelope::Envelope;
 pub use maildate::{parse_mail_date, MailDate};
-pub use source::Source;
 
 use super::date::parse_internaldate;
 use super::error::ParseError;
-use super::TokenKind;
+use super::{TokenKind, View};
 
 /// One FETCH response, typed.
 #[derive(Clone, Debug, PartialEq)]
@@ -78,7 +76,7 @@ pub enum Value<'a> {
 /// # Errors
 /// [`ParseErrorKind::Invalid`](super::ParseErrorKind::Invalid) when the response is not
 /// `* <number> FETCH (...)`.
-pub fn parse_fetch<'a>(src: &Source<'a>) -> Result<Fetch<'a>, ParseError> {
+pub fn parse_fetch<'a>(src: &View<'a>) -> Result<Fetch<'a>, ParseError> {
     let tokens = src.tokens();
     let not_fetch = || ParseError::invalid("FETCH", "not a FETCH response", 0);
     let mut top = super::children(tokens, None);
@@ -86,9 +84,9 @@ pub fn parse_fetch<'a>(src: &Source<'a>) -> Result<Fetch<'a>, ParseError> {
         return Err(not_fetch());
     };
     let is_fetch = src
-        .string(name)
+        .text(name)
         .is_some_and(|n| n.eq_ignore_ascii_case(b"FETCH"));
-    let (Some(seq), true, true) = (src.number(seq), is_fetch, src.is_list(list)) else {
+    let (Some(seq), true, true) = (src.loose_number(seq), is_fetch, src.is_list(list)) else {
         return Err(not_fetch());
     };
     let mut fetch = Fetch {
@@ -102,10 +100,10 @@ pub fn parse_fetch<'a>(src: &Source<'a>) -> Result<Fetch<'a>, ParseError> {
         modseq: None,
         others: Vec::new(),
     };
-    let mut items = src.items(list);
+    let mut items = src.children(list);
     while let Some(name) = items.next() {
         let Some(value) = items.next() else { break };
-        let Some(name) = src.string(name) else {
+        let Some(name) = src.text(name) else {
             continue;
         };
         fetch.add(src, &name, value);
@@ -114,24 +112,25 @@ pub fn parse_fetch<'a>(src: &Source<'a>) -> Result<Fetch<'a>, ParseError> {
 }
 
 impl<'a> Fetch<'a> {
-    fn add(&mut self, src: &Source<'a>, name: &[u8], value: usize) {
-        let upper = name.to_ascii_uppercase();
-        match upper.as_slice() {
-            b"UID" => self.uid = src.number(value),
-            b"FLAGS" => self.flags = Some(src.items(value).filter_map(|i| src.string(i)).collect()),
-            b"INTERNALDATE" => self.internaldate = src.string(value).and_then(|s| internaldate(&s)),
-            b"RFC822.SIZE" => self.size = src.number(value),
-            b"MODSEQ" => self.modseq = src.items(value).next().and_then(|i| src.number(i)),
-            b"ENVELOPE" if src.is_list(value) => {
-                self.envelope = Some(Envelope::from_tokens(src, value));
-            }
-            b"BODYSTRUCTURE" | b"BODY" if src.is_list(value) => {
-                self.body_structure = Some(BodyStructure::from_tokens(src, value));
-            }
-            _ => {
-                let key = item_key(&String::from_utf8_lossy(name));
-                self.others.push((key, generic(src, value)));
-            }
+    fn add(&mut self, src: &View<'a>, name: &[u8], value: usize) {
+        let is = |word: &[u8]| name.eq_ignore_ascii_case(word);
+        if is(b"UID") {
+            self.uid = src.loose_number(value);
+        } else if is(b"FLAGS") {
+            self.flags = Some(src.children(value).filter_map(|i| src.text(i)).collect());
+        } else if is(b"INTERNALDATE") {
+            self.internaldate = src.text(value).and_then(|s| internaldate(&s));
+        } else if is(b"RFC822.SIZE") {
+            self.size = src.loose_number(value);
+        } else if is(b"MODSEQ") {
+            self.modseq = src.children(value).next().and_then(|i| src.loose_number(i));
+        } else if is(b"ENVELOPE") && src.is_list(value) {
+            self.envelope = Some(Envelope::from_tokens(src, value));
+        } else if (is(b"BODYSTRUCTURE") || is(b"BODY")) && src.is_list(value) {
+            self.body_structure = Some(BodyStructure::from_tokens(src, value));
+        } else {
+            let key = item_key(&String::from_utf8_lossy(name));
+            self.others.push((key, generic(src, value)));
         }
     }
 }
@@ -168,19 +167,19 @@ fn internaldate(text: &[u8]) -> Option<MailDate> {
 }
 
 /// Any item value, recursively (depth is bounded by the parser's limits).
-fn generic<'a>(src: &Source<'a>, i: usize) -> Value<'a> {
-    match src.kind(i) {
+fn generic<'a>(src: &View<'a>, i: usize) -> Value<'a> {
+    match src.kind(i).unwrap_or(TokenKind::Nil) {
         TokenKind::Nil => Value::Nil,
-        TokenKind::Number => Value::Number(src.number(i).unwrap_or(0)),
-        TokenKind::List => Value::List(src.items(i).map(|c| generic(src, c)).collect()),
-        TokenKind::Literal | TokenKind::LiteralRef => match src.string(i) {
+        TokenKind::Number => Value::Number(src.loose_number(i).unwrap_or(0)),
+        TokenKind::List => Value::List(src.children(i).map(|c| generic(src, c)).collect()),
+        TokenKind::Literal | TokenKind::LiteralRef => match src.text(i) {
             Some(Cow::Borrowed(bytes)) => Value::Literal {
                 index: src.literal_index(i),
                 bytes,
             },
             _ => Value::Nil,
         },
-        TokenKind::Atom | TokenKind::Quoted => Value::Text(src.string(i).unwrap_or_default()),
+        TokenKind::Atom | TokenKind::Quoted => Value::Text(src.text(i).unwrap_or_default()),
     }
 }
 

@@ -8,7 +8,7 @@ use crate::proto::{parse_response, Limits, Tokens};
 fn with_fetch<T>(raw: &[u8], check: impl FnOnce(Fetch<'_>) -> T) -> T {
     let mut tokens = Tokens::new();
     let rsp = parse_response(raw, &mut tokens, &Limits::default()).expect("parses");
-    let src = Source::new(&rsp, &[]);
+    let src = View::new(rsp, &[]);
     check(parse_fetch(&src).expect("a FETCH"))
 }
 
@@ -169,7 +169,7 @@ fn odd_structures_parse() {
 fn not_a_fetch() {
     let mut tokens = Tokens::new();
     let rsp = parse_response(b"* 3 EXISTS\r\n", &mut tokens, &Limits::default()).expect("parses");
-    assert!(parse_fetch(&Source::new(&rsp, &[])).is_err());
+    assert!(parse_fetch(&View::new(rsp, &[])).is_err());
 }
 
 #[test]
@@ -194,8 +194,8 @@ fn round_trip(body: &BodyStructure) {
     let raw = reparse(&body.to_wire(), "BODYSTRUCTURE");
     let mut tokens = Tokens::new();
     let rsp = parse_response(&raw, &mut tokens, &Limits::default()).expect("parses");
-    let src = Source::new(&rsp, &[]);
-    let list = src.items(2).nth(1).expect("a value");
+    let src = View::new(rsp, &[]);
+    let list = src.children(2).nth(1).expect("a value");
     assert_eq!(&BodyStructure::from_tokens_at(&src, list, &body.part), body);
 }
 
@@ -216,7 +216,7 @@ proptest! {
         let raw = reparse(&env.to_wire(), "ENVELOPE");
         let (mut tokens, limits) = (Tokens::new(), Limits::default());
         let rsp = parse_response(&raw, &mut tokens, &limits).expect("parses");
-        let fetch = parse_fetch(&Source::new(&rsp, &[])).expect("fetch");
+        let fetch = parse_fetch(&View::new(rsp, &[])).expect("fetch");
         prop_assert_eq!(fetch.envelope, Some(env));
     }
 }
@@ -249,7 +249,7 @@ proptest! {
         let raw = format!("* 1 FETCH ({})\r\n", body.join(" "));
         let mut tokens = Tokens::new();
         if let Ok(rsp) = parse_response(raw.as_bytes(), &mut tokens, &Limits::default()) {
-            if let Ok(fetch) = parse_fetch(&Source::new(&rsp, &[])) {
+            if let Ok(fetch) = parse_fetch(&View::new(rsp, &[])) {
                 if let Some(body) = fetch.body_structure {
                     let root = Arc::new(body);
                     for node in root.walk() {
