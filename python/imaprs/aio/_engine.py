@@ -1,229 +1,423 @@
 """The asyncio driver: moves bytes between an asyncio stream and the core, wakes tasks.
 
-The core does everything else: the session (``_imaprs._Session``) keeps tags, the commands
-in flight and what each claims, the continuation and completion rules, the connection state
-and the capabilities; the link (``_imaprs._Link``) does TLS and DEFLATE on buffers. This
-module reads the socket in one task, hands the bytes to the link and the session, and
-resolves the futures of the commands the events name. No call here blocks the event loop.
+The core does the protocol: the session (``_imaprs._Session``) keeps tags, the commands in
+flight and what each claims, the continuation and completion rules, the connection state and
+the capabilities; the link (``_imaprs._Link``) does TLS and DEFLATE on buffers. Routing what
+the session yields is shared with the blocking engine (``imaprs._router``), and so are the
+commands (``imaprs._session``, ``imaprs._commands``: their operations are driven here by
+awaiting each step). This module reads the socket in one task (the pump), hands the bytes to
+the link and the session, routes the batch, awaits coroutine sinks in order, and wakes the
+tasks that wait. No call here blocks the event loop.
 
-Errors. NO/BAD raise from ``wait`` and leave the connection usable. A protocol violation, a
-framing or limit error, a TLS failure, a BYE outside LOGOUT or a closed socket make it
-unusable: every waiting and later call raises the same error. Cancelling a task that waits
-for a command leaves the command in flight and the connection usable (the stream position is
-known); cancelling one while it writes a command closes the connection.
+STARTTLS and COMPRESS. Once one is sent, the pump feeds the session a line at a time and
+stops after the command's OK: what follows belongs to the new link. Any byte the server sent
+after that OK fails the connection (TLSError for STARTTLS, as the blocking face does).
+
+Errors and cancellation. NO/BAD raise from ``wait`` and leave the connection usable, as does
+a timeout. A protocol violation, a framing or limit error, a TLS failure, a BYE outside
+LOGOUT or a closed socket make it unusable: every waiting and later call raises the same
+error. Cancelling a task while it waits (for a completion, a response, its turn to send)
+leaves the command in flight and the connection usable: the stream position is known.
+Cancelling it half-way through a command (between a synchronising literal's ``+`` and its
+data, inside an upload, inside STARTTLS or COMPRESS) closes the connection, and every task
+waiting on it wakes with the error.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import Any, Dict, List, Optional
+import logging
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
-from .. import _imaprs
-from .._command import IMAP4Command, allowed
-from .._engine import MAX_UNCLAIMED
+from .. import _engine, _imaprs
+from .._command import Sink, allowed
+from .._engine import STREAM_THRESHOLD
+from .._log import LOG, redact
+from .._ops import Op, T
+from .._router import Router, sink_error
 from .._types import IMAP4Response
+from .._upload import CallbackFailed, Progress, Upload, splice
 from ..errors import (
-    BYE,
     ConnectionClosed,
     IMAP4Error,
+    IMAP4Timeout,
     LimitError,
     ProtocolError,
+    TLSError,
 )
+from ._command import AsyncCommand
 
-__all__ = ["AsyncCommand", "Driver"]
+__all__ = ["Driver"]
 
 #: Bytes asked of the socket per read.
 READ_SIZE = 64 * 1024
+_FATAL = (ConnectionClosed, LimitError, TLSError, ProtocolError)
 
 
-class AsyncCommand(IMAP4Command):
-    """One command sent through ``imaprs.aio``: as :class:`imaprs.IMAP4Command`, awaited.
+class _TaskLock:
+    """The send lock: one task sends at a time; the task holding it may take it again (an
+    operation such as AUTHENTICATE holds it across the commands it sends)."""
 
-    ``await cmd.wait()`` waits for the completion and raises NO/BAD; ``async for rsp in
-    cmd`` yields the responses it claims as they arrive; ``cmd.data`` is its typed result
-    once it has completed."""
+    def __init__(self) -> None:
+        self._lock = asyncio.Lock()
+        self._owner: Optional[asyncio.Task[Any]] = None
+        self._depth = 0
 
-    __slots__ = ("_done", "_continuation", "_arrived")
+    async def __aenter__(self) -> None:
+        task = asyncio.current_task()
+        if self._owner is not task or task is None:
+            await self._lock.acquire()
+            self._owner = task
+        self._depth += 1
 
-    def __init__(self, driver: Driver, tag: str, name: str, args: List[Any], seqset: Any) -> None:
-        super().__init__(driver, tag, name, args, seqset)  # type: ignore[arg-type]
-        loop = asyncio.get_running_loop()
-        self._done: asyncio.Future[IMAP4Response] = loop.create_future()
-        self._continuation: Optional[asyncio.Future[IMAP4Response]] = None
-        self._arrived = asyncio.Event()
-
-    def wait(  # type: ignore[override]
-        self, *expect: str, timeout: Optional[float] = None
-    ) -> asyncio.Future[AsyncCommand]:
-        """An awaitable of the command once completed and checked (NO/BAD raise). When it
-        has completed already, it is checked at once. Cancelling the awaitable (or a
-        timeout) leaves the command in flight and the connection in step."""
-        loop = asyncio.get_running_loop()
-        out: asyncio.Future[AsyncCommand] = loop.create_future()
-        if self.result is not None:
-            self.check(*expect)
-            out.set_result(self)
-            return out
-
-        def finish(done: asyncio.Future[IMAP4Response]) -> None:
-            if out.done():
-                return  # the waiter gave up
-            error = done.exception()
-            if error is None:
-                try:
-                    self.check(*expect)
-                except IMAP4Error as exc:
-                    error = exc
-            if error is None:
-                out.set_result(self)
-            else:
-                out.set_exception(error)
-
-        self._done.add_done_callback(finish)
-        if timeout is None:
-            return out
-        return asyncio.ensure_future(asyncio.wait_for(out, timeout))
-
-    @property
-    def data(self) -> Any:
-        """The typed result (see ``IMAP4Command.data``); await :meth:`wait` first."""
-        if self.result is None:
-            raise IMAP4Error(f"{self.name} has not completed: await its wait() first")
-        return super().data
-
-    def __aiter__(self) -> Any:
-        return self._responses()
-
-    async def _responses(self) -> Any:
-        while True:
-            while self.queue:
-                yield self.queue.popleft()
-            if self.result is not None:
-                return
-            self._arrived.clear()
-            arrived: asyncio.Future[Any] = asyncio.ensure_future(self._arrived.wait())
-            done: asyncio.Future[Any] = self._done
-            await asyncio.wait([arrived, done], return_when=asyncio.FIRST_COMPLETED)
-            arrived.cancel()
+    async def __aexit__(self, *exc: object) -> None:
+        self._depth -= 1
+        if self._depth == 0:
+            self._owner = None
+            self._lock.release()
 
 
-class Driver:
+class Driver(Router):
     """The connection's side of the event loop (see the module documentation)."""
 
     _reader: asyncio.StreamReader
-    _writer: asyncio.StreamWriter
+    _writer: Optional[asyncio.StreamWriter] = None
+    timeout: Optional[float]
+    _noop_class: type
 
-    def _driver_init(self, host: str, tls: Any, max_line: Optional[int]) -> None:
+    def _driver_init(
+        self, host: str, tls: Any, max_line: Optional[int], timeout: Optional[float]
+    ) -> None:
+        self.timeout = timeout
         self._session = _imaprs._Session(max_line, greeting=True)
         self._link = _imaprs._Link(host, tls)
-        self.queue = _imaprs._Unclaimed(MAX_UNCLAIMED)
-        self.cmds: Dict[str, AsyncCommand] = {}
-        self._error: Optional[BaseException] = None
-        self._send_lock = asyncio.Lock()
-        self._completed = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        self._greeting: asyncio.Future[IMAP4Response] = loop.create_future()
+        self.queue = _imaprs._Unclaimed(_engine.MAX_UNCLAIMED)
+        self.cmds: Dict[str, AsyncCommand] = {}  # type: ignore[assignment]
+        self._guard = contextlib.nullcontext()
+        self._error = None
+        self._callback_error = None
+        self._continuation = None
+        self._sinks = 0
+        self.monitor = None
+        self.readonly = None
+        self._selected = None
+        self._lock = _TaskLock()
+        self._waiters: List[asyncio.Future[bool]] = []
+        self._pending_sinks: List[Tuple[AsyncCommand, Any]] = []
+        self._barrier: Optional[str] = None
+        self._barrier_rest = b""
+        self._resume: Optional[asyncio.Future[None]] = None
+        self._greeting: Optional[IMAP4Response] = None
         self._pump: Optional[asyncio.Task[None]] = None
 
-    async def _open(self, host: str, port: int, timeout: Optional[float]) -> IMAP4Response:
+    async def _open(self, host: str, port: int) -> IMAP4Response:
         self._reader, self._writer = await asyncio.wait_for(
-            asyncio.open_connection(host, port), timeout
+            asyncio.open_connection(host, port), self.timeout
         )
-        await self._flush()  # a TLS link's first handshake message
+        self._put(b"")  # a TLS link's first handshake message
         self._pump = asyncio.get_running_loop().create_task(self._read_loop())
-        return await asyncio.wait_for(asyncio.shield(self._greeting), timeout)
+        await self._wait_for(lambda: self._greeting is not None)
+        assert self._greeting is not None
+        return self._greeting
 
-    # -- state ---------------------------------------------------------------------------
-
-    @property
-    def state(self) -> str:
-        """``'!auth'``, ``'auth'``, ``'selected'`` or ``'logout'``."""
-        return self._session.state
-
-    @state.setter
-    def state(self, value: str) -> None:
-        self._session.state = value
+    # -- what the shared commands need of this face --------------------------------------
 
     @property
     def caps(self) -> set[str]:
         """The server's capabilities as last stated (upper case)."""
         return self._session.capabilities()
 
+    def _set_caps(self, caps: Any) -> None:
+        self._session.set_capabilities([str(c) for c in caps])
+
+    @property
+    def encrypted(self) -> bool:
+        """Whether the link is encrypted with TLS."""
+        return self._link.state[0]
+
+    @property
+    def compressed(self) -> bool:
+        """Whether COMPRESS=DEFLATE is active."""
+        return self._link.state[1]
+
+    async def _caps_unknown(self) -> None:
+        """Authentication changed the capabilities without stating them: re-read now (a
+        property cannot wait later)."""
+        await self._run(True, "CAPABILITY")
+
+    def _release_barrier(self) -> None:
+        self._barrier = None
+
+    def _start_tls(self, options: Any) -> None:
+        self._change_link(
+            lambda: self._link.start_tls(options),
+            TLSError("server sent data after the STARTTLS OK line"),
+        )
+
+    def _start_compress(self, level: int) -> None:
+        self._change_link(
+            lambda: self._link.start_compress(level),
+            ProtocolError("the server sent data after its OK to COMPRESS"),
+        )
+
+    def _change_link(self, change: Callable[[], None], early: IMAP4Error) -> None:
+        """Changes the link once the pump stopped after the OK, then lets it go on."""
+        self._raise_if_failed()
+        if self._barrier_rest:
+            raise early
+        change()
+        self._put(b"")  # the TLS handshake's first message
+        if self._resume is not None and not self._resume.done():
+            self._resume.set_result(None)
+
+    async def _close_link(self) -> None:
+        if self._error is None:
+            self._error = ConnectionClosed("the connection is closed")
+        self._session.state = "logout"
+        pump = self._pump
+        if pump is not None and not pump.done() and pump is not asyncio.current_task():
+            pump.cancel()
+        self._wake()
+        writer = self._writer
+        if writer is not None and not writer.is_closing():
+            with contextlib.suppress(OSError, RuntimeError):
+                await writer.drain()
+            writer.close()
+        if writer is not None:
+            with contextlib.suppress(OSError, IMAP4Error, asyncio.TimeoutError):
+                await asyncio.wait_for(writer.wait_closed(), 1.0)
+
+    # -- driving -------------------------------------------------------------------------
+
+    async def _drive(self, op: Op[T], exclusive: bool = False) -> T:
+        """Runs the operation ``op`` (see ``imaprs._ops``): awaits each step it yields and
+        sends back the result, or throws the exception in. ``exclusive`` holds the send lock
+        throughout, so no other task sends meanwhile."""
+        if exclusive:
+            async with self._lock:
+                return await self._drive(op)
+        value: Any = None
+        error: Optional[BaseException] = None
+        while True:
+            try:
+                step = op.send(value) if error is None else op.throw(error)
+            except StopIteration as stop:
+                result: T = stop.value
+                return result
+            value, error = None, None
+            try:
+                value = (await step) if hasattr(step, "__await__") else step
+            except BaseException as exc:
+                error = exc
+
+    async def _run(self, wait: bool, name: str, *args: Any, **kw: Any) -> AsyncCommand:
+        cmd = await self._send(name, *args, **kw)
+        if wait:
+            await cmd.wait()
+        return cmd
+
+    async def _finish(self, cmd: AsyncCommand, wait: bool) -> AsyncCommand:
+        if wait:
+            await cmd.wait()
+        return cmd
+
+    async def wait_all(self) -> None:
+        """Waits for every command in flight."""
+        if self._idle_cmd() is not None:
+            raise RuntimeError("IDLE is active: wait_all() would never return")
+        await self._wait_for(lambda: not self.cmds)
+
     # -- sending -------------------------------------------------------------------------
 
     async def _send(
-        self, name: str, *args: Any, seqset: Optional[str] = None, check: bool = True
+        self,
+        name: str,
+        *args: Any,
+        seqset: Optional[str] = None,
+        sink: Optional[Sink] = None,
+        progress: Optional[Callable[[int, int], None]] = None,
+        check: bool = True,
+        flush: bool = False,
+        uploads: Optional[List[Upload]] = None,
     ) -> AsyncCommand:
         self._raise_if_failed()
         upper = name.upper()
         rule = allowed(upper, self._session.state, lambda: self.caps, check)
-        exclusive = rule is not None and rule.exclusive
         session = self._session
-        async with self._send_lock:
-            while (exclusive and self.cmds) or session.conflicts(upper, seqset):
+        async with self._lock:
+            if rule is not None and rule.exclusive:
+                await self._wait_for(lambda: not self.cmds)
+            elif session.conflicts(upper, seqset):
                 # Its responses could not be told from those of a command in flight.
-                self._completed.clear()
-                await self._until(self._completed.wait())
+                await self._wait_for(lambda: not session.conflicts(upper, seqset))
+            self._raise_if_failed()
+            self._continuation = None  # a "+" can only be for the command being sent
             tag = session.tag()
             arg_list = list(args)
             try:
                 parts = session.encode(tag, name, arg_list)
+                if uploads is not None:
+                    parts = splice(parts, uploads, session.literal_header)
             except BaseException:
                 session.unsent(tag)  # refused before a byte left
                 raise
-            cmd = AsyncCommand(self, tag, name, arg_list, seqset)
+            cmd = AsyncCommand(self, tag, name, arg_list, seqset, sink, progress)  # type: ignore[arg-type]
+            if LOG.isEnabledFor(logging.DEBUG):
+                LOG.debug("C: %s %s %s", tag, name, redact(upper, args))
+            if upper in ("STARTTLS", "COMPRESS"):
+                self._barrier = tag  # nothing after its OK is read before the link changes
             self.cmds[tag] = cmd
             session.track(tag, upper, seqset)
-            try:
-                await self._write_parts(cmd, parts)
-            except asyncio.CancelledError:
-                # Part of the command may have left: where the stream stands is unknown.
-                self._fail(ConnectionClosed("cancelled while sending a command"))
-                raise
+            if sink is not None:
+                self._sinks += 1
+                if self._sinks == 1:
+                    session.set_stream_threshold(STREAM_THRESHOLD)
+            await self._write_parts(cmd, parts)
             return cmd
 
     async def _write_parts(self, cmd: AsyncCommand, parts: List[Any]) -> None:
         pending = bytearray()
-        for part in parts:
-            if isinstance(part, bytes):
-                pending += part
-                continue
-            data, sync = part
-            if sync:
-                cont = cmd._continuation = asyncio.get_running_loop().create_future()
-                self._session.expect_continuation(cmd.tag, True)
-                await self._write(bytes(pending))
-                pending.clear()
-                await self._until(asyncio.wait([cont, cmd._done], return_when="FIRST_COMPLETED"))
-                if not cont.done():
-                    return  # the server refused the literal: the command completed
-            pending += data
-        await self._write(bytes(pending))
+        uploads = [p[0] for p in parts if isinstance(p, tuple) and isinstance(p[0], Upload)]
+        progress = Progress(cmd.progress, sum(u.size for u in uploads)) if uploads else None
+        small = 0
+        try:
+            for part in parts:
+                if isinstance(part, bytes):
+                    pending += part
+                    continue
+                data, sync = part
+                if sync:
+                    self._session.expect_continuation(cmd.tag, True)
+                    self._put(bytes(pending))
+                    pending.clear()
+                    if await self._await_continuation(cmd) is None:
+                        return  # the server refused the literal: the command completed
+                if isinstance(data, Upload):
+                    if data.size < STREAM_THRESHOLD and isinstance(data.source, bytes):
+                        pending += data.source
+                        small += data.size
+                        continue
+                    self._put(bytes(pending))
+                    pending.clear()
+                    await self._upload(data, progress)
+                    continue
+                pending += data
+        except BaseException as exc:
+            if not isinstance(exc, IMAP4Error) or isinstance(exc, IMAP4Timeout):
+                # The server is left inside the command: where the stream stands is unknown.
+                self._fail(ConnectionClosed(f"stopped half-way through a command: {exc!r}"))
+            raise
+        self._put(bytes(pending))  # the whole command is with the transport now
+        if progress is not None and small:
+            try:
+                progress.add(small)
+            except CallbackFailed as exc:
+                raise exc.error from exc.__cause__
+        await self._drain()
 
-    async def _write(self, data: bytes) -> None:
-        self._raise_if_failed()
-        self._link.send(data)
-        await self._flush()
+    async def _upload(self, upload: Upload, progress: Optional[Progress]) -> None:
+        """Writes ``upload`` piece by piece, draining between pieces; a failure half-way
+        leaves the server inside the literal, so the caller closes the connection."""
+        sent = 0
+        try:
+            for piece in upload.pieces():
+                sent += len(piece)
+                if sent > upload.size:
+                    raise ValueError(f"the upload is larger than its size, {upload.size}")
+                if b"\0" in piece:
+                    raise ValueError("a literal cannot carry NUL")
+                self._put(piece)
+                await self._drain()
+                if progress is not None:
+                    progress.add(len(piece))
+            if sent != upload.size:
+                raise ValueError(f"the upload ended at {sent} bytes of {upload.size}")
+        except CallbackFailed as exc:
+            self._fail(ConnectionClosed(f"an upload stopped half-way: {exc!r}"))
+            raise exc.error from exc.__cause__
+        except _FATAL:
+            raise
+        except BaseException as exc:
+            self._fail(ConnectionClosed(f"an upload stopped half-way: {exc!r}"))
+            raise
 
-    async def _flush(self) -> None:
+    def _put(self, data: bytes) -> None:
+        """Hands ``data`` to the link and what the link has for the socket to the transport
+        (no wait: the bytes are queued whole, in order)."""
+        if self._error is not None:
+            raise self._error
+        if data:
+            self._link.send(data)
         out = self._link.take_outgoing()
-        if out:
+        if out and self._writer is not None:
             self._writer.write(out)
-            await self._writer.drain()
 
-    async def _until(self, awaitable: Any) -> Any:
-        """Awaits ``awaitable``, or raises the connection's failure if that comes first."""
-        task = asyncio.ensure_future(awaitable)
-        if self._pump is None:
-            return await task
-        await asyncio.wait([task, self._pump], return_when=asyncio.FIRST_COMPLETED)
-        if not task.done():
-            task.cancel()
+    async def _drain(self) -> None:
+        if self._writer is not None:
+            try:
+                await self._writer.drain()
+            except ConnectionError as exc:
+                self._fail(ConnectionClosed(str(exc)))
+                raise self._error from exc  # type: ignore[misc]
+
+    async def _await_continuation(self, cmd: AsyncCommand) -> Optional[bytes]:
+        """Waits for ``+`` and returns its decoded data (``b''`` when it carries none), or
+        None when ``cmd`` completed instead."""
+        await self._wait_for(lambda: self._continuation is not None or cmd.result is not None)
+        cont, self._continuation = self._continuation, None
+        if cont is None:
+            return None
+        return cont.info if isinstance(cont.info, bytes) else b""
+
+    async def _send_raw(
+        self, data: bytes, secret: bool = False, answer: Optional[str] = None
+    ) -> None:
+        """Writes a line of an exchange (AUTHENTICATE answers, DONE); ``answer`` is the tag
+        of the command that waits for the server's next ``+`` after it (None: none does)."""
+        if LOG.isEnabledFor(logging.DEBUG):
+            LOG.debug("C: %s", "<secret>" if secret else data.rstrip(b"\r\n").decode("latin-1"))
+        async with self._lock:
+            self._session.expect_continuation(answer)
+            self._put(data)
+            await self._drain()
+
+    # -- waiting -------------------------------------------------------------------------
+
+    async def _wait_for(self, ready: Callable[[], bool], timeout: Optional[float] = None) -> None:
+        """Returns once ``ready()`` holds. IMAP4Timeout when nothing arrives for the
+        connection's ``timeout`` seconds, or when ``timeout`` seconds pass in all."""
+        loop = asyncio.get_running_loop()
+        end = None if timeout is None else loop.time() + timeout
+        while not ready():
             self._raise_if_failed()
-        return task.result()
+            limit = self.timeout
+            if end is not None:
+                left = end - loop.time()
+                if left <= 0:
+                    raise IMAP4Timeout("timed out waiting for the server")
+                limit = left if limit is None else min(limit, left)
+            waiter: asyncio.Future[bool] = loop.create_future()
+            self._waiters.append(waiter)
+            timer = None if limit is None else loop.call_later(limit, _expire, waiter)
+            try:
+                expired = await waiter
+            finally:
+                if timer is not None:
+                    timer.cancel()
+            if expired and not ready():
+                self._raise_if_failed()
+                raise IMAP4Timeout("timed out waiting for the server")
+        if self._error is None and self._callback_error is not None:
+            self._raise_if_failed()
 
-    # -- reading and routing -------------------------------------------------------------
+    def _wake(self) -> None:
+        waiters, self._waiters = self._waiters, []
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(False)
+
+    # -- reading -------------------------------------------------------------------------
 
     async def _read_loop(self) -> None:
         try:
@@ -232,74 +426,122 @@ class Driver:
                 if not data:
                     raise ConnectionClosed("the server closed the connection")
                 self._link.receive(data)
-                ended: Optional[IMAP4Error] = None
-                try:
-                    while plain := self._link.read():
-                        self._session.receive(plain)
-                except IMAP4Error as exc:
-                    ended = exc  # raised once what came before it is routed
-                await self._flush()  # the TLS handshake's answers, alerts
-                while (event := self._session.next_event()) is not None:
-                    self._dispatch(*event)
-                if ended is not None:
-                    raise ended
-                self._completed.set()
+                while await self._take_in():
+                    # Stopped after the OK to STARTTLS or COMPRESS: go on once the link
+                    # changed (or the connection failed, which cancels this task).
+                    self._resume = asyncio.get_running_loop().create_future()
+                    self._wake()
+                    await self._resume
+                    self._resume = None
         except asyncio.CancelledError:
             raise
         except Exception as exc:
             self._fail(exc if isinstance(exc, IMAP4Error) else ConnectionClosed(str(exc)))
 
-    def _dispatch(self, kind: str, tag: Optional[str], rsp: Any) -> None:
-        """Wakes whoever waits for one event of the session (streamed literals are not
-        asked for, so none come)."""
-        if kind == "done":
-            cmd = self.cmds.pop(tag or "")
-            cmd.result = rsp
-            cmd._done.set_result(rsp)
-            cmd._arrived.set()
-        elif kind == "claimed" and tag in self.cmds:
-            cmd = self.cmds[tag]
-            cmd.queue.append(rsp)
-            cmd._arrived.set()
-        elif kind == "continue":
-            cont = self.cmds[tag or ""]._continuation
-            if cont is not None and not cont.done():
-                cont.set_result(rsp)
-        elif kind == "greeting":
-            self._greeting.set_result(rsp)
-        elif rsp.status == "BYE" and not any(
-            c.name.upper() == "LOGOUT" for c in self.cmds.values()
-        ):
-            self.queue.defer([rsp])
-            self._fail(BYE("server closed the connection", str(rsp.info), rsp))
-        else:
+    async def _take_in(self) -> bool:
+        """Routes what the link has; True when it stopped at a barrier's OK."""
+        batch: List[Any] = []
+        stopped = False
+        ended: Optional[IMAP4Error] = None
+        try:
+            while True:
+                try:
+                    plain = self._link.read()
+                except IMAP4Error as exc:
+                    ended = exc  # the link failed: raised once what came before is routed
+                    break
+                if not plain:
+                    break
+                if self._barrier is None:
+                    self._session.receive(plain)
+                    self._collect(batch)
+                elif self._to_barrier(plain, batch):
+                    stopped = True
+                    break
+        except IMAP4Error as exc:
+            batch.append((exc, None))  # the session's verdict: what came with it fails too
+        self._put(b"")  # the TLS handshake's answers, alerts
+        if batch:
+            self._route(batch)
+        while self._pending_sinks:
+            cmd, pending = self._pending_sinks.pop(0)
             try:
-                self.queue.push(rsp)  # coalesced and bounded by the core
-            except LimitError as exc:
-                self._fail(exc)
+                if cmd.sink_error is None:
+                    await pending
+                else:
+                    pending.close()
+            except Exception as exc:
+                cmd.sink_error = sink_error(exc)
+        if ended is not None:
+            raise ended
+        if not stopped:
+            self._wake()
+        return stopped
+
+    def _to_barrier(self, plain: bytes, batch: List[Any]) -> bool:
+        """Feeds ``plain`` a line at a time until the barrier command's OK; what follows it
+        is kept to fail the link change (True: the OK was read)."""
+        at = 0
+        while at < len(plain):
+            end = plain.find(b"\n", at)
+            end = len(plain) if end < 0 else end + 1
+            self._session.receive(plain[at:end])
+            at = end
+            if self._collect(batch):
+                self._barrier_rest = plain[at:]
+                return True
+        return False
+
+    def _collect(self, batch: List[Any]) -> bool:
+        """Adds the session's events to ``batch``; True when one is the barrier's OK."""
+        session = self._session
+        barrier = False
+        while (event := session.next_event()) is not None:
+            kind, tag, rsp = event
+            if kind == "claimed" or kind == "chunk":
+                batch.append((rsp, tag))
+            elif kind == "greeting":
+                self._greeting = rsp
+            else:
+                batch.append((rsp, None))
+                if kind == "done" and tag == self._barrier:
+                    if rsp.status == "OK":
+                        barrier = True
+                        break
+                    self._barrier = None  # refused: nothing changes
+        return barrier
+
+    # -- routing hooks -------------------------------------------------------------------
+
+    def _stream_threshold(self, size: Optional[int]) -> None:
+        self._session.set_stream_threshold(size)
+
+    def _awaitable_sink(self, cmd: Any, result: Any) -> None:
+        self._pending_sinks.append((cmd, result))
 
     def _fail(self, exc: BaseException) -> None:
         """Makes the connection unusable: every waiting and later call raises ``exc``."""
-        if self._error is not None:
-            return
-        self._error = exc
-        self._session.state = "logout"
-        for waiter in [self._greeting, *(c._done for c in self.cmds.values())]:
-            if not waiter.done():
-                waiter.set_exception(exc)
-                waiter.exception()  # retrieved here: the waiting call raises it
-        if hasattr(self, "_writer"):
-            self._writer.close()
+        if self._error is None:
+            self._error = exc
+            self._session.state = "logout"
+            if self._writer is not None:
+                self._writer.close()
+            pump = self._pump
+            if pump is not None and not pump.done() and pump is not _current_task():
+                pump.cancel()
+            for _cmd, pending in self._pending_sinks:
+                pending.close()
+            self._pending_sinks.clear()
+        self._wake()
 
-    def _raise_if_failed(self) -> None:
-        if self._error is not None:
-            raise self._error
 
-    async def _close(self) -> None:
-        if self._pump is not None and not self._pump.done():
-            self._pump.cancel()
-        if hasattr(self, "_writer") and not self._writer.is_closing():
-            self._writer.close()
-        if hasattr(self, "_writer"):
-            with contextlib.suppress(OSError, ProtocolError):
-                await self._writer.wait_closed()
+def _expire(waiter: asyncio.Future[bool]) -> None:
+    if not waiter.done():
+        waiter.set_result(True)
+
+
+def _current_task() -> Optional[asyncio.Task[Any]]:
+    try:
+        return asyncio.current_task()
+    except RuntimeError:
+        return None
