@@ -529,4 +529,3 @@ class Engine(Router):
         except StopIteration as stop:
             result: T = stop.value
             return result
-

@@ -128,6 +128,10 @@ class Driver(Router):
         """The server's capabilities as last stated (upper case)."""
         return self._session.capabilities()
 
+    @caps.setter
+    def caps(self, value: set[str]) -> None:
+        self._set_caps(value)
+
     def _set_caps(self, caps: Any) -> None:
         self._session.set_capabilities([str(c) for c in caps])
 

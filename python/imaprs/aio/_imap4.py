@@ -49,7 +49,7 @@ class IMAP4(SessionCommands, Commands, Driver):
             raise ValueError("timeout must be positive or None")
         if deadline is not None and deadline <= 0:
             raise ValueError("deadline must be positive or None")
-        self._addr, self._ssl_ctx, self._starttls = addr, ssl_ctx, starttls
+        self._addr, self._ssl_ctx, self._use_starttls = addr, ssl_ctx, starttls
         self.timeout, self._max_line, self.deadline = timeout, max_line, deadline
         self.host = ""
         self.greeting: Any = None
@@ -67,9 +67,7 @@ class IMAP4(SessionCommands, Commands, Driver):
         deadline: Optional[float] = None,
     ) -> IMAP4:
         """A connected IMAP4 (see the class documentation)."""
-        imap = cls(
-            addr, timeout, ssl_ctx, starttls=starttls, max_line=max_line, deadline=deadline
-        )
+        imap = cls(addr, timeout, ssl_ctx, starttls=starttls, max_line=max_line, deadline=deadline)
         await imap._connect()
         return imap
 
@@ -82,7 +80,7 @@ class IMAP4(SessionCommands, Commands, Driver):
         await self.logout()
 
     async def _connect(self) -> None:
-        implicit = self._ssl_ctx is not None and not self._starttls
+        implicit = self._ssl_ctx is not None and not self._use_starttls
         host, port = _address(self._addr, 993 if implicit else 143)
         self.host = host
         tls = tls_options(self._ssl_ctx) if implicit and self._ssl_ctx is not None else None
@@ -93,7 +91,7 @@ class IMAP4(SessionCommands, Commands, Driver):
         except BaseException:
             await self._close_link()
             raise
-        await self._drive(self._greeted(greeting, self._starttls, self._ssl_ctx))
+        await self._drive(self._greeted(greeting, self._use_starttls, self._ssl_ctx))
 
     async def __call__(self, name: str, *args: Any, wait: bool = True, **kw: Any) -> Any:
         """Sends command ``name`` with ``args`` (as ``imaprs.IMAP4.__call__`` takes them, and
