@@ -70,6 +70,7 @@ class IMAP4(SessionCommands, Commands, Engine):
     """
 
     _noop_class = _Noop
+    _caps_stale = False
 
     def __init__(
         self,

@@ -33,6 +33,6 @@ def redact(name: str, args: Sequence[Any]) -> str:
 
 def redact_response(rsp: Any) -> str:
     """A response for the trace log: its first line, literals left out."""
-    text = rsp.text
+    text: str = rsp.text
     line, _, rest = text.partition("\r\n")
     return line + (" ..." if rest.strip() else "")

@@ -57,6 +57,21 @@ class SessionCommands(_Base):
     #: The command class NOOP is sent as (its iteration drains the unclaimed queue).
     _noop_class: type
 
+    if TYPE_CHECKING:  # what each face provides (see the module documentation)
+        utf8_enabled: bool
+
+        @property
+        def encrypted(self) -> bool: ...
+        @property
+        def compressed(self) -> bool: ...
+
+        def _mbox(self, name: str) -> Any: ...
+        def _caps_unknown(self) -> Any: ...
+        def _release_barrier(self) -> None: ...
+        def _start_tls(self, options: Any) -> None: ...
+        def _start_compress(self, level: int) -> None: ...
+        def _close_link(self) -> Any: ...
+
     def _greeted(
         self, greeting: IMAP4Response, starttls: bool, ssl_ctx: Optional[SSLContext]
     ) -> Op[None]:
@@ -101,7 +116,7 @@ class SessionCommands(_Base):
         return self._drive(self._noop(wait))
 
     def _noop(self, wait: bool) -> Op[IMAP4Command]:
-        cmd = yield self._send("NOOP", flush=wait)
+        cmd: IMAP4Command = yield self._send("NOOP", flush=wait)
         cmd.__class__ = self._noop_class  # only the iteration differs
         result: IMAP4Command = yield self._finish(cmd, wait)
         return result
@@ -117,7 +132,7 @@ class SessionCommands(_Base):
 
     def _starttls(self, ctx: SSLContext) -> Op[IMAP4Command]:
         options = tls_options(ctx)
-        cmd = yield self._send("STARTTLS", flush=True)
+        cmd: IMAP4Command = yield self._send("STARTTLS", flush=True)
         try:
             yield cmd.wait()
             self._release_barrier()
@@ -131,7 +146,7 @@ class SessionCommands(_Base):
             raise
         with self._guard:
             self.queue.clear()
-            self.caps = set()
+            self._set_caps(())
         yield self._run(True, "CAPABILITY")
         return cmd
 
@@ -146,7 +161,9 @@ class SessionCommands(_Base):
         return self._drive(self._login(username, password))
 
     def _login(self, username: str, password: str) -> Op[IMAP4Command]:
-        cmd = yield self._run(True, "LOGIN", Quoted(username), Secret(Quoted(password)))
+        cmd: IMAP4Command = yield self._run(
+            True, "LOGIN", Quoted(username), Secret(Quoted(password))
+        )
         yield self._authenticated(cmd)
         return cmd
 
@@ -197,7 +214,7 @@ class SessionCommands(_Base):
         args: List[Any] = [Raw(mech)]
         if inline and ir is not None:
             args.append(Secret(Raw(base64.b64encode(ir).decode() or "=")))
-        cmd = yield self._send("AUTHENTICATE", *args, flush=True)
+        cmd: IMAP4Command = yield self._send("AUTHENTICATE", *args, flush=True)
         pending = None if inline else ir
         rounds = 0
         while (challenge := (yield self._await_continuation(cmd))) is not None:
@@ -215,11 +232,12 @@ class SessionCommands(_Base):
                 except IMAP4Error as exc:
                     answer, why = None, str(exc)
             if answer is None:
-                yield self._send_raw(b"*\r\n")
+                yield self._send_raw(b"*\r\n")  # type: ignore[func-returns-value]
                 yield cmd.wait("BAD", "NO", "OK")
                 reason = why or (sasl.server_error if sasl is not None else None)
                 raise AuthenticationError(f"AUTHENTICATE {mech} cancelled", reason or "")
-            yield self._send_raw(base64.b64encode(answer) + b"\r\n", secret=True, answer=cmd.tag)
+            line = base64.b64encode(answer) + b"\r\n"
+            yield self._send_raw(line, secret=True, answer=cmd.tag)  # type: ignore[func-returns-value]
         yield cmd.wait()
         if sasl is not None:
             sasl.finish(None)
@@ -255,7 +273,7 @@ class SessionCommands(_Base):
 
     def _compress(self, level: int) -> Op[IMAP4Command]:
         try:
-            cmd = yield self._run(True, "COMPRESS", Raw("DEFLATE"))
+            cmd: IMAP4Command = yield self._run(True, "COMPRESS", Raw("DEFLATE"))
         except IMAP4Error:
             self._release_barrier()
             raise
@@ -282,8 +300,8 @@ class SessionCommands(_Base):
             return None
         try:
             if graceful and self._idle_cmd() is None:
-                yield self.wait_all()
-            cmd = yield self._send("LOGOUT", flush=True)
+                yield self.wait_all()  # type: ignore[func-returns-value]
+            cmd: IMAP4Command = yield self._send("LOGOUT", flush=True)
             if graceful:
                 yield cmd.wait("OK", "BAD", "NO")
             return cmd
@@ -316,7 +334,9 @@ class SessionCommands(_Base):
             self.queue.clear()
             previous, self._selected = self._selected, state  # routing feeds it the responses
         try:
-            cmd = yield self._send("EXAMINE" if readonly else "SELECT", arg, flush=True)
+            cmd: IMAP4Command = yield self._send(
+                "EXAMINE" if readonly else "SELECT", arg, flush=True
+            )
         except BaseException:
             self._selected = previous  # nothing was sent
             raise
@@ -354,7 +374,7 @@ class SessionCommands(_Base):
         return self._drive(self._leave("UNSELECT"))
 
     def _leave(self, name: str) -> Op[IMAP4Command]:
-        cmd = yield self._run(True, name)
+        cmd: IMAP4Command = yield self._run(True, name)
         self._unselected()
         return cmd
 
@@ -369,7 +389,7 @@ class SessionCommands(_Base):
         return self._drive(self._enable(caps))
 
     def _enable(self, caps: Any) -> Op[IMAP4Command]:
-        cmd = yield self._run(True, "ENABLE", *(Raw(c) for c in caps))
+        cmd: IMAP4Command = yield self._run(True, "ENABLE", *(Raw(c) for c in caps))
         for rsp in cmd.queue:
             if rsp.dtype == "ENABLED" and "UTF8=ACCEPT" in (str(c).upper() for c in rsp[1:]):
                 self.utf8_enabled = True

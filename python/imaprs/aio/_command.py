@@ -27,7 +27,7 @@ class AsyncCommand(IMAP4Command):
     """
 
     __slots__ = ()
-    imap: Driver
+    imap: Driver  # type: ignore[assignment]
 
     async def wait(  # type: ignore[override]
         self, *expect: str, timeout: Optional[float] = None

@@ -128,10 +128,6 @@ class Driver(Router):
         """The server's capabilities as last stated (upper case)."""
         return self._session.capabilities()
 
-    @caps.setter
-    def caps(self, value: set[str]) -> None:
-        self._set_caps(value)
-
     def _set_caps(self, caps: Any) -> None:
         self._session.set_capabilities([str(c) for c in caps])
 
@@ -505,11 +501,11 @@ class Driver(Router):
             if kind == "claimed" or kind == "chunk":
                 batch.append((rsp, tag))
             elif kind == "greeting":
-                self._greeting = rsp
+                self._greeting = rsp  # type: ignore[assignment]
             else:
                 batch.append((rsp, None))
                 if kind == "done" and tag == self._barrier:
-                    if rsp.status == "OK":
+                    if getattr(rsp, "status", None) == "OK":
                         barrier = True
                         break
                     self._barrier = None  # refused: nothing changes

@@ -13,7 +13,6 @@ from .._commands import Commands
 from .._imap4 import Address, _address
 from .._session import SessionCommands, SSLContext
 from .._tls import tls_options
-from ..errors import IMAP4Error
 from ._command import AsyncNoop
 from ._engine import Driver
 
