@@ -63,6 +63,12 @@ class SyncAio:
 
         return call
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name.startswith("_"):
+            super().__setattr__(name, value)
+        else:
+            setattr(self._imap, name, value)
+
     def __call__(self, *args: Any, **kw: Any) -> Any:
         return self._sync(self._imap(*args, **kw))
 

@@ -65,7 +65,7 @@ def test_pipelined_commands_each_get_their_own_responses(
         for uid, cmd in zip(range(1, 31), cmds):
             await cmd.wait()
             assert [response_map(r[2])["UID"] for r in cmd.queue] == [uid]
-        listed = await imap("LIST", "", "*")
+        listed = await imap("LIST", "", "*", wait=True)
         assert any(r[-1] == "INBOX" for r in listed.queue)
         await imap.logout()
         assert imap.state == "logout"

@@ -108,6 +108,8 @@ class Router:
             if kind == "done":
                 if violation is None:  # else read with a violation: the command fails
                     self._complete(rsp)
+                    if self._error is not None:
+                        break  # what came after a failure is not delivered
             elif kind == "continue":
                 self._continuation = rsp
                 idle = self._idle_cmd()
@@ -120,6 +122,8 @@ class Router:
                 cmd.queue.append(rsp)
             else:
                 self._unclaimed(rsp)
+                if self._error is not None:
+                    break  # what came after a failure is not delivered
 
     def _idle_cmd(self) -> Optional[IMAP4Command]:
         for cmd in self.cmds.values():

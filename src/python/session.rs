@@ -178,6 +178,12 @@ impl PySession {
         self.lock().expect(tag, why);
     }
 
+    /// Bytes received that do not make a whole event yet (a response under way).
+    #[getter]
+    fn buffered(&self) -> usize {
+        self.lock().buffered()
+    }
+
     /// How many commands are in flight.
     #[getter]
     fn in_flight(&self) -> usize {

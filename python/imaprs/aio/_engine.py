@@ -87,9 +87,17 @@ class Driver(Router):
     _noop_class: type
 
     def _driver_init(
-        self, host: str, tls: Any, max_line: Optional[int], timeout: Optional[float]
+        self,
+        host: str,
+        tls: Any,
+        max_line: Optional[int],
+        timeout: Optional[float],
+        deadline: Optional[float],
     ) -> None:
         self.timeout = timeout
+        self.deadline = deadline
+        #: When the response under way started to arrive (None: no response is under way).
+        self._partial_since: Optional[float] = None
         self._session = _imaprs._Session(max_line, greeting=True)
         self._link = _imaprs._Link(host, tls)
         self.queue = _imaprs._Unclaimed(_engine.MAX_UNCLAIMED)
@@ -386,17 +394,22 @@ class Driver(Router):
 
     async def _wait_for(self, ready: Callable[[], bool], timeout: Optional[float] = None) -> None:
         """Returns once ``ready()`` holds. IMAP4Timeout when nothing arrives for the
-        connection's ``timeout`` seconds, or when ``timeout`` seconds pass in all."""
+        connection's ``timeout`` seconds, when a response takes longer than its
+        ``deadline`` to arrive whole, or when ``timeout`` seconds pass in all."""
         loop = asyncio.get_running_loop()
         end = None if timeout is None else loop.time() + timeout
         while not ready():
             self._raise_if_failed()
-            limit = self.timeout
+            now = loop.time()
+            limits = [(self.timeout, "timed out waiting for the server")]
+            if self._partial_since is not None and self.deadline is not None:
+                left = self._partial_since + self.deadline - now
+                limits.append((left, "timed out waiting for a whole response (deadline passed)"))
             if end is not None:
-                left = end - loop.time()
-                if left <= 0:
-                    raise IMAP4Timeout("timed out waiting for the server")
-                limit = left if limit is None else min(limit, left)
+                limits.append((end - now, "timed out waiting for the server"))
+            limit, why = min(((t, w) for t, w in limits if t is not None), default=(None, ""))
+            if limit is not None and limit <= 0:
+                raise IMAP4Timeout(why)
             waiter: asyncio.Future[bool] = loop.create_future()
             self._waiters.append(waiter)
             timer = None if limit is None else loop.call_later(limit, _expire, waiter)
@@ -407,7 +420,7 @@ class Driver(Router):
                     timer.cancel()
             if expired and not ready():
                 self._raise_if_failed()
-                raise IMAP4Timeout("timed out waiting for the server")
+                raise IMAP4Timeout(why)
         if self._error is None and self._callback_error is not None:
             self._raise_if_failed()
 
@@ -463,6 +476,10 @@ class Driver(Router):
         self._put(b"")  # the TLS handshake's answers, alerts
         if batch:
             self._route(batch)
+        if self._session.buffered == 0:
+            self._partial_since = None
+        elif self._partial_since is None or batch:
+            self._partial_since = asyncio.get_running_loop().time()  # a new one under way
         while self._pending_sinks:
             cmd, pending = self._pending_sinks.pop(0)
             try:

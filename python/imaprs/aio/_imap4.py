@@ -83,7 +83,10 @@ class IMAP4(SessionCommands, Commands, Driver):
         host, port = _address(self._addr, 993 if implicit else 143)
         self.host = host
         tls = tls_options(self._ssl_ctx) if implicit and self._ssl_ctx is not None else None
-        self._driver_init(host, tls, self._max_line, self.timeout)
+        deadline = self.deadline
+        if deadline is None and self.timeout is not None:
+            deadline = 10 * self.timeout
+        self._driver_init(host, tls, self._max_line, self.timeout, deadline)
         self._connected = True
         try:
             greeting = await self._open(host, port)
@@ -92,10 +95,10 @@ class IMAP4(SessionCommands, Commands, Driver):
             raise
         await self._drive(self._greeted(greeting, self._use_starttls, self._ssl_ctx))
 
-    async def __call__(self, name: str, *args: Any, wait: bool = True, **kw: Any) -> Any:
-        """Sends command ``name`` with ``args`` (as ``imaprs.IMAP4.__call__`` takes them, and
-        its keywords ``seqset``, ``sink``, ``progress``, ``check``); returns it completed,
-        or sent when not ``wait``."""
+    async def __call__(self, name: str, *args: Any, wait: bool = False, **kw: Any) -> Any:
+        """Sends command ``name`` with ``args`` as ``imaprs.IMAP4.__call__`` takes them (and
+        its keywords ``seqset``, ``sink``, ``progress``, ``check``); returns it once sent, as
+        the blocking face does, or completed with ``wait=True``."""
         return await self._run(wait, name, *args, **kw)
 
     def __repr__(self) -> str:
