@@ -34,8 +34,7 @@ class AsyncCommand(IMAP4Command):
     ) -> AsyncCommand:
         """Waits for the completion, then :meth:`check` s it (``timeout``: IMAP4Timeout
         after that many seconds; the command stays in flight)."""
-        if self.result is None:
-            await self.imap._wait_for(lambda: self.result is not None, timeout)
+        await self.imap._wait_for(lambda: self.result is not None, timeout)
         if self.sink_error is not None:
             raise self.sink_error
         self.check(*expect)

@@ -113,6 +113,8 @@ class Driver(Router):
         self._lock = _TaskLock()
         self._waiters: List[asyncio.Future[bool]] = []
         self._pending_sinks: List[Tuple[AsyncCommand, Any]] = []
+        #: While the pump awaits coroutine sinks, what it routed is not yet to be seen.
+        self._sinking = False
         self._barrier: Optional[str] = None
         self._barrier_rest = b""
         self._resume: Optional[asyncio.Future[None]] = None
@@ -339,6 +341,7 @@ class Driver(Router):
                 await self._drain()
                 if progress is not None:
                     progress.add(len(piece))
+                await asyncio.sleep(0)  # other tasks run between two pieces
             if sent != upload.size:
                 raise ValueError(f"the upload ended at {sent} bytes of {upload.size}")
         except CallbackFailed as exc:
@@ -398,7 +401,7 @@ class Driver(Router):
         ``deadline`` to arrive whole, or when ``timeout`` seconds pass in all."""
         loop = asyncio.get_running_loop()
         end = None if timeout is None else loop.time() + timeout
-        while not ready():
+        while self._sinking or not ready():
             self._raise_if_failed()
             now = loop.time()
             limits = [(self.timeout, "timed out waiting for the server")]
@@ -480,6 +483,20 @@ class Driver(Router):
             self._partial_since = None
         elif self._partial_since is None or batch:
             self._partial_since = asyncio.get_running_loop().time()  # a new one under way
+        if self._pending_sinks:
+            self._sinking = True
+            try:
+                await self._await_sinks()
+            finally:
+                self._sinking = False
+        if ended is not None:
+            raise ended
+        if not stopped:
+            self._wake()
+        return stopped
+
+    async def _await_sinks(self) -> None:
+        """Awaits what coroutine sinks returned for the batch, in order."""
         while self._pending_sinks:
             cmd, pending = self._pending_sinks.pop(0)
             try:
@@ -489,11 +506,6 @@ class Driver(Router):
                     pending.close()
             except Exception as exc:
                 cmd.sink_error = sink_error(exc)
-        if ended is not None:
-            raise ended
-        if not stopped:
-            self._wake()
-        return stopped
 
     def _to_barrier(self, plain: bytes, batch: List[Any]) -> bool:
         """Feeds ``plain`` a line at a time until the barrier command's OK; what follows it
