@@ -4,6 +4,7 @@ implicit TLS, NO that leaves the connection usable, cancellation of a wait."""
 from __future__ import annotations
 
 import asyncio
+import io
 from typing import Any
 
 import pytest
@@ -164,3 +165,63 @@ def test_bye_mid_stream_fails_the_waiting_command_and_the_connection() -> None:
 
     with ScriptedServer(script=script) as server:
         run(main())
+
+
+BIG = b"Subject: big\r\n\r\n" + b"0123456789abcdef" * 16384 + b"\r\n"  # 256 KiB and a bit
+
+
+def test_uploads_from_bytes_file_and_chunks_with_progress_and_coroutine_sinks(
+    dovecot: Dovecot, dovecot_user: User
+) -> None:
+    async def main() -> None:
+        async with imaprs.aio.IMAP4((dovecot.host, dovecot.port), timeout=20) as imap:
+            await imap.login(dovecot_user.name, dovecot_user.password, allow_cleartext=True)
+            seen: list[tuple[int, int]] = []
+            await imap.append("INBOX", BIG, progress=lambda d, t: seen.append((d, t)))
+            assert seen[-1] == (len(BIG), len(BIG))
+            await imap.append("INBOX", io.BytesIO(BIG))
+            chunks = (BIG[i : i + 1000] for i in range(0, len(BIG), 1000))
+            await imap.append("INBOX", chunks, size=len(BIG))
+            await imap.examine("INBOX")
+            assert imap.selected is not None and imap.selected.exists == 3
+
+            bodies: dict[bytes, bytearray] = {}
+
+            async def sink(head: bytes, data: bytes) -> None:
+                await asyncio.sleep(0)
+                bodies.setdefault(head.split(b" FETCH")[0], bytearray()).extend(data)
+
+            await imap.fetch("1:*", "BODY.PEEK[]", sink=sink)
+            assert bodies == {b"* 1": BIG, b"* 2": BIG, b"* 3": BIG}
+
+            parts: list[bytes] = []
+
+            async def part_sink(data: bytes) -> None:
+                parts.append(data)
+
+            assert await imap.fetch_part(2, "1", part_sink) is None
+            assert b"".join(parts) == BIG.split(b"\r\n\r\n", 1)[1]
+
+    run(main())
+
+
+def test_items_stream_typed_values_through_a_pipelined_fetch(
+    dovecot: Dovecot, dovecot_user: User
+) -> None:
+    seeded(dovecot, dovecot_user, 12).logout()
+
+    async def main() -> None:
+        async with imaprs.aio.IMAP4((dovecot.host, dovecot.port), timeout=20) as imap:
+            await imap.login(dovecot_user.name, dovecot_user.password, allow_cleartext=True)
+            await imap.examine("INBOX")
+            cmd = await imap.fetch("1:*", "UID", "ENVELOPE", wait=False)
+            subjects = [(seq, item.envelope.subject) async for seq, item in cmd.items()]
+            assert subjects == [(n, f"message {n - 1}") for n in range(1, 13)]
+            status = await imap.status("INBOX", "MESSAGES")
+            assert status.data == {"MESSAGES": 12}
+            listed = await imap.list()
+            assert "INBOX" in [box.name for box in listed.data]
+            found = await imap.search("SUBJECT", "message 1")
+            assert found.data == [2, 11, 12]
+
+    run(main())
