@@ -45,17 +45,16 @@ from typing import Any, Callable, Iterable, List, Optional
 
 from . import _imaprs
 from ._command import IMAP4Command, Sink, allowed
-from ._log import LOG, redact
+from ._log import LOG
 from ._ops import Op, T
-from ._router import Monitor, Router
+from ._router import Monitor
+from ._sending import FATAL, STREAM_THRESHOLD, Sending
 from ._types import IMAP4Response
-from ._upload import CallbackFailed, Progress, Upload, splice
+from ._upload import Upload
 from .errors import (
     ConnectionClosed,
     IMAP4Timeout,
-    LimitError,
     ProtocolError,
-    TLSError,
 )
 
 __all__ = ["Engine", "MAX_UNCLAIMED", "STREAM_THRESHOLD"]
@@ -67,14 +66,8 @@ MAX_UNCLAIMED = 100_000
 CORK_LIMIT = 8 * 1024
 #: ... or this many seconds after a command returned without waiting.
 FLUSH_DELAY = 0.001
-#: Literals of at least this size are streamed to a command's sink, and uploads of at least
-#: this size are written straight from the caller's buffer or file instead of being queued.
-STREAM_THRESHOLD = 64 * 1024
 
-_FATAL = (ConnectionClosed, LimitError, TLSError, ProtocolError)
 
-#: Commands before which what the server already sent is read (see ``_send``).
-_GUARDED = frozenset({"STARTTLS", "LOGIN", "AUTHENTICATE"})
 #: Bumped in a child process after os.fork(): connections of the parent are then refused.
 _FORKS = [0]
 
@@ -87,10 +80,11 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_forked)
 
 
-class Engine(Router):
+class Engine(Sending):
     """State shared by the IMAP4 methods; see the module documentation."""
 
     _conn: _imaprs._Connection
+    _command_class = IMAP4Command
 
     def _engine_init(self, conn: _imaprs._Connection, timeout: Optional[float]) -> None:
         self._conn = conn
@@ -110,6 +104,10 @@ class Engine(Router):
         self._sinks = 0
         self._cork = bytearray()
         self._write_lock = threading.Lock()
+        self._write_guard = self._write_lock
+        self._encode = conn.encode
+        self._literal_header = conn.literal_header
+        self._set_barrier = conn.set_barrier
         self._flusher: Optional[threading.Thread] = None
         self._flush_due = threading.Event()
         self.monitor: Optional[Monitor] = None
@@ -170,95 +168,15 @@ class Engine(Router):
             elif session.conflicts(upper, seqset):
                 # Its responses could not be told from those of a command in flight.
                 self._wait_for(lambda: not session.conflicts(upper, seqset))
-            self._continuation = None  # a "+" can only be for the command being sent
-            if upper in _GUARDED:
-                # What the server sent already cannot answer a command not yet written: read
-                # before the tag exists, a reply guessing it is a violation.
-                self._route_ready()
-            tag = session.tag()
-            arg_list = list(args)
-            try:
-                parts = self._conn.encode(tag, name, arg_list)
-                if uploads is not None:
-                    parts = splice(parts, uploads, self._conn.literal_header)
-            except BaseException:
-                session.unsent(tag)  # refused before a byte left
-                raise
-            cmd = IMAP4Command(self, tag, name, arg_list, seqset, sink, progress)
-            if LOG.isEnabledFor(logging.DEBUG):
-                LOG.debug("C: %s %s %s", tag, name, redact(upper, args))
-            if upper in ("STARTTLS", "COMPRESS"):
-                # Nothing after its OK may be read before the link changes (see _imap4).
-                self._conn.set_barrier(tag)
-            with self._cond:
-                self.cmds[tag] = cmd
-                session.track(tag, upper, seqset)
-                if sink is not None:
-                    self._sinks += 1
-                    if self._sinks == 1:
-                        self._conn.set_stream_threshold(STREAM_THRESHOLD)
-            self._write_parts(cmd, parts, flush)
+            cmd, parts = self._register(name, upper, args, seqset, sink, progress, uploads)
+            if len(parts) == 1:
+                self._write(parts[0], flush)  # the command is one piece of text (most are)
+            else:
+                self._drive(self._write_op(cmd, parts, flush))
             return cmd
 
-    def _write_parts(self, cmd: IMAP4Command, parts: List[Any], flush: bool) -> None:
-        pending = bytearray()
-        uploads = [p[0] for p in parts if isinstance(p, tuple) and isinstance(p[0], Upload)]
-        progress = Progress(cmd.progress, sum(u.size for u in uploads)) if uploads else None
-        small = 0
-        for part in parts:
-            if isinstance(part, bytes):
-                pending += part
-                continue
-            data, sync = part
-            if sync:
-                self._route_ready()  # a "+" already there cannot be for this literal
-                self._session.expect_continuation(cmd.tag, True)
-                self._write(bytes(pending), flush=True)
-                pending.clear()
-                if self._await_continuation(cmd) is None:
-                    return
-            if isinstance(data, Upload):
-                if data.size < STREAM_THRESHOLD and isinstance(data.source, bytes):
-                    pending += data.source  # small: queued with the command, as before
-                    small += data.size
-                    continue
-                self._write(bytes(pending), flush=True)
-                pending.clear()
-                self._upload(data, progress)
-                continue
-            pending += data
-        self._write(bytes(pending), flush=flush)
-        if progress is not None and small:
-            try:
-                progress.add(small)
-            except CallbackFailed as exc:  # the command is sent whole: the stream is in step
-                raise exc.error from exc.__cause__
-
-    def _upload(self, upload: Upload, progress: Optional[Progress]) -> None:
-        """Writes ``upload`` (send lock held, queue flushed). A failure half-way leaves the
-        server inside the literal: the connection is closed."""
-        sent = 0
-        with self._write_lock:
-            try:
-                for piece in upload.pieces():
-                    sent += len(piece)
-                    if sent > upload.size:
-                        raise ValueError(f"the upload is larger than its size, {upload.size}")
-                    if b"\0" in piece:
-                        raise ValueError("a literal cannot carry NUL")
-                    self._conn.write(piece)
-                    if progress is not None:
-                        progress.add(len(piece))
-                if sent != upload.size:
-                    raise ValueError(f"the upload ended at {sent} bytes of {upload.size}")
-            except _FATAL as exc:
-                self._fail(exc)
-                raise
-            except BaseException as exc:
-                self._fail(ConnectionClosed(f"an upload stopped half-way: {exc!r}"))
-                if isinstance(exc, CallbackFailed):
-                    raise exc.error from exc.__cause__
-                raise
+    def _write_piece(self, piece: bytes) -> None:
+        self._conn.write(piece)
 
     def _write(self, data: bytes, flush: bool) -> None:
         """Queues ``data`` behind what is queued, and sends everything when ``flush`` or when
@@ -298,7 +216,7 @@ class Engine(Router):
             return
         try:
             self._conn.write(data)
-        except _FATAL as exc:
+        except FATAL as exc:
             self._fail(exc)
             raise
 
@@ -389,7 +307,7 @@ class Engine(Router):
                     self._raise_if_failed()
                 if deadline is not None and time.monotonic() > deadline:
                     raise IMAP4Timeout("timed out waiting for the server")
-        except _FATAL as exc:
+        except FATAL as exc:
             self._fail(exc)
             if self._error is not exc and self._error is not None:
                 raise self._error from exc  # the first failure is the cause
@@ -425,7 +343,7 @@ class Engine(Router):
             batch = self._conn.read_ready(self._session)
             with self._cond:
                 self._route(batch)
-        except _FATAL as exc:
+        except FATAL as exc:
             self._fail(exc)
             raise
         finally:

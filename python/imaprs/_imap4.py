@@ -83,14 +83,8 @@ class IMAP4(SessionCommands, Commands, Engine):
         deadline: Optional[float] = None,
         crlf_relaxed: bool = False,
     ) -> None:
-        if timeout is not None and timeout <= 0:
-            raise ValueError("timeout must be positive or None")
-        implicit = ssl_ctx is not None and not starttls
-        host, port = _address(addr, 993 if implicit else 143)
+        host, port, tls, deadline = endpoint(addr, timeout, ssl_ctx, starttls, deadline)
         self.host = host
-        tls = tls_options(ssl_ctx) if implicit and ssl_ctx is not None else None
-        if deadline is None and timeout is not None:
-            deadline = 10 * timeout
         conn = _imaprs._Connection(
             host,
             port,
@@ -103,7 +97,7 @@ class IMAP4(SessionCommands, Commands, Engine):
         conn.set_deadline(deadline)
         self._engine_init(conn, timeout)
         greeting = conn.greeting
-        LOG.info("connected to %s:%s (%s)", host, port, "TLS" if implicit else "clear text")
+        LOG.info("connected to %s:%s (%s)", host, port, "clear text" if tls is None else "TLS")
         self._drive(self._greeted(greeting, starttls, ssl_ctx))
 
     @property
@@ -172,6 +166,26 @@ class IMAP4(SessionCommands, Commands, Engine):
         DONE is sent on exit; IDLE is renewed every ``renew`` seconds (servers drop an IDLE
         after 30 minutes). No other command can be sent while IDLE runs."""
         return Idle(self, timeout, renew)
+
+
+def endpoint(
+    addr: Address,
+    timeout: Optional[float],
+    ssl_ctx: Optional[SSLContext],
+    starttls: bool,
+    deadline: Optional[float],
+) -> Tuple[str, int, Any, Optional[float]]:
+    """What both faces' constructors make of their arguments: ``(host, port, TLS options
+    from the first byte or None, deadline)``; ValueError for a timeout that is not
+    positive."""
+    if timeout is not None and timeout <= 0:
+        raise ValueError("timeout must be positive or None")
+    implicit = ssl_ctx is not None and not starttls
+    host, port = _address(addr, 993 if implicit else 143)
+    tls = tls_options(ssl_ctx) if implicit and ssl_ctx is not None else None
+    if deadline is None and timeout is not None:
+        deadline = 10 * timeout
+    return host, port, tls, deadline
 
 
 def _address(addr: Address, default_port: int) -> Tuple[str, int]:

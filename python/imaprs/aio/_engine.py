@@ -31,13 +31,13 @@ import logging
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from .. import _engine, _imaprs
-from .._command import Sink, allowed
-from .._engine import STREAM_THRESHOLD
-from .._log import LOG, redact
+from .._command import IMAP4Command, Sink, allowed
+from .._log import LOG
 from .._ops import Op, T
-from .._router import Router, sink_error
+from .._router import sink_error
+from .._sending import Sending
 from .._types import IMAP4Response
-from .._upload import CallbackFailed, Progress, Upload, splice
+from .._upload import Upload
 from ..errors import (
     ConnectionClosed,
     IMAP4Error,
@@ -78,8 +78,10 @@ class _TaskLock:
             self._lock.release()
 
 
-class Driver(Router):
+class Driver(Sending):
     """The connection's side of the event loop (see the module documentation)."""
+
+    _command_class = AsyncCommand
 
     _reader: asyncio.StreamReader
     _writer: Optional[asyncio.StreamWriter] = None
@@ -111,6 +113,9 @@ class Driver(Router):
         self.readonly = None
         self._selected = None
         self._lock = _TaskLock()
+        self._encode = self._session.encode
+        self._literal_header = self._session.literal_header
+        self._write_guard = contextlib.nullcontext()
         self._waiters: List[asyncio.Future[bool]] = []
         self._pending_sinks: List[Tuple[AsyncCommand, Any]] = []
         #: While the pump awaits coroutine sinks, what it routed is not yet to be seen.
@@ -262,96 +267,34 @@ class Driver(Router):
                 # Its responses could not be told from those of a command in flight.
                 await self._wait_for(lambda: not session.conflicts(upper, seqset))
             self._raise_if_failed()
-            self._continuation = None  # a "+" can only be for the command being sent
-            tag = session.tag()
-            arg_list = list(args)
-            try:
-                parts = session.encode(tag, name, arg_list)
-                if uploads is not None:
-                    parts = splice(parts, uploads, session.literal_header)
-            except BaseException:
-                session.unsent(tag)  # refused before a byte left
-                raise
-            cmd = AsyncCommand(self, tag, name, arg_list, seqset, sink, progress)  # type: ignore[arg-type]
-            if LOG.isEnabledFor(logging.DEBUG):
-                LOG.debug("C: %s %s %s", tag, name, redact(upper, args))
-            if upper in ("STARTTLS", "COMPRESS"):
-                self._barrier = tag  # nothing after its OK is read before the link changes
-            self.cmds[tag] = cmd
-            session.track(tag, upper, seqset)
-            if sink is not None:
-                self._sinks += 1
-                if self._sinks == 1:
-                    session.set_stream_threshold(STREAM_THRESHOLD)
-            await self._write_parts(cmd, parts)
-            return cmd
+            cmd, parts = self._register(name, upper, args, seqset, sink, progress, uploads)
+            if len(parts) == 1:
+                self._put(parts[0])  # the command is one piece of text (most are)
+            else:
+                try:
+                    await self._drive(self._write_op(cmd, parts, flush))
+                except BaseException as exc:
+                    if not isinstance(exc, IMAP4Error) or isinstance(exc, IMAP4Timeout):
+                        # The server is left inside the command: the stream position is lost.
+                        self._fail(ConnectionClosed(f"stopped half-way through a command: {exc!r}"))
+                    raise
+            await self._drain()  # the whole command is with the transport: cancelling is safe
+            return cmd  # type: ignore[return-value]
 
-    async def _write_parts(self, cmd: AsyncCommand, parts: List[Any]) -> None:
-        pending = bytearray()
-        uploads = [p[0] for p in parts if isinstance(p, tuple) and isinstance(p[0], Upload)]
-        progress = Progress(cmd.progress, sum(u.size for u in uploads)) if uploads else None
-        small = 0
-        try:
-            for part in parts:
-                if isinstance(part, bytes):
-                    pending += part
-                    continue
-                data, sync = part
-                if sync:
-                    self._session.expect_continuation(cmd.tag, True)
-                    self._put(bytes(pending))
-                    pending.clear()
-                    if await self._await_continuation(cmd) is None:
-                        return  # the server refused the literal: the command completed
-                if isinstance(data, Upload):
-                    if data.size < STREAM_THRESHOLD and isinstance(data.source, bytes):
-                        pending += data.source
-                        small += data.size
-                        continue
-                    self._put(bytes(pending))
-                    pending.clear()
-                    await self._upload(data, progress)
-                    continue
-                pending += data
-        except BaseException as exc:
-            if not isinstance(exc, IMAP4Error) or isinstance(exc, IMAP4Timeout):
-                # The server is left inside the command: where the stream stands is unknown.
-                self._fail(ConnectionClosed(f"stopped half-way through a command: {exc!r}"))
-            raise
-        self._put(bytes(pending))  # the whole command is with the transport now
-        if progress is not None and small:
-            try:
-                progress.add(small)
-            except CallbackFailed as exc:
-                raise exc.error from exc.__cause__
+    async def _write(self, data: bytes, flush: bool) -> None:
+        self._put(data)
         await self._drain()
 
-    async def _upload(self, upload: Upload, progress: Optional[Progress]) -> None:
-        """Writes ``upload`` piece by piece, draining between pieces; a failure half-way
-        leaves the server inside the literal, so the caller closes the connection."""
-        sent = 0
-        try:
-            for piece in upload.pieces():
-                sent += len(piece)
-                if sent > upload.size:
-                    raise ValueError(f"the upload is larger than its size, {upload.size}")
-                if b"\0" in piece:
-                    raise ValueError("a literal cannot carry NUL")
-                self._put(piece)
-                await self._drain()
-                if progress is not None:
-                    progress.add(len(piece))
-                await asyncio.sleep(0)  # other tasks run between two pieces
-            if sent != upload.size:
-                raise ValueError(f"the upload ended at {sent} bytes of {upload.size}")
-        except CallbackFailed as exc:
-            self._fail(ConnectionClosed(f"an upload stopped half-way: {exc!r}"))
-            raise exc.error from exc.__cause__
-        except _FATAL:
-            raise
-        except BaseException as exc:
-            self._fail(ConnectionClosed(f"an upload stopped half-way: {exc!r}"))
-            raise
+    async def _write_piece(self, piece: bytes) -> None:
+        self._put(piece)
+        await self._drain()
+        await asyncio.sleep(0)  # other tasks run between two pieces of an upload
+
+    def _route_ready(self) -> None:
+        """Nothing to do: the pump reads whatever arrives."""
+
+    def _set_barrier(self, tag: Optional[str]) -> None:
+        self._barrier = tag
 
     def _put(self, data: bytes) -> None:
         """Hands ``data`` to the link and what the link has for the socket to the transport
@@ -372,7 +315,7 @@ class Driver(Router):
                 self._fail(ConnectionClosed(str(exc)))
                 raise self._error from exc  # type: ignore[misc]
 
-    async def _await_continuation(self, cmd: AsyncCommand) -> Optional[bytes]:
+    async def _await_continuation(self, cmd: IMAP4Command) -> Optional[bytes]:
         """Waits for ``+`` and returns its decoded data (``b''`` when it carries none), or
         None when ``cmd`` completed instead."""
         await self._wait_for(lambda: self._continuation is not None or cmd.result is not None)

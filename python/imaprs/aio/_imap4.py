@@ -10,9 +10,8 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from .._commands import Commands
-from .._imap4 import Address, _address
+from .._imap4 import Address, endpoint
 from .._session import SessionCommands, SSLContext
-from .._tls import tls_options
 from ._command import AsyncNoop
 from ._engine import Driver
 
@@ -44,29 +43,17 @@ class IMAP4(SessionCommands, Commands, Driver):
         max_line: Optional[int] = None,
         deadline: Optional[float] = None,
     ) -> None:
-        if timeout is not None and timeout <= 0:
-            raise ValueError("timeout must be positive or None")
-        if deadline is not None and deadline <= 0:
-            raise ValueError("deadline must be positive or None")
-        self._addr, self._ssl_ctx, self._use_starttls = addr, ssl_ctx, starttls
+        self._host_port_tls = endpoint(addr, timeout, ssl_ctx, starttls, deadline)
+        self._ssl_ctx, self._use_starttls = ssl_ctx, starttls
         self.timeout, self._max_line, self.deadline = timeout, max_line, deadline
-        self.host = ""
+        self.host = self._host_port_tls[0]
         self.greeting: Any = None
         self._connected = False
 
     @classmethod
-    async def connect(
-        cls,
-        addr: Address,
-        timeout: Optional[float] = 60.0,
-        ssl_ctx: Optional[SSLContext] = None,
-        *,
-        starttls: bool = False,
-        max_line: Optional[int] = None,
-        deadline: Optional[float] = None,
-    ) -> IMAP4:
-        """A connected IMAP4 (see the class documentation)."""
-        imap = cls(addr, timeout, ssl_ctx, starttls=starttls, max_line=max_line, deadline=deadline)
+    async def connect(cls, *args: Any, **kw: Any) -> IMAP4:
+        """A connected IMAP4 (arguments as for the class)."""
+        imap = cls(*args, **kw)
         await imap._connect()
         return imap
 
@@ -79,13 +66,7 @@ class IMAP4(SessionCommands, Commands, Driver):
         await self.logout()
 
     async def _connect(self) -> None:
-        implicit = self._ssl_ctx is not None and not self._use_starttls
-        host, port = _address(self._addr, 993 if implicit else 143)
-        self.host = host
-        tls = tls_options(self._ssl_ctx) if implicit and self._ssl_ctx is not None else None
-        deadline = self.deadline
-        if deadline is None and self.timeout is not None:
-            deadline = 10 * self.timeout
+        host, port, tls, deadline = self._host_port_tls
         self._driver_init(host, tls, self._max_line, self.timeout, deadline)
         self._connected = True
         try:
@@ -103,4 +84,4 @@ class IMAP4(SessionCommands, Commands, Driver):
 
     def __repr__(self) -> str:
         state = self._session.state if self._connected else "unconnected"
-        return f"<imaprs.aio.IMAP4 {self.host or self._addr!r} {state}>"
+        return f"<imaprs.aio.IMAP4 {self.host!r} {state}>"
