@@ -247,6 +247,8 @@ def test_selected_follows_the_news_and_the_unclaimed_queue_claims_and_defers() -
         s.send("* 5 EXISTS", "* 1 EXPUNGE", "* OK [ALERT] hello")
         s.ok(tag)
         s.ok(s.expect("NOOP").tag)
+        s.sleep(0.5)
+        s.send("* 9 EXISTS")
         s.expect_logout()
 
     async def main() -> None:
@@ -262,7 +264,10 @@ def test_selected_follows_the_news_and_the_unclaimed_queue_claims_and_defers() -
         imap.defer(alert)
         assert [r.dtype for r in imap.queued][-1] == "ALERT"
         drained = [r.dtype async for r in await imap.noop(wait=False)]  # NOOP drains the queue
-        assert "ALERT" in drained and len(imap.queue) == 0
+        assert "ALERT" in drained and len(imap.queue) == 0 and imap.poll() is None
+        assert await imap.block(timeout=0.2) is None
+        news = await asyncio.wait_for(imap.__aiter__().__anext__(), 5)  # pushed unasked
+        assert news.dtype == "EXISTS" and news[0] == 9
         await imap.logout()
         assert imap.selected is None
 

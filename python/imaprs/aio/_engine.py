@@ -28,7 +28,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, AsyncIterator, Callable, Dict, List, Optional, Tuple
 
 from .. import _engine, _imaprs
 from .._command import IMAP4Command, Sink, allowed
@@ -242,6 +242,32 @@ class Driver(Sending):
         if self._idle_cmd() is not None:
             raise RuntimeError("IDLE is active: wait_all() would never return")
         await self._wait_for(lambda: not self.cmds)
+
+    # -- the unclaimed queue -------------------------------------------------------------
+
+    def __aiter__(self) -> AsyncIterator[IMAP4Response]:
+        """Every unclaimed response as it arrives."""
+        return self._unclaimed_responses()
+
+    async def _unclaimed_responses(self) -> AsyncIterator[IMAP4Response]:
+        while True:
+            rsp = await self.block()
+            if rsp is not None:
+                yield rsp
+
+    def poll(self) -> Optional[IMAP4Response]:
+        """Takes the oldest unclaimed response, or None (what arrived is routed already)."""
+        return self.queue.popleft()
+
+    async def block(self, timeout: Optional[float] = None) -> Optional[IMAP4Response]:
+        """Waits for an unclaimed response and takes it (None after ``timeout`` seconds)."""
+        try:
+            await self._wait_for(lambda: bool(self.queue), timeout)
+        except IMAP4Timeout:
+            if timeout is None:
+                raise
+            return None
+        return self.queue.popleft()
 
     # -- sending -------------------------------------------------------------------------
 
