@@ -5,13 +5,8 @@ flight and what each claims, the continuation and completion rules, the connecti
 the capabilities; the link (``_imaprs._Link``) does TLS and DEFLATE on buffers. Routing what
 the session yields is shared with the blocking engine (``imaprs._router``), and so are the
 commands (``imaprs._session``, ``imaprs._commands``: their operations are driven here by
-awaiting each step). This module reads the socket in one task (the pump), hands the bytes to
-the link and the session, routes the batch, awaits coroutine sinks in order, and wakes the
-tasks that wait. No call here blocks the event loop.
-
-STARTTLS and COMPRESS. Once one is sent, the pump feeds the session a line at a time and
-stops after the command's OK: what follows belongs to the new link. Any byte the server sent
-after that OK fails the connection (TLSError for STARTTLS, as the blocking face does).
+awaiting each step). This module sends, waits and wakes; one task per connection reads
+(the pump, ``aio._pump``). No call here blocks the event loop.
 
 Errors and cancellation. NO/BAD raise from ``wait`` and leave the connection usable, as does
 a timeout. A protocol violation, a framing or limit error, a TLS failure, a BYE outside
@@ -34,7 +29,6 @@ from .. import _engine, _imaprs
 from .._command import IMAP4Command, Sink, allowed
 from .._log import LOG
 from .._ops import Op, T
-from .._router import sink_error
 from .._sending import Sending
 from .._types import IMAP4Response
 from .._upload import Upload
@@ -47,11 +41,10 @@ from ..errors import (
     TLSError,
 )
 from ._command import AsyncCommand
+from ._pump import Pump
 
 __all__ = ["Driver"]
 
-#: Bytes asked of the socket per read.
-READ_SIZE = 64 * 1024
 _FATAL = (ConnectionClosed, LimitError, TLSError, ProtocolError)
 
 
@@ -78,7 +71,7 @@ class _TaskLock:
             self._lock.release()
 
 
-class Driver(Sending):
+class Driver(Pump, Sending):
     """The connection's side of the event loop (see the module documentation)."""
 
     _command_class = AsyncCommand
@@ -401,121 +394,6 @@ class Driver(Sending):
         for waiter in waiters:
             if not waiter.done():
                 waiter.set_result(False)
-
-    # -- reading -------------------------------------------------------------------------
-
-    async def _read_loop(self) -> None:
-        try:
-            while True:
-                data = await self._reader.read(READ_SIZE)
-                if not data:
-                    raise ConnectionClosed("the server closed the connection")
-                self._link.receive(data)
-                while await self._take_in():
-                    # Stopped after the OK to STARTTLS or COMPRESS: go on once the link
-                    # changed (or the connection failed, which cancels this task).
-                    self._resume = asyncio.get_running_loop().create_future()
-                    self._wake()
-                    await self._resume
-                    self._resume = None
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            self._fail(exc if isinstance(exc, IMAP4Error) else ConnectionClosed(str(exc)))
-
-    async def _take_in(self) -> bool:
-        """Routes what the link has; True when it stopped at a barrier's OK."""
-        batch: List[Any] = []
-        stopped = False
-        ended: Optional[IMAP4Error] = None
-        try:
-            while True:
-                try:
-                    plain = self._link.read()
-                except IMAP4Error as exc:
-                    ended = exc  # the link failed: raised once what came before is routed
-                    break
-                if not plain:
-                    break
-                if self._barrier is None:
-                    self._session.receive(plain)
-                    self._collect(batch)
-                elif self._to_barrier(plain, batch):
-                    stopped = True
-                    break
-        except IMAP4Error as exc:
-            batch.append((exc, None))  # the session's verdict: what came with it fails too
-        self._put(b"")  # the TLS handshake's answers, alerts
-        if batch:
-            self._route(batch)
-        if self._session.buffered == 0:
-            self._partial_since = None
-        elif self._partial_since is None or batch:
-            self._partial_since = asyncio.get_running_loop().time()  # a new one under way
-        if self._pending_sinks:
-            self._sinking = True
-            try:
-                await self._await_sinks()
-            finally:
-                self._sinking = False
-        if ended is not None:
-            raise ended
-        if not stopped:
-            self._wake()
-        return stopped
-
-    async def _await_sinks(self) -> None:
-        """Awaits what coroutine sinks returned for the batch, in order."""
-        while self._pending_sinks:
-            cmd, pending = self._pending_sinks.pop(0)
-            try:
-                if cmd.sink_error is None:
-                    await pending
-                else:
-                    pending.close()
-            except Exception as exc:
-                cmd.sink_error = sink_error(exc)
-
-    def _to_barrier(self, plain: bytes, batch: List[Any]) -> bool:
-        """Feeds ``plain`` a line at a time until the barrier command's OK; what follows it
-        is kept to fail the link change (True: the OK was read)."""
-        at = 0
-        while at < len(plain):
-            end = plain.find(b"\n", at)
-            end = len(plain) if end < 0 else end + 1
-            self._session.receive(plain[at:end])
-            at = end
-            if self._collect(batch):
-                self._barrier_rest = plain[at:]
-                return True
-        return False
-
-    def _collect(self, batch: List[Any]) -> bool:
-        """Adds the session's events to ``batch``; True when one is the barrier's OK."""
-        session = self._session
-        barrier = False
-        while (event := session.next_event()) is not None:
-            kind, tag, rsp = event
-            if kind == "claimed" or kind == "chunk":
-                batch.append((rsp, tag))
-            elif kind == "greeting":
-                self._greeting = rsp  # type: ignore[assignment]
-            else:
-                batch.append((rsp, None))
-                if kind == "done" and tag == self._barrier:
-                    if getattr(rsp, "status", None) == "OK":
-                        barrier = True
-                        break
-                    self._barrier = None  # refused: nothing changes
-        return barrier
-
-    # -- routing hooks -------------------------------------------------------------------
-
-    def _stream_threshold(self, size: Optional[int]) -> None:
-        self._session.set_stream_threshold(size)
-
-    def _awaitable_sink(self, cmd: Any, result: Any) -> None:
-        self._pending_sinks.append((cmd, result))
 
     def _fail(self, exc: BaseException) -> None:
         """Makes the connection unusable: every waiting and later call raises ``exc``."""
