@@ -125,19 +125,30 @@ def test_a_cancelled_wait_leaves_the_connection_usable(
 
 
 def test_many_tasks_share_one_connection(dovecot: Dovecot, dovecot_user: User) -> None:
-    """The asyncio twin of the eight threads sharing one blocking connection."""
+    """The asyncio twin of the eight threads sharing one blocking connection: 8 tasks x 500
+    commands, every result checked; commands whose responses could be confused (the same
+    STATUS, FETCHes of the same message) are not pipelined, so each gets exactly its own."""
     seeded(dovecot, dovecot_user, 20).logout()
 
     async def main() -> None:
         async with imaprs.aio.IMAP4((dovecot.host, dovecot.port), timeout=20) as imap:
             await imap.login(dovecot_user.name, dovecot_user.password, allow_cleartext=True)
+            await imap.create("Other")
             await imap.examine("INBOX")
 
             async def work(n: int) -> int:
-                for i in range(50):
+                for i in range(500):
                     uid = (n * 7 + i) % 20 + 1
-                    cmd = await imap.fetch([uid], "UID", uid=True)
-                    assert [response_map(r[2])["UID"] for r in cmd.queue] == [uid]
+                    if i % 10 == 9:
+                        status = await imap.status("Other", "MESSAGES")
+                        assert [r[1:] for r in status.queue] == [["Other", ["MESSAGES", 0]]]
+                    elif i % 10 == 5:
+                        found = await imap.search(imaprs.Raw(f"UID {uid}"), uid=True)
+                        assert found.data == [uid]
+                    else:
+                        cmd = await imap.fetch([uid], "UID", "BODY.PEEK[HEADER]", uid=True)
+                        assert [(k, v.uid) for k, v in cmd.data.items()] == [(uid, uid)]
+                        assert cmd.data[uid]["BODY[HEADER]"].startswith(b"Subject: message ")
                 return n
 
             assert await asyncio.gather(*(work(n) for n in range(8))) == list(range(8))
