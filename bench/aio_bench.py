@@ -87,7 +87,7 @@ def blocking(server: Dovecot, user: str, password: str, singles: int, clock: Clo
 
 async def aio(server: Dovecot, user: str, password: str, singles: int, clock: Clock) -> None:
     async with imaprs.aio.IMAP4((server.host, server.port)) as imap:
-        await imap.login(user, password)
+        await imap.login(user, password, allow_cleartext=True)
         count = (await imap.select("INBOX", readonly=True)).data.exists
         clock.go()
         listed = (await imap.fetch("1:*", *ITEMS)).data
