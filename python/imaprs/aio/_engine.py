@@ -114,7 +114,9 @@ class Driver(Reading, Sending):
         self._encode = self._session.encode
         self._literal_header = self._session.literal_header
         self._write_guard = contextlib.nullcontext()
-        self._waiters: List[asyncio.Future[bool]] = []
+        self._waiters: List[asyncio.Future[None]] = []
+        #: The timer that wakes the waiters when the first of their limits passes.
+        self._watch: Optional[asyncio.TimerHandle] = None
         self._pending_sinks: List[Tuple[AsyncCommand, Any]] = []
         self._sinker: Optional[asyncio.Task[None]] = None
         #: While coroutine sinks are awaited, what was routed is not yet to be seen.
@@ -188,6 +190,7 @@ class Driver(Reading, Sending):
         if self._error is None:
             self._error = ConnectionClosed("the connection is closed")
         self._session.state = "logout"
+        self._stop_watch()
         self._wake()
         transport = self._wire.transport
         if transport is None:
@@ -222,7 +225,7 @@ class Driver(Reading, Sending):
                 error = exc
 
     async def _run(self, wait: bool, name: str, *args: Any, **kw: Any) -> AsyncCommand:
-        cmd = await self._send(name, *args, **kw)
+        cmd = await self._send(name, *args, flush=wait, **kw)
         if wait:
             await cmd.wait()
         return cmd
@@ -298,7 +301,10 @@ class Driver(Reading, Sending):
             if len(parts) == 1:
                 self._put(parts[0])  # the command is one piece of text (most are)
                 if flush:
-                    self._uncork()
+                    self._uncork()  # its caller waits for it next
+                elif not self._uncork_due:
+                    self._uncork_due = True  # else it leaves once the loop runs its callbacks
+                    self._loop.call_soon(self._uncork)
                 if self._wire.paused:
                     await self._drain()
                 return cmd  # type: ignore[return-value]
@@ -330,9 +336,6 @@ class Driver(Reading, Sending):
         """Queues ``data`` behind what is queued (see the module documentation)."""
         self._raise_if_failed()
         cork = self._cork
-        if not self._uncork_due:
-            self._uncork_due = True
-            self._loop.call_soon(self._uncork)
         cork += data
         if len(cork) >= _engine.CORK_LIMIT:
             self._uncork()
@@ -403,45 +406,56 @@ class Driver(Reading, Sending):
         if self._cork:
             self._uncork()  # what is queued leaves now: someone waits
         if self._sinking or not ready():
-            await self._sleep_until(ready, timeout)
+            loop = self._loop
+            start = loop.time()
+            end = None if timeout is None else start + timeout
+            while self._sinking or not ready():
+                self._raise_if_failed()
+                limit, why = self._limit(max(start, self._heard), end)
+                if limit is not None:
+                    if limit <= loop.time():
+                        raise IMAP4Timeout(why)
+                    self._watch_until(limit)
+                waiter: asyncio.Future[None] = loop.create_future()
+                self._waiters.append(waiter)
+                await waiter
         if self._error is None and self._callback_error is not None:
             self._raise_if_failed()
 
-    async def _sleep_until(self, ready: Callable[[], bool], timeout: Optional[float]) -> None:
-        loop = self._loop
-        start = loop.time()
-        end = None if timeout is None else start + timeout
-        while self._sinking or not ready():
-            self._raise_if_failed()
-            limit, why = self._limit(max(start, self._heard), end)
-            if limit is not None and limit <= loop.time():
-                raise IMAP4Timeout(why)
-            waiter: asyncio.Future[bool] = loop.create_future()
-            self._waiters.append(waiter)
-            timer = None if limit is None else loop.call_at(limit, _expire, waiter)
-            try:
-                await waiter
-            finally:
-                if timer is not None:
-                    timer.cancel()
-
     def _limit(self, heard: float, end: Optional[float]) -> Tuple[Optional[float], str]:
         """When a wait gives up (loop time, None: never) and why."""
-        limits = []
-        if self.timeout is not None:
-            limits.append((heard + self.timeout, "timed out waiting for the server"))
+        limit, why = end, "timed out waiting for the server"
+        if self.timeout is not None and (limit is None or heard + self.timeout < limit):
+            limit = heard + self.timeout
         if self._partial_since is not None and self.deadline is not None:
-            why = "timed out waiting for a whole response (deadline passed)"
-            limits.append((self._partial_since + self.deadline, why))
-        if end is not None:
-            limits.append((end, "timed out waiting for the server"))
-        return min(limits, default=(None, ""))
+            due = self._partial_since + self.deadline
+            if limit is None or due <= limit:
+                limit, why = due, "timed out waiting for a whole response (deadline passed)"
+        return limit, why
+
+    def _watch_until(self, when: float) -> None:
+        """Makes sure the waiters wake by ``when`` to look at their limits again: one timer
+        per connection, moved only when a wait must end sooner than it rings."""
+        watch = self._watch
+        if watch is None or watch.when() > when:
+            if watch is not None:
+                watch.cancel()
+            self._watch = self._loop.call_at(when, self._ring)
+
+    def _stop_watch(self) -> None:
+        if self._watch is not None:
+            self._watch.cancel()
+            self._watch = None
+
+    def _ring(self) -> None:
+        self._watch = None
+        self._wake()
 
     def _wake(self) -> None:
         waiters, self._waiters = self._waiters, []
         for waiter in waiters:
             if not waiter.done():
-                waiter.set_result(False)
+                waiter.set_result(None)
 
     def _fail(self, exc: BaseException) -> None:
         """Makes the connection unusable: every waiting and later call raises ``exc``."""
@@ -457,12 +471,8 @@ class Driver(Reading, Sending):
             for _cmd, pending in self._pending_sinks:
                 pending.close()
             self._pending_sinks.clear()
+        self._stop_watch()
         self._wake()
-
-
-def _expire(waiter: asyncio.Future[bool]) -> None:
-    if not waiter.done():
-        waiter.set_result(True)
 
 
 def _current_task() -> Optional[asyncio.Task[Any]]:
