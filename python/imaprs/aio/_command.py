@@ -34,7 +34,9 @@ class AsyncCommand(IMAP4Command):
     ) -> AsyncCommand:
         """Waits for the completion, then :meth:`check` s it (``timeout``: IMAP4Timeout
         after that many seconds; the command stays in flight)."""
-        await self.imap._wait_for(lambda: self.result is not None, timeout)
+        imap = self.imap
+        if self.result is None or imap._sinking or imap._cork or imap._callback_error:
+            await imap._wait_for(lambda: self.result is not None, timeout)
         if self.sink_error is not None:
             raise self.sink_error
         self.check(*expect)

@@ -27,9 +27,10 @@ connection, and every task waiting on it wakes with the error.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import logging
-from typing import Any, AsyncIterator, Callable, Dict, List, Optional, Tuple
+from typing import Any, AsyncIterator, Callable, Deque, Dict, List, Optional, Tuple
 
 from .. import _engine, _imaprs
 from .._command import IMAP4Command, Sink, allowed
@@ -47,26 +48,56 @@ __all__ = ["Driver"]
 
 
 class _TaskLock:
-    """The send lock: one task sends at a time; the task holding it may take it again (an
-    operation such as AUTHENTICATE holds it across the commands it sends)."""
+    """The send lock: one task sends at a time, in the order they asked; the task holding it
+    may take it again (an operation such as AUTHENTICATE holds it across the commands it
+    sends). Taking a free lock does not suspend."""
 
     def __init__(self) -> None:
-        self._lock = asyncio.Lock()
         self._owner: Optional[asyncio.Task[Any]] = None
         self._depth = 0
+        self._waiting: Deque[Tuple[asyncio.Future[None], Optional[asyncio.Task[Any]]]] = (
+            collections.deque()
+        )
+
+    def take_now(self) -> bool:
+        """Takes the lock if that needs no wait (free, or held by this task)."""
+        task = asyncio.current_task()
+        if self._owner is task and task is not None:
+            self._depth += 1
+            return True
+        if self._owner is None and not self._waiting:
+            self._owner, self._depth = task, 1
+            return True
+        return False
 
     async def __aenter__(self) -> None:
-        task = asyncio.current_task()
-        if self._owner is not task or task is None:
-            await self._lock.acquire()
-            self._owner = task
-        self._depth += 1
+        if self.take_now():
+            return
+        turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting.append((turn, asyncio.current_task()))
+        try:
+            await turn  # the lock is handed over with the result
+        except BaseException:
+            if turn.done() and not turn.cancelled():
+                self._release()  # handed over, then cancelled: pass it on
+            else:
+                turn.cancel()  # skipped when the lock is next let go
+            raise
 
     async def __aexit__(self, *exc: object) -> None:
+        self._release()
+
+    def _release(self) -> None:
         self._depth -= 1
-        if self._depth == 0:
-            self._owner = None
-            self._lock.release()
+        if self._depth > 0:
+            return
+        self._owner = None
+        while self._waiting:
+            turn, task = self._waiting.popleft()
+            if not turn.done():
+                self._owner, self._depth = task, 1
+                turn.set_result(None)
+                return
 
     def hand_to(self, task: asyncio.Task[Any]) -> None:
         """Gives the held lock to ``task`` (which will let it go)."""
@@ -290,7 +321,10 @@ class Driver(Reading, Sending):
             # Waiting for the lock the IDLE block of this very task holds would never end.
             raise IMAP4Error(f"{upper} inside this task's idle() block: leave the block first")
         session = self._session
-        async with self._lock:
+        lock = self._lock
+        if not lock.take_now():
+            await lock.__aenter__()
+        try:
             if rule is not None and rule.exclusive:
                 await self._wait_for(lambda: not self.cmds)
             elif session.conflicts(upper, seqset):
@@ -316,6 +350,8 @@ class Driver(Reading, Sending):
                     self._fail(ConnectionClosed(f"stopped half-way through a command: {exc!r}"))
                 raise
             return cmd  # type: ignore[return-value]
+        finally:
+            lock._release()
 
     async def _write(self, data: bytes, flush: bool) -> None:
         self._put(data)

@@ -135,4 +135,4 @@ class AsyncIdle:
             if self._held:
                 self._held = False
                 imap._idler = None
-                await imap._lock.__aexit__()
+                imap._lock._release()

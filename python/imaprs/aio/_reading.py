@@ -70,8 +70,11 @@ class Reading(Router):
         ended: Optional[BaseException] = None
         link = self._link
         try:
-            if link.state == CLEAR:
-                self._feed(data, batch)
+            if link.state == CLEAR and self._barrier is None:
+                self._session.receive(data)  # the usual case
+                self._collect(batch)
+            elif link.state == CLEAR:
+                self._to_barrier(data, batch)
             else:
                 link.receive(data)
                 while True:
@@ -91,7 +94,8 @@ class Reading(Router):
             ended = ConnectionClosed(str(exc))
         if batch:
             self._route(batch)
-        self._track_partial(bool(batch))
+        if self.deadline is not None:
+            self._track_partial(bool(batch))
         if self._pending_sinks and self._error is None:
             self._hold()
             self._sinking = True
@@ -115,8 +119,7 @@ class Reading(Router):
             self._partial_since = None
         elif self._partial_since is None or routed:
             self._partial_since = self._loop.time()  # a new one under way
-            if self.deadline is not None:
-                self._wake()  # waits recompute their limit
+            self._wake()  # waits recompute their limit
 
     def _hold(self) -> None:
         """Stops reading; what still arrives is kept for later."""
