@@ -19,7 +19,7 @@ import asyncio
 import time
 from typing import TYPE_CHECKING, AsyncIterator, List, Optional
 
-from .._idle import FAIL, RENEW, WAIT, YIELD, IdlePlan
+from .._idle import FAIL, RENEW, WAIT, YIELD, IdleBlock
 from .._types import IMAP4Response
 from ..errors import IMAP4Timeout
 
@@ -30,13 +30,10 @@ if TYPE_CHECKING:
 __all__ = ["AsyncIdle"]
 
 
-class AsyncIdle:
+class AsyncIdle(IdleBlock):
     """A running IDLE of ``imaprs.aio``; see the module documentation."""
 
-    def __init__(self, imap: Driver, timeout: Optional[float], renew: float) -> None:
-        self.imap = imap
-        self.plan = IdlePlan(timeout, renew)
-        self._held = False
+    imap: Driver
 
     @property
     def cmd(self) -> Optional[AsyncCommand]:
