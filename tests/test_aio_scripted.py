@@ -273,3 +273,41 @@ def test_selected_follows_the_news_and_the_unclaimed_queue_claims_and_defers() -
 
     with ScriptedServer(script=script) as server:
         run(main())
+
+
+def test_no_task_reads_and_a_sink_task_lives_only_while_sinks_are_pending() -> None:
+    body = b"x" * 100
+
+    def script(s: ScriptedServer) -> None:
+        s.greeting(caps=CAPS, status="PREAUTH")
+        tag = s.expect("FETCH").tag
+        s.send(f"* 1 FETCH (BODY[] {{{len(body)}}}", body + b")\r\n")
+        s.ok(tag)
+        tag = s.expect("NOOP").tag
+        s.sleep(0.3)
+        s.send("* 2 EXISTS")
+        s.ok(tag)
+        s.expect_logout()
+
+    async def main() -> None:
+        baseline = set(asyncio.all_tasks())
+        imap = await connect(server)
+        assert set(asyncio.all_tasks()) == baseline  # connected: no task reads
+        during: List[Any] = []
+
+        async def sink(head: bytes, data: bytes) -> None:
+            during.append(set(asyncio.all_tasks()) - baseline)
+            await asyncio.sleep(0)
+
+        imap.state = "selected"
+        await imap.fetch(1, "BODY[]", sink=sink)
+        assert len(during) == 1 and len(during[0]) == 1  # one task awaits the sinks ...
+        assert set(asyncio.all_tasks()) == baseline  # ... and is gone once they finished
+        waiting = asyncio.ensure_future(imap.noop())
+        await asyncio.sleep(0.1)
+        assert set(asyncio.all_tasks()) == baseline | {waiting}  # a wait costs no task either
+        assert (await waiting).result is not None
+        await imap.logout()
+
+    with ScriptedServer(script=script) as server:
+        run(main())
