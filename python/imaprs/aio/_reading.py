@@ -58,11 +58,11 @@ class Reading(Router):
         """What the transport read (see the module documentation)."""
         if self._error is not None:
             return  # the connection failed: the rest is dropped
+        self._heard = self._loop.time()
         held = self._held
         if held is not None:
             held += data
             return
-        self._heard = self._loop.time()
         self._take_in(data)
 
     def _take_in(self, data: bytes) -> None:
@@ -70,11 +70,8 @@ class Reading(Router):
         ended: Optional[BaseException] = None
         link = self._link
         try:
-            if link.state == CLEAR and self._barrier is None:
-                self._session.receive(data)  # the usual case
-                self._collect(batch)
-            elif link.state == CLEAR:
-                self._to_barrier(data, batch)
+            if link.state == CLEAR:
+                self._feed(data, batch)  # the link has nothing to do
             else:
                 link.receive(data)
                 while True:
