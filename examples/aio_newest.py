@@ -22,16 +22,15 @@ async def newest(
     """``(sender, subject)`` of the ``count`` newest messages of ``folder``, newest first."""
     async with imaprs.aio.IMAP4(addr, ssl_ctx=ctx) as imap:
         await imap.login(user, password)
-        exists = (await imap.select(folder, readonly=True)).data.exists
-        if not exists:
+        last = (await imap.examine(folder)).data.exists
+        if not last:
             return []
-        cmd = await imap.fetch(f"{max(1, exists - count + 1)}:{exists}", "ENVELOPE")
+        messages = (await imap.fetch(f"{max(1, last - count + 1)}:{last}", "ENVELOPE")).data
         rows = []
-        for _, item in sorted(cmd.data.items(), reverse=True):  # by message number
-            env = item.envelope
-            sender = env.from_[0] if env is not None and env.from_ else None
-            who = (sender.name or sender.email or "") if sender is not None else ""
-            rows.append((who, (env.subject if env is not None else None) or "(no subject)"))
+        for number in sorted(messages, reverse=True):
+            env = messages[number].envelope
+            sender = env.from_[0].name or env.from_[0].email if env.from_ else ""
+            rows.append((sender or "", env.subject or "(no subject)"))
         return rows
 
 

@@ -21,6 +21,7 @@ from typing import Callable, Iterator, List, TypeVar
 import pytest
 
 import imaprs.pytest_plugin
+from faces import Face
 from imaprs._servers import Cyrus, Dovecot, LoopbackServer, ServerError, User
 
 #: ``pytester`` runs the plugin's own tests in a clean pytest.
@@ -99,3 +100,12 @@ def server_user(server: LoopbackServer) -> User:
 def dovecot_user(dovecot: Dovecot) -> User:
     """A new user with an empty INBOX (and the special-use folders at first login)."""
     return dovecot.add_user()
+
+
+@pytest.fixture(params=["blocking", "aio"])
+def face(request: pytest.FixtureRequest) -> Iterator[Face]:
+    """The blocking face, then imaprs.aio behind a synchronous adapter (``tests/faces.py``):
+    a test taking this fixture runs its body through both."""
+    chosen = Face(request.param)
+    yield chosen
+    chosen.close()

@@ -26,8 +26,8 @@ def test_idle_sees_a_message_from_another_connection(dovecot: Dovecot, dovecot_u
 
     async def main() -> float:
         async with imaprs.aio.IMAP4(addr, timeout=20) as imap, imaprs.aio.IMAP4(addr) as other:
-            await imap.login(dovecot_user.name, dovecot_user.password)
-            await other.login(dovecot_user.name, dovecot_user.password)
+            await imap.login(dovecot_user.name, dovecot_user.password, allow_cleartext=True)
+            await other.login(dovecot_user.name, dovecot_user.password, allow_cleartext=True)
             await imap.select("INBOX")
             async with imap.idle(timeout=10) as idle:
                 started = time.monotonic()

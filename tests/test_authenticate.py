@@ -10,6 +10,7 @@ from typing import List, Optional
 import pytest
 
 import imaprs
+from faces import Face
 from imaprs import IMAP4
 from imaprs._servers import Dovecot, User
 from imaprs.testing import ScriptedServer
@@ -17,37 +18,41 @@ from imaprs.testing import ScriptedServer
 MECHANISMS = ["PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-1", "SCRAM-SHA-256"]
 
 
-def tls_connect(dovecot: Dovecot) -> IMAP4:
-    return IMAP4(("localhost", dovecot.ssl_port), ssl_ctx=dovecot.client_context(), timeout=10)
+def tls_connect(dovecot: Dovecot, face: Face) -> IMAP4:
+    return face.IMAP4(("localhost", dovecot.ssl_port), ssl_ctx=dovecot.client_context(), timeout=10)
 
 
 @pytest.mark.parametrize("mech", MECHANISMS)
-def test_every_mechanism_dovecot_offers(dovecot: Dovecot, dovecot_user: User, mech: str) -> None:
+def test_every_mechanism_dovecot_offers(
+    dovecot: Dovecot, dovecot_user: User, mech: str, face: Face
+) -> None:
     if mech not in dovecot.mechanisms:
         pytest.skip(f"this Dovecot does not enable {mech}")
-    with tls_connect(dovecot) as imap:
+    with tls_connect(dovecot, face) as imap:
         cmd = imap.authenticate(mech, username=dovecot_user.name, secret=dovecot_user.password)
         assert cmd.result is not None and cmd.result.status == "OK"
         assert imap.state == "auth" and "IDLE" in imap.caps  # capabilities re-read
 
 
-def test_non_ascii_credentials_with_scram(dovecot: Dovecot) -> None:
-    with tls_connect(dovecot) as imap:
+def test_non_ascii_credentials_with_scram(dovecot: Dovecot, face: Face) -> None:
+    with tls_connect(dovecot, face) as imap:
         imap.authenticate("SCRAM-SHA-256", username="zoë", secret=dovecot.users["zoë"])
         assert imap.state == "auth"
 
 
-def test_the_strongest_mechanism_is_chosen(dovecot: Dovecot, dovecot_user: User) -> None:
-    with tls_connect(dovecot) as imap:
+def test_the_strongest_mechanism_is_chosen(
+    dovecot: Dovecot, dovecot_user: User, face: Face
+) -> None:
+    with tls_connect(dovecot, face) as imap:
         cmd = imap.authenticate(username=dovecot_user.name, secret=dovecot_user.password)
         assert cmd.args[0].text == "SCRAM-SHA-256"
 
 
 def test_wrong_password_and_secrets_kept_out_of_logs(
-    dovecot: Dovecot, dovecot_user: User, caplog: pytest.LogCaptureFixture
+    dovecot: Dovecot, dovecot_user: User, caplog: pytest.LogCaptureFixture, face: Face
 ) -> None:
     caplog.set_level(logging.DEBUG, logger="imaprs")
-    with tls_connect(dovecot) as imap:
+    with tls_connect(dovecot, face) as imap:
         with pytest.raises(imaprs.NO) as info:
             imap.authenticate("PLAIN", username=dovecot_user.name, secret="wrong-pässword")
         assert "wrong-pässword" not in str(info.value)
@@ -57,8 +62,10 @@ def test_wrong_password_and_secrets_kept_out_of_logs(
     assert "AUTHENTICATE PLAIN <secret>" in caplog.text
 
 
-def test_plain_refused_in_clear_text_without_opt_in(dovecot: Dovecot, dovecot_user: User) -> None:
-    imap = IMAP4((dovecot.host, dovecot.port), timeout=10)
+def test_plain_refused_in_clear_text_without_opt_in(
+    dovecot: Dovecot, dovecot_user: User, face: Face
+) -> None:
+    imap = face.IMAP4((dovecot.host, dovecot.port), timeout=10)
     with pytest.raises(imaprs.IMAP4Error, match="unencrypted"):
         imap.authenticate("PLAIN", username=dovecot_user.name, secret=dovecot_user.password)
     imap.authenticate(
@@ -67,7 +74,9 @@ def test_plain_refused_in_clear_text_without_opt_in(dovecot: Dovecot, dovecot_us
     imap.logout()
 
 
-def test_a_custom_mechanism_from_callables(dovecot: Dovecot, dovecot_user: User) -> None:
+def test_a_custom_mechanism_from_callables(
+    dovecot: Dovecot, dovecot_user: User, face: Face
+) -> None:
     """PLAIN written by the caller, without SASL-IR: the answer goes after the first '+'."""
     seen: List[bytes] = []
 
@@ -75,13 +84,13 @@ def test_a_custom_mechanism_from_callables(dovecot: Dovecot, dovecot_user: User)
         seen.append(challenge)
         return f"\0{dovecot_user.name}\0{dovecot_user.password}".encode()
 
-    with tls_connect(dovecot) as imap:
+    with tls_connect(dovecot, face) as imap:
         imap.caps.discard("SASL-IR")
         imap.authenticate("PLAIN", cr=respond)
         assert imap.state == "auth" and seen == [b""]
 
 
-def test_oauth_mechanisms_and_cancelling() -> None:
+def test_oauth_mechanisms_and_cancelling(face: Face) -> None:
     token = "ya29.secret-token"
 
     def script(s: ScriptedServer) -> None:
@@ -95,7 +104,7 @@ def test_oauth_mechanisms_and_cancelling() -> None:
         s.expect_logout()
 
     with ScriptedServer(script=script) as server:
-        imap = IMAP4(server.address, timeout=5, ssl_ctx=None)
+        imap = face.IMAP4(server.address, timeout=5, ssl_ctx=None)
         imap.authenticate("XOAUTH2", username="alice", secret=token, allow_cleartext=True)
         assert imap.state == "auth" and imap.caps == {"IMAP4REV1", "IDLE"}
         imap.logout()
@@ -112,7 +121,7 @@ def test_oauth_mechanisms_and_cancelling() -> None:
         s.expect_logout()
 
     with ScriptedServer(script=bearer) as server:
-        imap = IMAP4(server.address, timeout=5)
+        imap = face.IMAP4(server.address, timeout=5)
         with pytest.raises(imaprs.NO):
             imap.authenticate("OAUTHBEARER", username="alice", secret=token, allow_cleartext=True)
         imap.logout()
@@ -125,7 +134,7 @@ def test_oauth_mechanisms_and_cancelling() -> None:
         s.expect_logout()
 
     with ScriptedServer(script=cancel) as server:
-        imap = IMAP4(server.address, timeout=5)
+        imap = face.IMAP4(server.address, timeout=5)
         with pytest.raises(imaprs.IMAP4Error, match="cancelled"):
             imap.authenticate("X-CUSTOM", cr=lambda challenge: None)
         imap.logout()

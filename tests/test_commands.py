@@ -1,6 +1,7 @@
 """Every IMAP4 command method against real servers (Dovecot and Cyrus), with the results
-checked. Where the servers differ (namespace layout, LOGINDISABLED on the plain port, how a
-value comes back), each test says what each one does."""
+checked, through the blocking face and through imaprs.aio (the ``face`` fixture). Where the
+servers differ (namespace layout, LOGINDISABLED on the plain port, how a value comes back),
+each test says what each one does."""
 
 from __future__ import annotations
 
@@ -9,19 +10,20 @@ from typing import Any, List
 import pytest
 
 import imaprs
+from faces import Face
 from imaprs import IMAP4, Raw, response_map
 from imaprs._servers import LoopbackServer, User
 
 
-def open_link(server: LoopbackServer) -> IMAP4:
+def open_link(server: LoopbackServer, face: Face) -> IMAP4:
     """The plain port; with STARTTLS where the server refuses LOGIN without TLS (Cyrus)."""
     if server.plain_login:
-        return IMAP4((server.host, server.port), timeout=20)
-    return IMAP4((server.host, server.port), 20, server.client_context(), starttls=True)
+        return face.IMAP4((server.host, server.port), timeout=20)
+    return face.IMAP4((server.host, server.port), 20, server.client_context(), starttls=True)
 
 
-def connect(server: LoopbackServer, user: User) -> IMAP4:
-    imap = open_link(server)
+def connect(server: LoopbackServer, user: User, face: Face) -> IMAP4:
+    imap = open_link(server, face)
     imap.login(user.name, user.password, allow_cleartext=True)
     return imap
 
@@ -42,9 +44,9 @@ def seed(imap: IMAP4, n: int = 5) -> None:
         )
 
 
-def test_mailbox_commands(server: LoopbackServer, server_user: User) -> None:
+def test_mailbox_commands(server: LoopbackServer, server_user: User, face: Face) -> None:
     f = server.folder
-    with connect(server, server_user) as imap:
+    with connect(server, server_user, face) as imap:
         imap.create(f("Projekte/Ärger"))
         names = [r[-1] for r in imap.list("", "*").queue]
         assert f("Projekte/&AMQ-rger") in names  # modified UTF-7 on the wire
@@ -74,8 +76,8 @@ def test_mailbox_commands(server: LoopbackServer, server_user: User) -> None:
         assert data(ident, "ID")[0][1][:2] == ["name", server.id_name]
 
 
-def test_message_commands(server: LoopbackServer, server_user: User) -> None:
-    with connect(server, server_user) as imap:
+def test_message_commands(server: LoopbackServer, server_user: User, face: Face) -> None:
+    with connect(server, server_user, face) as imap:
         seed(imap)
         archive = server.folder("Archive")
         if archive not in [r[-1] for r in imap.list("", archive).queue]:
@@ -110,8 +112,8 @@ def test_message_commands(server: LoopbackServer, server_user: User) -> None:
         assert imap.status(archive, "MESSAGES").queue[0][2] == ["MESSAGES", 4]
 
 
-def test_condstore_and_qresync(server: LoopbackServer, server_user: User) -> None:
-    with connect(server, server_user) as imap:
+def test_condstore_and_qresync(server: LoopbackServer, server_user: User, face: Face) -> None:
+    with connect(server, server_user, face) as imap:
         seed(imap, 3)
         imap.enable("QRESYNC")
         sel = imap.select("INBOX")
@@ -132,8 +134,8 @@ def test_condstore_and_qresync(server: LoopbackServer, server_user: User) -> Non
         assert list(stale.result.data) == ["MODIFIED", 1]
 
 
-def test_quota_acl_metadata(server: LoopbackServer, server_user: User) -> None:
-    with connect(server, server_user) as imap:
+def test_quota_acl_metadata(server: LoopbackServer, server_user: User, face: Face) -> None:
+    with connect(server, server_user, face) as imap:
         root = imap.getquotaroot("INBOX")
         assert data(root, "QUOTAROOT")[0][1] == "INBOX"
         quota = data(root, "QUOTA")[0]
@@ -165,8 +167,10 @@ def test_quota_acl_metadata(server: LoopbackServer, server_user: User) -> None:
         assert got == [["METADATA", shared, ["/private/comment", None]]] or got == []
 
 
-def test_enable_utf8_and_capability_checks(server: LoopbackServer, server_user: User) -> None:
-    imap = open_link(server)
+def test_enable_utf8_and_capability_checks(
+    server: LoopbackServer, server_user: User, face: Face
+) -> None:
+    imap = open_link(server, face)
     with pytest.raises(imaprs.IMAP4Error, match="not allowed in state !auth"):
         imap.select("INBOX")
     imap.login(server_user.name, server_user.password, allow_cleartext=True)
@@ -186,18 +190,24 @@ def test_enable_utf8_and_capability_checks(server: LoopbackServer, server_user: 
 BUILT_IN = ("PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-1", "SCRAM-SHA-256")
 
 
-def test_sasl_mechanisms_compress_and_idle(server: LoopbackServer, server_user: User) -> None:
+def test_sasl_mechanisms_compress_and_idle(
+    server: LoopbackServer, server_user: User, face: Face
+) -> None:
     for mech in (m for m in BUILT_IN if m in server.mechanisms):
-        with IMAP4((server.host, server.ssl_port), 20, server.client_context()) as imap:
+        with face.IMAP4((server.host, server.ssl_port), 20, server.client_context()) as imap:
             imap.authenticate(mech, username=server_user.name, secret=server_user.password)
             assert imap.state == "auth", mech
-    with connect(server, server_user) as imap, connect(server, server_user) as other:
+    with connect(server, server_user, face) as imap, connect(server, server_user, face) as other:
         imap.compress()
         assert imap.compressed
         imap.select("INBOX")
-        with imap.idle(timeout=10) as idle:
+        if face.name == "blocking":
+            with imap.idle(timeout=10) as idle:
+                other.append("INBOX", "Subject: while idling\r\n\r\nhello\r\n")
+                news = next(r for r in idle if r.dtype == "EXISTS")
+        else:  # IDLE comes to imaprs.aio separately
             other.append("INBOX", "Subject: while idling\r\n\r\nhello\r\n")
-            news = next(r for r in idle if r.dtype == "EXISTS")
+            news = next(r for r in imap.noop() if r.dtype == "EXISTS")
         assert news[0] == 1
         fetched = imap.fetch("1", "BODY.PEEK[]")  # a literal through the compressed link
         assert response_map(fetched.queue[0][2])["BODY[]"].endswith(b"hello\r\n")

@@ -1,4 +1,5 @@
-"""Where Cyrus IMAP differs from Dovecot in ways users meet, and imaprs works with both:
+"""Where Cyrus IMAP differs from Dovecot in ways users meet, and imaprs works with both
+(the native API's tests through both faces, the ``face`` fixture):
 LOGINDISABLED on the plain port, the classic namespace (``INBOX.`` for one's own folders,
 ``user.NAME`` for other people's), and a self-signed certificate made with
 ``openssl req -x509`` (``CA:TRUE``) that the user trusts explicitly."""
@@ -13,6 +14,7 @@ import pytest
 
 import imaprs
 import imaprs.imaplib as rs_imaplib
+from faces import Face
 from imaprs import IMAP4
 from imaprs._servers import Cyrus, User
 
@@ -20,8 +22,8 @@ from imaprs._servers import Cyrus, User
 CA_AS_END_ENTITY = "CaUsedAsEndEntity"
 
 
-def test_login_is_disabled_until_tls(cyrus: Cyrus, cyrus_user: User) -> None:
-    imap = IMAP4((cyrus.host, cyrus.port), timeout=20)
+def test_login_is_disabled_until_tls(cyrus: Cyrus, cyrus_user: User, face: Face) -> None:
+    imap = face.IMAP4((cyrus.host, cyrus.port), timeout=20)
     assert {"LOGINDISABLED", "STARTTLS"} <= imap.caps
     with pytest.raises(imaprs.IMAP4Error, match="LOGINDISABLED"):
         imap.login(cyrus_user.name, cyrus_user.password, allow_cleartext=True)
@@ -97,18 +99,20 @@ def run_or_skip_without_the_trust_rule(connect: Callable[[], Any]) -> Any:
 
 
 @pytest.mark.parametrize("how", ["implicit", "starttls"])
-def test_native_api_with_the_x509_certificate(cyrus: Cyrus, cyrus_user: User, how: str) -> None:
+def test_native_api_with_the_x509_certificate(
+    cyrus: Cyrus, cyrus_user: User, how: str, face: Face
+) -> None:
     def connect() -> IMAP4:
         if how == "implicit":
-            return IMAP4((cyrus.host, cyrus.x509_ssl_port), 20, x509_context(cyrus))
-        return IMAP4((cyrus.host, cyrus.x509_port), 20, x509_context(cyrus), starttls=True)
+            return face.IMAP4((cyrus.host, cyrus.x509_ssl_port), 20, x509_context(cyrus))
+        return face.IMAP4((cyrus.host, cyrus.x509_port), 20, x509_context(cyrus), starttls=True)
 
     imap = run_or_skip_without_the_trust_rule(connect)
     imap.login(cyrus_user.name, cyrus_user.password)
     assert imap.encrypted and imap.state == "auth"
     imap.logout()
     with pytest.raises(imaprs.TLSError):  # trusted explicitly means only that certificate
-        IMAP4((cyrus.host, cyrus.x509_ssl_port), 20, cyrus.client_context())
+        face.IMAP4((cyrus.host, cyrus.x509_ssl_port), 20, cyrus.client_context())
 
 
 @pytest.mark.parametrize("how", ["IMAP4_SSL", "starttls"])

@@ -7,13 +7,14 @@ import time
 import pytest
 
 import imaprs
-from imaprs import IMAP4, Raw
+from faces import Face
+from imaprs import Raw
 from imaprs.testing import Certificate, ScriptedServer
 
 CAPS = ("IMAP4rev1", "STARTTLS", "LITERAL+", "IDLE", "AUTH=PLAIN", "SASL-IR")
 
 
-def test_bye_in_the_middle_of_a_command_fails_every_call() -> None:
+def test_bye_in_the_middle_of_a_command_fails_every_call(face: Face) -> None:
     def script(s: ScriptedServer) -> None:
         s.greeting(caps=CAPS)
         s.expect("LOGIN")
@@ -21,7 +22,7 @@ def test_bye_in_the_middle_of_a_command_fails_every_call() -> None:
         s.close()
 
     with ScriptedServer(script=script) as server:
-        imap = IMAP4(server.address, timeout=5)
+        imap = face.IMAP4(server.address, timeout=5)
         with pytest.raises(imaprs.BYE, match="shutting down"):
             imap.login("a", "b", allow_cleartext=True)
         with pytest.raises(imaprs.BYE):
@@ -29,7 +30,7 @@ def test_bye_in_the_middle_of_a_command_fails_every_call() -> None:
         assert imap.state == "logout"
 
 
-def test_a_literal_cut_short_is_never_complete() -> None:
+def test_a_literal_cut_short_is_never_complete(face: Face) -> None:
     def script(s: ScriptedServer) -> None:
         s.greeting(caps=CAPS, status="PREAUTH")
         s.expect("SELECT")
@@ -38,7 +39,7 @@ def test_a_literal_cut_short_is_never_complete() -> None:
         s.close()
 
     with ScriptedServer(script=script) as server:
-        imap = IMAP4(server.address, timeout=5)
+        imap = face.IMAP4(server.address, timeout=5)
         cmd = imap("SELECT", Raw("INBOX"))
         with pytest.raises(imaprs.ConnectionClosed):
             cmd.wait()
@@ -47,7 +48,7 @@ def test_a_literal_cut_short_is_never_complete() -> None:
             imap.noop()
 
 
-def test_a_timeout_leaves_the_connection_usable() -> None:
+def test_a_timeout_leaves_the_connection_usable(face: Face) -> None:
     def script(s: ScriptedServer) -> None:
         s.greeting(caps=CAPS, status="PREAUTH")
         tag = s.expect("NOOP").tag
@@ -56,7 +57,7 @@ def test_a_timeout_leaves_the_connection_usable() -> None:
         s.expect_logout()
 
     with ScriptedServer(script=script) as server:
-        imap = IMAP4(server.address, timeout=0.3)
+        imap = face.IMAP4(server.address, timeout=0.3)
         cmd = imap.noop(wait=False)
         with pytest.raises(imaprs.IMAP4Timeout):
             cmd.wait()
@@ -65,7 +66,7 @@ def test_a_timeout_leaves_the_connection_usable() -> None:
         imap.logout()
 
 
-def test_starttls_injection_is_refused(tmp_path: object) -> None:
+def test_starttls_injection_is_refused(tmp_path: object, face: Face) -> None:
     cert = imaprs.testing.make_test_certificate(tmp_path)  # type: ignore[arg-type]
 
     def script(s: ScriptedServer) -> None:
@@ -78,10 +79,10 @@ def test_starttls_injection_is_refused(tmp_path: object) -> None:
         s.expect_close()
 
     with ScriptedServer(script=script) as server, pytest.raises(imaprs.TLSError):
-        IMAP4(server.address, ssl_ctx=cert.client_context(), starttls=True, timeout=5)
+        face.IMAP4(server.address, ssl_ctx=cert.client_context(), starttls=True, timeout=5)
 
 
-def test_starttls_missing_refused_or_preauth_fails(tmp_path: object) -> None:
+def test_starttls_missing_refused_or_preauth_fails(tmp_path: object, face: Face) -> None:
     cert: Certificate = imaprs.testing.make_test_certificate(tmp_path)  # type: ignore[arg-type]
 
     def no_starttls(s: ScriptedServer) -> None:
@@ -99,10 +100,10 @@ def test_starttls_missing_refused_or_preauth_fails(tmp_path: object) -> None:
 
     for script, match in ((no_starttls, "STARTTLS"), (refused, "not now"), (preauth, "PREAUTH")):
         with ScriptedServer(script=script) as server, pytest.raises(imaprs.IMAP4Error, match=match):
-            IMAP4(server.address, ssl_ctx=cert.client_context(), starttls=True, timeout=5)
+            face.IMAP4(server.address, ssl_ctx=cert.client_context(), starttls=True, timeout=5)
 
 
-def test_starttls_forgets_what_came_before(tmp_path: object) -> None:
+def test_starttls_forgets_what_came_before(tmp_path: object, face: Face) -> None:
     cert: Certificate = imaprs.testing.make_test_certificate(tmp_path)  # type: ignore[arg-type]
 
     def script(s: ScriptedServer) -> None:
@@ -112,24 +113,24 @@ def test_starttls_forgets_what_came_before(tmp_path: object) -> None:
         s.expect_logout()
 
     with ScriptedServer(script=script) as server:
-        imap = IMAP4(server.address, ssl_ctx=cert.client_context(), starttls=True, timeout=5)
+        imap = face.IMAP4(server.address, ssl_ctx=cert.client_context(), starttls=True, timeout=5)
         assert imap.encrypted and imap.caps == {"IMAP4REV1", "AUTH=PLAIN"}
         imap.logout()
 
 
-def test_logindisabled_and_cleartext_refusals() -> None:
+def test_logindisabled_and_cleartext_refusals(face: Face) -> None:
     def script(s: ScriptedServer) -> None:
         s.greeting(caps=("IMAP4rev1", "LOGINDISABLED"))
         s.expect_logout()
 
     with ScriptedServer(script=script) as server:
-        imap = IMAP4(server.address, timeout=5)
+        imap = face.IMAP4(server.address, timeout=5)
         with pytest.raises(imaprs.IMAP4Error, match="LOGINDISABLED"):
             imap.login("a", "b", allow_cleartext=True)
         imap.logout()
 
 
-def test_unsolicited_flood_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unsolicited_flood_is_bounded(monkeypatch: pytest.MonkeyPatch, face: Face) -> None:
     """EXISTS coalesces; other responses past the bound fail the waiting call and close."""
     monkeypatch.setattr(imaprs._engine, "MAX_UNCLAIMED", 100)
 
@@ -144,7 +145,7 @@ def test_unsolicited_flood_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
         s.expect_close()
 
     with ScriptedServer(script=script) as server:
-        imap = IMAP4(server.address, timeout=5)
+        imap = face.IMAP4(server.address, timeout=5)
         imap.noop()
         assert [r[0] for r in imap.queued if r.dtype == "EXISTS"] == [1000]
         with pytest.raises(imaprs.LimitError, match="unclaimed"):
@@ -152,7 +153,10 @@ def test_unsolicited_flood_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
         assert imap.state == "logout"
 
 
-def test_idle_responses_and_done() -> None:
+def test_idle_responses_and_done(face: Face) -> None:
+    if face.name == "aio":
+        pytest.skip("an async with block: see test_aio_idle.py")
+
     def script(s: ScriptedServer) -> None:
         s.greeting(caps=CAPS, status="PREAUTH")
         tag = s.expect("IDLE").tag
@@ -162,14 +166,14 @@ def test_idle_responses_and_done() -> None:
         s.expect_logout()
 
     with ScriptedServer(script=script) as server:
-        imap = IMAP4(server.address, timeout=5)
+        imap = face.IMAP4(server.address, timeout=5)
         with imap.idle(timeout=5) as idle:
             rsp = next(iter(idle))
             assert rsp.dtype == "EXISTS" and rsp[0] == 3
         imap.logout()
 
 
-def test_a_sink_that_fails_raises_from_wait() -> None:
+def test_a_sink_that_fails_raises_from_wait(face: Face) -> None:
     body = b"x" * 200_000
 
     def script(s: ScriptedServer) -> None:
@@ -183,7 +187,7 @@ def test_a_sink_that_fails_raises_from_wait() -> None:
         raise OSError("disk full")
 
     with ScriptedServer(script=script) as server:
-        imap = IMAP4(server.address, timeout=5)
+        imap = face.IMAP4(server.address, timeout=5)
         imap.state = "selected"
         with pytest.raises(imaprs.CallbackError) as info:
             imap.fetch(1, "BODY[]", sink=sink)
@@ -193,7 +197,7 @@ def test_a_sink_that_fails_raises_from_wait() -> None:
         imap.logout()  # the rest of the literal was read: the connection is fine
 
 
-def test_utf8_accept_sends_mailbox_names_as_utf8() -> None:
+def test_utf8_accept_sends_mailbox_names_as_utf8(face: Face) -> None:
     def script(s: ScriptedServer) -> None:
         s.greeting(caps=(*CAPS, "ENABLE", "UTF8=ACCEPT"), status="PREAUTH")
         tag = s.expect("ENABLE").tag
@@ -205,14 +209,14 @@ def test_utf8_accept_sends_mailbox_names_as_utf8() -> None:
         s.expect_logout()
 
     with ScriptedServer(script=script) as server:
-        imap = IMAP4(server.address, timeout=5)
+        imap = face.IMAP4(server.address, timeout=5)
         imap.enable("UTF8=ACCEPT")
         assert imap.utf8_enabled
         imap.create('Ärger "1"')
         imap.logout()
 
 
-def test_a_server_dripping_bytes_cannot_hold_a_call() -> None:
+def test_a_server_dripping_bytes_cannot_hold_a_call(face: Face) -> None:
     def script(s: ScriptedServer) -> None:
         s.greeting(caps=CAPS, status="PREAUTH")
         tag = s.expect("NOOP").tag
@@ -223,7 +227,7 @@ def test_a_server_dripping_bytes_cannot_hold_a_call() -> None:
             pass  # the client may have hung up
 
     with ScriptedServer(script=script) as server:
-        imap = IMAP4(server.address, timeout=1.0, deadline=1.5)
+        imap = face.IMAP4(server.address, timeout=1.0, deadline=1.5)
         started = time.monotonic()
         with pytest.raises(imaprs.IMAP4Timeout, match="deadline"):
             imap.noop()
@@ -231,7 +235,7 @@ def test_a_server_dripping_bytes_cannot_hold_a_call() -> None:
         imap.logout(graceful=False)
 
 
-def test_the_unclaimed_queue_reads_as_an_ordered_mapping_by_arrival() -> None:
+def test_the_unclaimed_queue_reads_as_an_ordered_mapping_by_arrival(face: Face) -> None:
     def script(s: ScriptedServer) -> None:
         s.greeting(caps=CAPS, status="PREAUTH")
         tag = s.expect("NOOP").tag
@@ -240,7 +244,7 @@ def test_the_unclaimed_queue_reads_as_an_ordered_mapping_by_arrival() -> None:
         s.expect_logout()
 
     with ScriptedServer(script=script) as server:
-        imap = IMAP4(server.address, timeout=5)
+        imap = face.IMAP4(server.address, timeout=5)
         imap.noop()
         rsps = list(imap.queued)
         assert [r.dtype for r in rsps] == ["ALERT", "EXISTS", "RECENT"]  # EXISTS coalesced
@@ -262,7 +266,7 @@ def test_bye_during_idle_ends_it_with_the_connection_error() -> None:
         s.expect_close()
 
     with ScriptedServer(script=script) as server:
-        imap = IMAP4(server.address, timeout=5)
+        imap = imaprs.IMAP4(server.address, timeout=5)
         got = []
         with pytest.raises(imaprs.BYE, match="shutting down"), imap.idle(timeout=5) as idle:
             for rsp in idle:

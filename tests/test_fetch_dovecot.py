@@ -17,6 +17,7 @@ from typing import Dict, List, Tuple
 
 import pytest
 
+from faces import Face
 from imaprs import IMAP4, FetchItem
 from imaprs._imaprs import fetch_item
 from imaprs._servers import Dovecot, User
@@ -77,8 +78,8 @@ def mailbox(dovecot: Dovecot, dovecot_user: User) -> Dict[int, FetchItem]:
     return {}
 
 
-def connect(dovecot: Dovecot, user: User) -> IMAP4:
-    imap = IMAP4((dovecot.host, dovecot.port), timeout=20)
+def connect(dovecot: Dovecot, user: User, face: Face) -> IMAP4:
+    imap = face.IMAP4((dovecot.host, dovecot.port), timeout=20)
     imap.login(user.name, user.password, allow_cleartext=True)
     imap.select("INBOX")
     return imap
@@ -92,9 +93,9 @@ def listing(imap: IMAP4) -> List[FetchItem]:
 
 
 def test_subjects_and_names_in_several_charsets(
-    dovecot: Dovecot, dovecot_user: User, mailbox: Dict[int, FetchItem]
+    dovecot: Dovecot, dovecot_user: User, mailbox: Dict[int, FetchItem], face: Face
 ) -> None:
-    with connect(dovecot, dovecot_user) as imap:
+    with connect(dovecot, dovecot_user, face) as imap:
         items = listing(imap)
     assert len(items) == len(MESSAGES) + 1
     for it, (subject, name, charset) in zip(items, MESSAGES):
@@ -116,9 +117,9 @@ def test_subjects_and_names_in_several_charsets(
 
 
 def test_attachment_found_and_downloaded(
-    dovecot: Dovecot, dovecot_user: User, mailbox: Dict[int, FetchItem], tmp_path: Path
+    dovecot: Dovecot, dovecot_user: User, mailbox: Dict[int, FetchItem], tmp_path: Path, face: Face
 ) -> None:
-    with connect(dovecot, dovecot_user) as imap:
+    with connect(dovecot, dovecot_user, face) as imap:
         it = listing(imap)[-1]
         assert it.envelope is not None and it.envelope.subject == "Bericht mit Anhang"
         body = it.bodystructure
@@ -150,9 +151,9 @@ def test_attachment_found_and_downloaded(
 
 
 def test_full_message_as_email_message(
-    dovecot: Dovecot, dovecot_user: User, mailbox: Dict[int, FetchItem]
+    dovecot: Dovecot, dovecot_user: User, mailbox: Dict[int, FetchItem], face: Face
 ) -> None:
-    with connect(dovecot, dovecot_user) as imap:
+    with connect(dovecot, dovecot_user, face) as imap:
         cmd = imap.fetch("1", "BODY.PEEK[]", "BODY.PEEK[HEADER.FIELDS (SUBJECT)]")
         (it,) = [fetch_item(r) for r in cmd.queue if r.dtype == "FETCH"]
     assert it.message()["subject"] == MESSAGES[0][0]

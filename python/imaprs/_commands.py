@@ -32,6 +32,7 @@ from ._args import Atom, Flags, Number64, Quoted, SequenceSet
 from ._command import IMAP4Command, Raw, Sink
 from ._imaprs import BodyStructure, TransferDecoder, fetch_item, unix2idate
 from ._mailbox import encode_mailbox
+from ._ops import Op
 from ._search import search_args
 from ._types import IMAP4SeqSet
 from ._upload import Upload
@@ -266,13 +267,22 @@ class Commands(_Base):
         Raises:
             IMAP4Error: the message or the part does not exist.
         """
-        uid = int(uid)
+        return self._drive(self._fetch_part(int(uid), part, sink, decode, progress))
+
+    def _fetch_part(
+        self,
+        uid: int,
+        part: Union[str, BodyStructure],
+        sink: Union[Callable[[bytes], Any], IO[bytes], None],
+        decode: bool,
+        progress: Optional[Callable[[int, int], None]],
+    ) -> Op[Optional[bytes]]:
         if isinstance(part, BodyStructure):
             section, encoding = part.part, part.encoding
         else:
             section, encoding = str(part), None
             if decode:
-                structure = self.fetch(str(uid), "BODYSTRUCTURE", uid=True)
+                structure = yield self.fetch(str(uid), "BODYSTRUCTURE", uid=True)
                 found = [fetch_item(r) for r in structure.queue if r.dtype == "FETCH"]
                 body = found[0].bodystructure if found else None
                 node = next((n for n in body.walk() if n.part == section), None) if body else None
@@ -285,19 +295,18 @@ class Commands(_Base):
         if sink is None:
             write = chunks.append
         elif callable(sink):
-            write = sink
+            write = sink  # it may return an awaitable (asyncio): the driver awaits it
         else:
             write = sink.write
         received = False
 
-        def receive(_head: bytes, data: bytes) -> None:
+        def receive(_head: bytes, data: bytes) -> Any:
             nonlocal received
             received = True
             out = decoder.decode(data)
-            if out:
-                write(out)
+            return write(out) if out else None
 
-        cmd = self.fetch(
+        cmd = yield self.fetch(
             str(uid), f"BODY.PEEK[{section}]", uid=True, sink=receive, progress=progress
         )
         if not received:
@@ -306,10 +315,10 @@ class Commands(_Base):
             value = items[0].get(f"BODY[{section}]") if items else None
             if value is None:
                 raise IMAP4Error(f"message UID {uid} has no part {section!r}")
-            receive(b"", value)
+            yield receive(b"", value)
         tail = decoder.finish()
         if tail:
-            write(tail)
+            yield write(tail)
         return b"".join(chunks) if sink is None else None
 
     def store(

@@ -45,18 +45,16 @@ from typing import Any, Callable, Iterable, List, Optional
 
 from . import _imaprs
 from ._command import IMAP4Command, Sink, allowed
-from ._log import LOG, redact
-from ._mailbox import MAILBOX_NEWS
+from ._log import LOG
+from ._ops import Op, T
+from ._router import Monitor
+from ._sending import FATAL, STREAM_THRESHOLD, Sending
 from ._types import IMAP4Response
-from ._upload import CallbackFailed, Progress, Upload, splice
+from ._upload import Upload
 from .errors import (
-    BYE,
-    CallbackError,
     ConnectionClosed,
     IMAP4Timeout,
-    LimitError,
     ProtocolError,
-    TLSError,
 )
 
 __all__ = ["Engine", "MAX_UNCLAIMED", "STREAM_THRESHOLD"]
@@ -68,15 +66,8 @@ MAX_UNCLAIMED = 100_000
 CORK_LIMIT = 8 * 1024
 #: ... or this many seconds after a command returned without waiting.
 FLUSH_DELAY = 0.001
-#: Literals of at least this size are streamed to a command's sink, and uploads of at least
-#: this size are written straight from the caller's buffer or file instead of being queued.
-STREAM_THRESHOLD = 64 * 1024
 
-_FATAL = (ConnectionClosed, LimitError, TLSError, ProtocolError)
 
-Monitor = Callable[[IMAP4Response], Any]
-#: Commands before which what the server already sent is read (see ``_send``).
-_GUARDED = frozenset({"STARTTLS", "LOGIN", "AUTHENTICATE"})
 #: Bumped in a child process after os.fork(): connections of the parent are then refused.
 _FORKS = [0]
 
@@ -89,12 +80,11 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_forked)
 
 
-class Engine:
+class Engine(Sending):
     """State shared by the IMAP4 methods; see the module documentation."""
 
     _conn: _imaprs._Connection
-    #: The selected mailbox's state, which routing keeps current (see ``IMAP4.selected``).
-    _selected: Optional[_imaprs.SelectedMailbox] = None
+    _command_class = IMAP4Command
 
     def _engine_init(self, conn: _imaprs._Connection, timeout: Optional[float]) -> None:
         self._conn = conn
@@ -105,6 +95,7 @@ class Engine:
         #: The hot paths take ``_mutex`` itself: a condition's ``with`` is a Python call.
         self._mutex = threading.RLock()
         self._cond = threading.Condition(self._mutex)
+        self._guard = self._mutex
         self._send_lock = threading.RLock()
         self._reading = False
         #: Threads asleep on ``_cond`` (nobody to wake: no notify).
@@ -118,6 +109,9 @@ class Engine:
         self._sinks = 0
         self._cork = bytearray()
         self._write_lock = threading.Lock()
+        self._write_guard = self._write_lock
+        self._literal_header = conn.literal_header
+        self._set_barrier = conn.set_barrier
         self._flusher: Optional[threading.Thread] = None
         self._flush_due = threading.Event()
         self.monitor: Optional[Monitor] = None
@@ -127,30 +121,9 @@ class Engine:
     # -- state ---------------------------------------------------------------------------
 
     @property
-    def state(self) -> str:
-        """``'!auth'``, ``'auth'``, ``'selected'`` or ``'logout'``."""
-        return self._session.state
-
-    @state.setter
-    def state(self, value: str) -> None:
-        self._session.state = value  # ValueError for a name that is not a state
-        if value != "selected":
-            self.readonly = None
-
-    @property
-    def queued(self) -> Any:
-        """The unclaimed responses, oldest first."""
-        return self.queue.values()
-
-    @property
     def caps(self) -> set[str]:
         """The server's capabilities as last stated (upper case)."""
         return self._session.capabilities()
-
-    @property
-    def new_caps(self) -> bool:
-        """Whether the server's capabilities are known (a CAPABILITY response arrived)."""
-        return self._session.capabilities_version > 0
 
     def _set_caps(self, caps: Iterable[Any]) -> None:
         """Replaces the capabilities (responses routed replace them in the core)."""
@@ -199,99 +172,15 @@ class Engine:
             elif session.conflicts(upper, seqset):
                 # Its responses could not be told from those of a command in flight.
                 self._wait_for(lambda: not session.conflicts(upper, seqset))
-            self._continuation = None  # a "+" can only be for the command being sent
-            if upper in _GUARDED:
-                # What the server sent already cannot answer a command not yet written: read
-                # before the tag exists, a reply guessing it is a violation.
-                self._route_ready()
-            arg_list = list(args)
-            # Tagged, encoded and tracked by the core in one call (an argument refused leaves
-            # no trace); until the command is in `cmds`, what it claims is unclaimed, as
-            # nothing the server sends before it is written can answer it.
-            tag, parts = session.command(name, upper, arg_list, seqset)
-            if uploads is not None:
-                try:
-                    parts = splice(_part_list(parts), uploads, self._conn.literal_header)
-                except BaseException:
-                    session.unsent(tag)  # refused before a byte left
-                    raise
-            cmd = IMAP4Command(self, tag, name, arg_list, seqset, sink, progress)
-            if LOG.isEnabledFor(logging.DEBUG):
-                LOG.debug("C: %s %s %s", tag, name, redact(upper, args))
-            if upper in ("STARTTLS", "COMPRESS"):
-                # Nothing after its OK may be read before the link changes (see _imap4).
-                self._conn.set_barrier(tag)
-            with self._mutex:
-                self.cmds[tag] = cmd
-                if sink is not None:
-                    self._sinks += 1
-                    if self._sinks == 1:
-                        self._conn.set_stream_threshold(STREAM_THRESHOLD)
-            if isinstance(parts, bytes):  # one line, the common case
-                self._write(parts, flush)
+            cmd, parts = self._register(name, upper, args, seqset, sink, progress, uploads)
+            if len(parts) == 1:
+                self._write(parts[0], flush)  # the command is one piece of text (most are)
             else:
-                self._write_parts(cmd, parts, flush)
+                self._drive(self._write_op(cmd, parts, flush))
             return cmd
 
-    def _write_parts(self, cmd: IMAP4Command, parts: List[Any], flush: bool) -> None:
-        pending = bytearray()
-        uploads = [p[0] for p in parts if isinstance(p, tuple) and isinstance(p[0], Upload)]
-        progress = Progress(cmd.progress, sum(u.size for u in uploads)) if uploads else None
-        small = 0
-        for part in parts:
-            if isinstance(part, bytes):
-                pending += part
-                continue
-            data, sync = part
-            if sync:
-                self._route_ready()  # a "+" already there cannot be for this literal
-                self._session.expect_continuation(cmd.tag, True)
-                self._write(bytes(pending), flush=True)
-                pending.clear()
-                if self._await_continuation(cmd) is None:
-                    return
-            if isinstance(data, Upload):
-                if data.size < STREAM_THRESHOLD and isinstance(data.source, bytes):
-                    pending += data.source  # small: queued with the command, as before
-                    small += data.size
-                    continue
-                self._write(bytes(pending), flush=True)
-                pending.clear()
-                self._upload(data, progress)
-                continue
-            pending += data
-        self._write(bytes(pending), flush=flush)
-        if progress is not None and small:
-            try:
-                progress.add(small)
-            except CallbackFailed as exc:  # the command is sent whole: the stream is in step
-                raise exc.error from exc.__cause__
-
-    def _upload(self, upload: Upload, progress: Optional[Progress]) -> None:
-        """Writes ``upload`` (send lock held, queue flushed). A failure half-way leaves the
-        server inside the literal: the connection is closed."""
-        sent = 0
-        with self._write_lock:
-            try:
-                for piece in upload.pieces():
-                    sent += len(piece)
-                    if sent > upload.size:
-                        raise ValueError(f"the upload is larger than its size, {upload.size}")
-                    if b"\0" in piece:
-                        raise ValueError("a literal cannot carry NUL")
-                    self._conn.write(piece)
-                    if progress is not None:
-                        progress.add(len(piece))
-                if sent != upload.size:
-                    raise ValueError(f"the upload ended at {sent} bytes of {upload.size}")
-            except _FATAL as exc:
-                self._fail(exc)
-                raise
-            except BaseException as exc:
-                self._fail(ConnectionClosed(f"an upload stopped half-way: {exc!r}"))
-                if isinstance(exc, CallbackFailed):
-                    raise exc.error from exc.__cause__
-                raise
+    def _write_piece(self, piece: bytes) -> None:
+        self._conn.write(piece)
 
     def _write(self, data: bytes, flush: bool) -> None:
         """Queues ``data`` behind what is queued, and sends everything when ``flush`` or when
@@ -335,7 +224,7 @@ class Engine:
             return
         try:
             self._conn.write(data)
-        except _FATAL as exc:
+        except FATAL as exc:
             self._fail(exc)
             raise
 
@@ -431,7 +320,7 @@ class Engine:
                     self._raise_if_failed()
                 if deadline is not None and time.monotonic() > deadline:
                     raise IMAP4Timeout("timed out waiting for the server")
-        except _FATAL as exc:
+        except FATAL as exc:
             self._fail(exc)
             if self._error is not exc and self._error is not None:
                 raise self._error from exc  # the first failure is the cause
@@ -458,44 +347,6 @@ class Engine:
         finally:
             self._conn.set_timeout(self.timeout)
 
-    def _route(self, batch: List[Any]) -> None:
-        debug = LOG.isEnabledFor(logging.DEBUG)
-        violation = batch[-1][0] if batch and isinstance(batch[-1][0], BaseException) else None
-        for rsp, claimed in batch:
-            if isinstance(rsp, BaseException):
-                self._fail(rsp)
-                break
-            if not isinstance(rsp, IMAP4Response):
-                self._chunk(rsp, claimed)
-                continue
-            if debug:
-                LOG.debug("S: %s", redact_response(rsp))
-            if self.monitor is not None:
-                try:
-                    if self.monitor(rsp) is False:
-                        continue
-                except Exception as exc:
-                    # Raised from the waiting call; the response is kept, the stream intact.
-                    self._callback_error = exc
-            kind = rsp.type
-            if self._selected is not None and kind != "done" and rsp.dtype in MAILBOX_NEWS:
-                self._selected._apply(rsp)
-            if kind == "done":
-                if violation is None:  # else read with a violation: the command fails
-                    self._complete(rsp)
-            elif kind == "continue":
-                self._continuation = rsp
-                idle = self._idle_cmd()
-                if idle is not None:
-                    idle.queue.append(rsp)
-            elif claimed is not None and claimed in self.cmds:
-                cmd = self.cmds[claimed]
-                if cmd.sink is not None and rsp.literals:
-                    self._sink_literals(cmd, rsp)
-                cmd.queue.append(rsp)
-            else:
-                self._unclaimed(rsp)
-
     def _route_ready(self) -> None:
         """Routes what the server sent already, without waiting (when nobody reads)."""
         with self._cond:
@@ -506,7 +357,7 @@ class Engine:
             batch = self._conn.read_ready(self._session)
             with self._cond:
                 self._route(batch)
-        except _FATAL as exc:
+        except FATAL as exc:
             self._fail(exc)
             raise
         finally:
@@ -515,76 +366,14 @@ class Engine:
                 self._cond.notify_all()
         self._raise_if_failed()
 
-    def _idle_cmd(self) -> Optional[IMAP4Command]:
-        for cmd in self.cmds.values():
-            if cmd.name == "IDLE":
-                return cmd
-        return None
+    def _stream_threshold(self, size: Optional[int]) -> None:
+        self._conn.set_stream_threshold(size)
 
-    def _complete(self, rsp: IMAP4Response) -> None:
-        cmd = self.cmds.pop(rsp.tag or "", None)
-        if cmd is None:
-            self._fail(ProtocolError(f"completion for an unknown tag: {rsp.text}"))
-            return
-        if cmd.sink is not None:
-            self._sinks -= 1
-            if self._sinks == 0:
-                self._conn.set_stream_threshold(None)
-        cmd.result = rsp
-
-    def _chunk(self, chunk: Any, claimed: Optional[str]) -> None:
-        cmd = self.cmds.get(claimed) if claimed is not None else None
-        if cmd is None or cmd.sink is None:
-            cmd = next((c for c in self.cmds.values() if c.sink is not None), None)
-        if cmd is None or cmd.sink is None:
-            self._fail(ProtocolError("a streamed literal with no command to take it"))
-            return
-        self._feed_sink(cmd, chunk.head, chunk.data, chunk.offset, chunk.total)
-
-    def _sink_literals(self, cmd: IMAP4Command, rsp: IMAP4Response) -> None:
-        """Gives the sink the literal values of a FETCH response small enough to arrive
-        whole (big ones came as chunks), leaving ``b''`` in their place."""
-        items = rsp[2] if len(rsp) > 2 and rsp.dtype == "FETCH" else None
-        if not isinstance(items, list):
-            return
-        line = rsp.text
-        for k in range(1, len(items), 2):
-            value = items[k]
-            if not isinstance(value, bytes) or not value:
-                continue
-            index = next((j for j, lit in enumerate(rsp.literals) if lit is value), None)
-            if index is None:
-                continue
-            head = (line[: line.find("{%d}" % index)] + "{0}").encode("utf-8", "surrogateescape")
-            self._feed_sink(cmd, head, value, 0, len(value))
-            items[k] = b""
-            rsp.literals[index] = b""
-            rsp._typed = None  # held the literal: FetchItems are built from the list again
-
-    def _feed_sink(
-        self, cmd: IMAP4Command, head: bytes, data: bytes, offset: int, total: int
-    ) -> None:
-        if cmd.sink is None or cmd.sink_error is not None:
-            return  # after a failure the rest is read and dropped; wait() raises
-        try:
-            cmd.sink(head, data)
-            cmd.literal_bytes += len(data)
-            if cmd.progress is not None:
-                cmd.progress(offset + len(data), total)
-        except Exception as exc:  # raised from the command's wait(), not in the reader
-            error = CallbackError(f"the sink or progress callback raised {type(exc).__name__}")
-            error.__cause__ = exc
-            cmd.sink_error = error
-
-    def _unclaimed(self, rsp: IMAP4Response) -> None:
-        if rsp.status == "BYE" and not any(c.name.upper() == "LOGOUT" for c in self.cmds.values()):
-            self.queue.defer([rsp])
-            self._fail(BYE("server closed the connection", str(rsp.info), rsp))
-            return
-        try:
-            self.queue.push(rsp)  # coalesced and bounded by the core
-        except LimitError as exc:
-            self._fail(exc)
+    def _awaitable_sink(self, cmd: IMAP4Command, result: Any) -> None:
+        close = getattr(result, "close", None)
+        if close is not None:
+            close()  # a coroutine never to be awaited
+        raise TypeError("a sink that returns an awaitable needs imaprs.aio")
 
     def _fail(self, exc: BaseException) -> None:
         """Makes the connection unusable: every waiting and later call raises ``exc``."""
@@ -594,14 +383,6 @@ class Engine:
                 self._session.state = "logout"
                 self._conn.close()
             self._cond.notify_all()
-
-    def _raise_if_failed(self) -> None:
-        if self._error is not None:
-            raise self._error
-        exc = self._callback_error
-        if exc is not None:
-            self._callback_error = None
-            raise CallbackError(f"the monitor raised {type(exc).__name__}: {exc}") from exc
 
     def _check_process(self) -> None:
         """Refuses a connection inherited through os.fork(): its socket is the parent's."""
@@ -646,32 +427,11 @@ class Engine:
         with self._cond:
             return self.queue.popleft()
 
-    def claim(self, rsp: IMAP4Response) -> IMAP4Response:
-        """Takes ``rsp`` off the unclaimed queue."""
-        with self._cond:
-            return self.queue.take(rsp.seq)
-
-    def defer(self, rsp: IMAP4Response) -> None:
-        """Puts ``rsp`` back on the unclaimed queue, in arrival order."""
-        self._defer_all([rsp])
-
-    def _defer_all(self, rsps: List[IMAP4Response]) -> None:
-        with self._cond:
-            self.queue.defer(rsps)
-
     def wait_all(self) -> None:
         """Waits for every command in flight."""
         if self._idle_cmd() is not None:
             raise RuntimeError("IDLE is active: wait_all() would never return")
         self._wait_for(lambda: not self.cmds)
-
-    def set_monitor(self, callback: Optional[Monitor]) -> Optional[Monitor]:
-        """Calls ``callback(rsp)`` for every response read; returning False drops it.
-        Returns the previous monitor."""
-        if callback is not None and not callable(callback):
-            raise TypeError("the monitor must be callable")
-        old, self.monitor = self.monitor, callback
-        return old
 
     def _run(self, wait: bool, name: str, *args: Any, **kw: Any) -> IMAP4Command:
         cmd = self._send(name, *args, flush=wait, **kw)
@@ -680,14 +440,24 @@ class Engine:
         self._arm_flush()
         return cmd
 
+    def _finish(self, cmd: IMAP4Command, wait: bool) -> IMAP4Command:
+        """Waits for ``cmd`` when ``wait``, else makes sure it leaves soon."""
+        if wait:
+            return cmd.wait()
+        self._arm_flush()
+        return cmd
 
-def _part_list(parts: Any) -> List[Any]:
-    """The parts of ``_Session.command``'s wire form as a list."""
-    return [parts] if isinstance(parts, bytes) else list(parts)
-
-
-def redact_response(rsp: IMAP4Response) -> str:
-    """A response for the trace log: its first line, literals left out."""
-    text = rsp.text
-    line, _, rest = text.partition("\r\n")
-    return line + (" ..." if rest.strip() else "")
+    def _drive(self, op: Op[T], exclusive: bool = False) -> T:
+        """Runs the steps of ``op`` (see ``_ops``): each value it yields is the result of a
+        call already made, so it is sent straight back; ``exclusive`` holds the send lock,
+        so that no other thread sends a command meanwhile."""
+        if exclusive:
+            with self._send_lock:
+                return self._drive(op)
+        value: Any = None
+        try:
+            while True:
+                value = op.send(value)
+        except StopIteration as stop:
+            result: T = stop.value
+            return result

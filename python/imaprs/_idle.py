@@ -24,7 +24,7 @@ from .errors import BYE, IMAP4Timeout
 if TYPE_CHECKING:
     from ._imap4 import IMAP4
 
-__all__ = ["END", "FAIL", "Idle", "IdlePlan", "RENEW", "WAIT", "YIELD"]
+__all__ = ["END", "FAIL", "Idle", "IdleBlock", "IdlePlan", "RENEW", "WAIT", "YIELD"]
 
 #: The steps of an IDLE (see :meth:`IdlePlan.step`).
 YIELD, WAIT, RENEW, FAIL, END = "yield", "wait", "renew", "fail", "end"
@@ -110,10 +110,11 @@ class IdlePlan:
         return rest
 
 
-class Idle:
-    """A running IDLE of the blocking face; see the module documentation."""
+class IdleBlock:
+    """What every face's IDLE block holds: the connection, the plan, whether it holds the
+    send lock."""
 
-    def __init__(self, imap: IMAP4, timeout: Optional[float], renew: float) -> None:
+    def __init__(self, imap: Any, timeout: Optional[float], renew: float) -> None:
         self.imap = imap
         self.plan = IdlePlan(timeout, renew)
         self._held = False
@@ -130,6 +131,12 @@ class Idle:
     @property
     def renew(self) -> float:
         return self.plan.renew
+
+
+class Idle(IdleBlock):
+    """A running IDLE of the blocking face; see the module documentation."""
+
+    imap: IMAP4
 
     def __enter__(self) -> Idle:
         self.imap._send_lock.acquire()

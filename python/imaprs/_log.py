@@ -29,3 +29,10 @@ def redact(name: str, args: Sequence[Any]) -> str:
         else:
             shown.append(repr(arg) if isinstance(arg, str) else str(arg))
     return " ".join(shown)
+
+
+def redact_response(rsp: Any) -> str:
+    """A response for the trace log: its first line, literals left out."""
+    text: str = rsp.text
+    line, _, rest = text.partition("\r\n")
+    return line + (" ..." if rest.strip() else "")

@@ -52,7 +52,9 @@ __all__ = [
     "Namespaces",
     "command_data",
     "command_items",
+    "command_value",
     "fetch_item",
+    "gatherer",
     "selected_state",
 ]
 
@@ -113,7 +115,12 @@ def selected_state(name: str, rsps: List[IMAP4Response]) -> SelectedMailbox:
 def command_data(cmd: IMAP4Command) -> Any:
     """``cmd.data``: waits for the completion (raising NO/BAD), then gathers the value."""
     cmd.wait()
-    gather = _gatherer(cmd)
+    return command_value(cmd)
+
+
+def command_value(cmd: IMAP4Command) -> Any:
+    """The value of a command that has completed, gathered from its responses."""
+    gather = gatherer(cmd)
     values = [v for rsp in list(cmd.queue) for v in gather.feed(rsp)]
     values += gather.finish(cmd)
     return gather.value(values)
@@ -121,7 +128,7 @@ def command_data(cmd: IMAP4Command) -> Any:
 
 def command_items(cmd: IMAP4Command) -> Iterator[Any]:
     """``cmd.items()``: the values as their responses arrive; NO/BAD raise at the end."""
-    gather = _gatherer(cmd, streaming=True)
+    gather = gatherer(cmd, streaming=True)
     for rsp in cmd:
         yield from gather.feed(rsp)
     cmd.wait()
@@ -383,7 +390,7 @@ class _FetchItems(_Fetch):
         return [(key, fetch_item(r)) for key, r in super().feed(rsp)]
 
 
-def _gatherer(cmd: IMAP4Command, streaming: bool = False) -> _Gather:
+def gatherer(cmd: IMAP4Command, streaming: bool = False) -> _Gather:
     name = cmd.name.upper()
     base = name[4:] if name.startswith("UID ") else name
     if base in ("SELECT", "EXAMINE"):

@@ -19,7 +19,8 @@ use crate::client::connection::random_prefix;
 use crate::client::Error;
 use crate::proto::command::{CommandBuilder, NonSyncLiterals, Part};
 use crate::proto::session::{
-    Capabilities, Coalesce, Event, Routed, Session, SessionError, State, Unclaimed, Violation, Wait,
+    literal_header, Capabilities, Coalesce, Event, Routed, Session, SessionError, State, Unclaimed,
+    Violation, Wait,
 };
 use crate::proto::{parse_response, Limits, Response, Tokens};
 
@@ -171,6 +172,15 @@ impl PySession {
         Ok((tag, wire))
     }
 
+    /// `(header, sync)`: the header of a literal of `size` bytes whose data the caller
+    /// writes itself (APPEND from a buffer or file), and whether to wait for `+` first, as
+    /// the capabilities the session knows allow.
+    fn literal_header<'py>(&self, py: Python<'py>, size: u64) -> (Bound<'py, PyBytes>, bool) {
+        let non_sync = self.lock().capabilities().non_sync();
+        let (header, sync) = literal_header(size, non_sync);
+        (PyBytes::new(py, &header), sync)
+    }
+
     /// A new tag; its completion is expected from now on.
     fn tag(&self) -> String {
         self.lock().tag()
@@ -205,6 +215,12 @@ impl PySession {
             Wait::Exchange
         };
         self.lock().expect(tag, why);
+    }
+
+    /// Bytes received that do not make a whole event yet (a response under way).
+    #[getter]
+    fn buffered(&self) -> usize {
+        self.lock().buffered()
     }
 
     /// How many commands are in flight.

@@ -1,7 +1,9 @@
-"""imaprs.aio: the asyncio face, on the same core as the blocking :class:`imaprs.IMAP4`.
+"""imaprs.aio: the asyncio face, on the same core and the same commands as the blocking
+:class:`imaprs.IMAP4`.
 
-A first driver: connecting (clear text or implicit TLS), LOGIN, SELECT/EXAMINE, FETCH,
-NOOP, CAPABILITY, LOGOUT and any command by name, pipelined with ``wait=False``::
+Every command method of the blocking face is a coroutine here, with the same name and
+arguments; it returns an :class:`AsyncCommand` once the command completed (NO/BAD raise), or
+with ``wait=False`` once it is sent, so that commands pipeline::
 
     async with imaprs.aio.IMAP4(("imap.example.org", 993), ssl_ctx=ctx) as imap:
         await imap.login("user", "password")
@@ -11,7 +13,7 @@ NOOP, CAPABILITY, LOGOUT and any command by name, pipelined with ``wait=False``:
             ...
 """
 
-from ._engine import AsyncCommand
+from ._command import AsyncCommand
 from ._idle import AsyncIdle
 from ._imap4 import IMAP4
 

@@ -1,218 +1,301 @@
 """The asyncio driver: moves bytes between an asyncio transport and the core, wakes tasks.
 
-The core does everything else: the session (``_imaprs._Session``) keeps tags, the commands
-in flight and what each claims, the continuation and completion rules, the connection state
-and the capabilities; the link (``_imaprs._Link``) does TLS and DEFLATE on buffers. This
-module hands the bytes the transport receives to the link and the session, from the
-protocol's ``data_received`` callback, and resolves there the futures of the commands the
-events name: no task reads, so an idle connection costs no task and no wake-up, and a
-completion wakes the waiting task in one turn of the loop. While the link is clear text
-(no TLS, no DEFLATE yet) the bytes go straight between the transport and the session. No
-call here blocks the event loop.
+The core does the protocol: the session (``_imaprs._Session``) keeps tags, the commands in
+flight and what each claims, the continuation and completion rules, the connection state and
+the capabilities; the link (``_imaprs._Link``) does TLS and DEFLATE on buffers (skipped
+while the link is clear text). Routing what the session yields is shared with the blocking
+engine (``imaprs._router``), and so are sending (``imaprs._sending``) and the commands
+(``imaprs._session``, ``imaprs._commands``: their operations are driven here by awaiting
+each step). Reading happens in the transport's callback (``aio._reading``): no task reads.
+This module sends, waits and wakes. No call here blocks the event loop.
 
-Errors. NO/BAD raise from ``wait`` and leave the connection usable. A protocol violation, a
-framing or limit error, a TLS failure, a BYE outside LOGOUT or a closed socket make it
-unusable: every waiting and later call raises the same error. Cancelling a task that waits
-for a command leaves the command in flight and the connection usable (the stream position is
-known); cancelling one while it writes a command closes the connection.
+Sending. Command bytes are queued and leave together when someone waits, when 8 KiB are
+queued, or when the loop next runs its callbacks, so a burst of ``wait=False`` commands
+goes out in a few packets, as in the blocking face.
+
+Errors and cancellation. NO/BAD raise from ``wait`` and leave the connection usable, as does
+a timeout: ``timeout`` seconds without a byte from the server, or a response that takes
+longer than ``deadline`` to arrive whole. A protocol violation, a framing or limit error, a
+TLS failure, a BYE outside LOGOUT or a closed socket make it unusable: every waiting and
+later call raises the same error. Cancelling a task while it waits (for a completion, a
+response, its turn to send) leaves the command in flight and the connection usable: the
+stream position is known. Cancelling it half-way through a command (between a synchronising
+literal's ``+`` and its data, inside an upload, inside STARTTLS or COMPRESS) closes the
+connection, and every task waiting on it wakes with the error.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
-from typing import Any, Dict, List, Optional, Tuple
+import logging
+from typing import Any, AsyncIterator, Callable, Deque, Dict, List, Optional, Tuple
 
-from .. import _imaprs
-from .._command import IMAP4Command, allowed
-from .._engine import CORK_LIMIT, MAX_UNCLAIMED
+from .. import _engine, _imaprs
+from .._command import IMAP4Command, Sink, allowed
+from .._log import LOG
+from .._ops import Op, T
+from .._sending import Sending
 from .._types import IMAP4Response
-from ..errors import (
-    BYE,
-    ConnectionClosed,
-    IMAP4Error,
-    LimitError,
-)
+from .._upload import Upload
+from ..errors import ConnectionClosed, IMAP4Error, IMAP4Timeout, ProtocolError, TLSError
+from ._command import AsyncCommand
+from ._reading import CLEAR, Reading
+from ._wire import Wire
 
-__all__ = ["AsyncCommand", "Driver"]
-
-#: The link's state while it is clear text: (encrypted, compressed).
-_CLEAR = (False, False)
+__all__ = ["Driver"]
 
 
-class AsyncCommand(IMAP4Command):
-    """One command sent through ``imaprs.aio``: as :class:`imaprs.IMAP4Command`, awaited.
+class _TaskLock:
+    """The send lock: one task sends at a time, in the order they asked; the task holding it
+    may take it again (an operation such as AUTHENTICATE holds it across the commands it
+    sends). Taking a free lock does not suspend."""
 
-    ``await cmd.wait()`` waits for the completion and raises NO/BAD; ``async for rsp in
-    cmd`` yields the responses it claims as they arrive; ``cmd.data`` is its typed result
-    once it has completed."""
+    def __init__(self) -> None:
+        self._owner: Optional[asyncio.Task[Any]] = None
+        self._depth = 0
+        self._waiting: Deque[Tuple[asyncio.Future[None], Optional[asyncio.Task[Any]]]] = (
+            collections.deque()
+        )
 
-    __slots__ = ("_done", "_continuation", "_arrived", "_waiters")
+    def take_now(self) -> bool:
+        """Takes the lock if that needs no wait (free, or held by this task)."""
+        task = asyncio.current_task()
+        if self._owner is task and task is not None:
+            self._depth += 1
+            return True
+        if self._owner is None and not self._waiting:
+            self._owner, self._depth = task, 1
+            return True
+        return False
 
-    def __init__(self, driver: Driver, tag: str, name: str, args: List[Any], seqset: Any) -> None:
-        super().__init__(driver, tag, name, args, seqset)  # type: ignore[arg-type]
-        self._done: asyncio.Future[IMAP4Response] = driver._loop.create_future()
-        self._continuation: Optional[asyncio.Future[IMAP4Response]] = None
-        self._arrived = asyncio.Event()
-        #: The futures handed out by ``wait`` and what each expects (made on first use).
-        self._waiters: Optional[List[Tuple[asyncio.Future[AsyncCommand], Tuple[str, ...]]]] = None
+    async def __aenter__(self) -> None:
+        if self.take_now():
+            return
+        turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting.append((turn, asyncio.current_task()))
+        try:
+            await turn  # the lock is handed over with the result
+        except BaseException:
+            if turn.done() and not turn.cancelled():
+                self._release()  # handed over, then cancelled: pass it on
+            else:
+                turn.cancel()  # skipped when the lock is next let go
+            raise
 
-    def wait(  # type: ignore[override]
-        self, *expect: str, timeout: Optional[float] = None
-    ) -> asyncio.Future[AsyncCommand]:
-        """An awaitable of the command once completed and checked (NO/BAD raise). When it
-        has completed already, it is checked at once. Cancelling the awaitable (or a
-        timeout) leaves the command in flight and the connection in step."""
-        driver: Driver = self.imap  # type: ignore[assignment]
-        if driver._cork:
-            driver._uncork()  # what is queued leaves now: someone waits
-        out: asyncio.Future[AsyncCommand] = self._done.get_loop().create_future()
-        if self._done.done():
-            self._settle(out, expect)
-            return out
-        if self._waiters is None:
-            self._waiters = []
-        self._waiters.append((out, expect))
-        if timeout is None:
-            return out
-        return asyncio.ensure_future(asyncio.wait_for(out, timeout))
+    async def __aexit__(self, *exc: object) -> None:
+        self._release()
 
-    def _settle(self, out: asyncio.Future[AsyncCommand], expect: Tuple[str, ...]) -> None:
-        """Resolves one ``wait`` future from the completion (or the connection's failure)."""
-        if out.done():
-            return  # the waiter gave up
-        error = self._done.exception()
-        if error is None:
-            try:
-                self.check(*expect)
-            except IMAP4Error as exc:
-                error = exc
-        if error is None:
-            out.set_result(self)
-        else:
-            out.set_exception(error)
-
-    def _finish(self) -> None:
-        """The completion (or the failure) is in ``_done``: wakes everyone waiting."""
-        self._arrived.set()
-        waiters, self._waiters = self._waiters, None
-        if waiters:
-            for out, expect in waiters:
-                self._settle(out, expect)
-
-    @property
-    def data(self) -> Any:
-        """The typed result (see ``IMAP4Command.data``); await :meth:`wait` first."""
-        if self.result is None:
-            raise IMAP4Error(f"{self.name} has not completed: await its wait() first")
-        return super().data
-
-    def __aiter__(self) -> Any:
-        return self._responses()
-
-    async def _responses(self) -> Any:
-        while True:
-            while self.queue:
-                yield self.queue.popleft()
-            if self.result is not None:
+    def _release(self) -> None:
+        self._depth -= 1
+        if self._depth > 0:
+            return
+        self._owner = None
+        while self._waiting:
+            turn, task = self._waiting.popleft()
+            if not turn.done():
+                self._owner, self._depth = task, 1
+                turn.set_result(None)
                 return
-            self.imap._raise_if_failed()
-            self._arrived.clear()
-            await self._arrived.wait()
+
+    def hand_to(self, task: asyncio.Task[Any]) -> None:
+        """Gives the held lock to ``task`` (which will let it go)."""
+        self._owner = task
 
 
-class _Wire(asyncio.Protocol):
-    """The transport's side of a connection: hands what arrives to the driver, and holds
-    writers back while the transport's buffer is full."""
-
-    def __init__(self, driver: Driver) -> None:
-        self.driver = driver
-        self.transport: Optional[asyncio.Transport] = None
-        self.paused = False
-        self._drained: Optional[asyncio.Future[None]] = None
-        self.lost: asyncio.Future[None] = driver._loop.create_future()
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport  # type: ignore[assignment]
-
-    def data_received(self, data: bytes) -> None:
-        self.driver._received(data)
-
-    def eof_received(self) -> None:
-        self.driver._fail(ConnectionClosed("the server closed the connection"))
-
-    def connection_lost(self, exc: Optional[Exception]) -> None:
-        reason = f"the connection was lost: {exc}" if exc else "the server closed the connection"
-        self.driver._fail(ConnectionClosed(reason))
-        self.resume_writing()
-        if not self.lost.done():
-            self.lost.set_result(None)
-
-    def pause_writing(self) -> None:
-        self.paused = True
-
-    def resume_writing(self) -> None:
-        self.paused = False
-        if self._drained is not None and not self._drained.done():
-            self._drained.set_result(None)
-        self._drained = None
-
-    async def drain(self) -> None:
-        if self.paused:
-            if self._drained is None:
-                self._drained = self.driver._loop.create_future()
-            await asyncio.shield(self._drained)
-
-
-class Driver:
+class Driver(Reading, Sending):
     """The connection's side of the event loop (see the module documentation)."""
 
-    _wire: _Wire
-    #: Seconds allowed for connecting and for the server to end an IDLE (None: no bound).
-    timeout: Optional[float]
+    _command_class = AsyncCommand
 
-    def _driver_init(self, host: str, tls: Any, max_line: Optional[int]) -> None:
-        self._loop = asyncio.get_running_loop()
+    timeout: Optional[float]
+    _noop_class: type
+
+    def _driver_init(
+        self,
+        host: str,
+        tls: Any,
+        max_line: Optional[int],
+        timeout: Optional[float],
+        deadline: Optional[float],
+    ) -> None:
+        self._loop = loop = asyncio.get_running_loop()
+        self.timeout = timeout
+        self.deadline = deadline
+        #: When the response under way started to arrive (None: no response is under way).
+        self._partial_since: Optional[float] = None
+        self._heard = loop.time()
         self._session = _imaprs._Session(max_line, greeting=True)
         self._link = _imaprs._Link(host, tls)
-        self.queue = _imaprs._Unclaimed(MAX_UNCLAIMED)
-        self.cmds: Dict[str, AsyncCommand] = {}
-        self._error: Optional[BaseException] = None
-        self._send_lock = asyncio.Lock()
-        #: Set when a command completes (senders that must wait for one watch it).
-        self._completed = asyncio.Event()
-        #: Resolved when the connection fails (waits that must not outlive it watch it).
-        self._failed: asyncio.Future[None] = self._loop.create_future()
-        self._greeting: asyncio.Future[IMAP4Response] = self._loop.create_future()
-        self._wire = _Wire(self)
+        self._wire = Wire(self, loop)
+        self.queue = _imaprs._Unclaimed(_engine.MAX_UNCLAIMED)
+        self.cmds: Dict[str, AsyncCommand] = {}  # type: ignore[assignment]
+        self._guard = contextlib.nullcontext()
+        self._error = None
+        self._callback_error = None
+        self._continuation = None
+        self._sinks = 0
+        self.monitor = None
+        self.readonly = None
+        self._selected = None
+        self._lock = _TaskLock()
         #: The task inside an ``idle()`` block, which holds the send lock.
         self._idler: Optional[asyncio.Task[Any]] = None
+        self._literal_header = self._session.literal_header
+        self._write_guard = contextlib.nullcontext()
+        self._waiters: List[asyncio.Future[None]] = []
+        #: The timer that wakes the waiters when the first of their limits passes.
+        self._watch: Optional[asyncio.TimerHandle] = None
+        self._pending_sinks: List[Tuple[AsyncCommand, Any]] = []
+        self._sinker: Optional[asyncio.Task[None]] = None
+        #: While coroutine sinks are awaited, what was routed is not yet to be seen.
+        self._sinking = False
+        self._barrier: Optional[str] = None
+        self._held: Optional[bytearray] = None
+        self._greeting: Optional[IMAP4Response] = None
         #: Command bytes not yet handed to the transport (see ``_put``).
         self._cork = bytearray()
         self._uncork_due = False
 
-    async def _open(self, host: str, port: int, timeout: Optional[float]) -> IMAP4Response:
-        await asyncio.wait_for(
-            self._loop.create_connection(lambda: self._wire, host, port), timeout
-        )
-        await self._flush()  # a TLS link's first handshake message
-        return await asyncio.wait_for(asyncio.shield(self._greeting), timeout)
+    async def _open(self, host: str, port: int) -> IMAP4Response:
+        loop = self._loop
+        await asyncio.wait_for(loop.create_connection(lambda: self._wire, host, port), self.timeout)
+        self._flush_link()  # a TLS link's first handshake message
+        await self._wait_for(lambda: self._greeting is not None)
+        assert self._greeting is not None
+        return self._greeting
 
-    # -- state ---------------------------------------------------------------------------
-
-    @property
-    def state(self) -> str:
-        """``'!auth'``, ``'auth'``, ``'selected'`` or ``'logout'``."""
-        return self._session.state
-
-    @state.setter
-    def state(self, value: str) -> None:
-        self._session.state = value
+    # -- what the shared commands need of this face --------------------------------------
 
     @property
     def caps(self) -> set[str]:
         """The server's capabilities as last stated (upper case)."""
         return self._session.capabilities()
+
+    def _set_caps(self, caps: Any) -> None:
+        self._session.set_capabilities([str(c) for c in caps])
+
+    @property
+    def encrypted(self) -> bool:
+        """Whether the link is encrypted with TLS."""
+        return self._link.state[0]
+
+    @property
+    def compressed(self) -> bool:
+        """Whether COMPRESS=DEFLATE is active."""
+        return self._link.state[1]
+
+    async def _caps_unknown(self) -> None:
+        """Authentication changed the capabilities without stating them: re-read now (a
+        property cannot wait later)."""
+        await self._run(True, "CAPABILITY")
+
+    def _release_barrier(self) -> None:
+        self._barrier = None
+
+    def _start_tls(self, options: Any) -> None:
+        self._change_link(
+            lambda: self._link.start_tls(options),
+            TLSError("server sent data after the STARTTLS OK line"),
+        )
+
+    def _start_compress(self, level: int) -> None:
+        self._change_link(
+            lambda: self._link.start_compress(level),
+            ProtocolError("the server sent data after its OK to COMPRESS"),
+        )
+
+    def _change_link(self, change: Callable[[], None], early: IMAP4Error) -> None:
+        """Changes the link once reading stopped after the OK, then reads again."""
+        self._raise_if_failed()
+        if self._held:
+            raise early
+        self._uncork()  # what was queued before belongs to the old link
+        change()
+        self._flush_link()  # the TLS handshake's first message
+        self._let_go()
+
+    async def _close_link(self) -> None:
+        if self._error is None:
+            self._error = ConnectionClosed("the connection is closed")
+        self._session.state = "logout"
+        self._stop_watch()
+        self._wake()
+        transport = self._wire.transport
+        if transport is None:
+            return
+        if not transport.is_closing():
+            self._uncork_now()
+            transport.close()
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(asyncio.shield(self._wire.lost), 1.0)
+
+    # -- driving -------------------------------------------------------------------------
+
+    async def _drive(self, op: Op[T], exclusive: bool = False) -> T:
+        """Runs the operation ``op`` (see ``imaprs._ops``): awaits each step it yields and
+        sends back the result, or throws the exception in. ``exclusive`` holds the send lock
+        throughout, so no other task sends meanwhile."""
+        if exclusive:
+            async with self._lock:
+                return await self._drive(op)
+        value: Any = None
+        error: Optional[BaseException] = None
+        while True:
+            try:
+                step = op.send(value) if error is None else op.throw(error)
+            except StopIteration as stop:
+                result: T = stop.value
+                return result
+            value, error = None, None
+            try:
+                value = (await step) if hasattr(step, "__await__") else step
+            except BaseException as exc:
+                error = exc
+
+    async def _run(self, wait: bool, name: str, *args: Any, **kw: Any) -> AsyncCommand:
+        cmd = await self._send(name, *args, flush=wait, **kw)
+        if wait:
+            await cmd.wait()
+        return cmd
+
+    async def _finish(self, cmd: AsyncCommand, wait: bool) -> AsyncCommand:
+        if wait:
+            await cmd.wait()
+        return cmd
+
+    async def wait_all(self) -> None:
+        """Waits for every command in flight."""
+        if self._idle_cmd() is not None:
+            raise RuntimeError("IDLE is active: wait_all() would never return")
+        await self._wait_for(lambda: not self.cmds)
+
+    # -- the unclaimed queue -------------------------------------------------------------
+
+    def __aiter__(self) -> AsyncIterator[IMAP4Response]:
+        """Every unclaimed response as it arrives."""
+        return self._unclaimed_responses()
+
+    async def _unclaimed_responses(self) -> AsyncIterator[IMAP4Response]:
+        while True:
+            rsp = await self.block()
+            if rsp is not None:
+                yield rsp
+
+    def poll(self) -> Optional[IMAP4Response]:
+        """Takes the oldest unclaimed response, or None (what arrived is routed already)."""
+        return self.queue.popleft()
+
+    async def block(self, timeout: Optional[float] = None) -> Optional[IMAP4Response]:
+        """Waits for an unclaimed response and takes it (None after ``timeout`` seconds)."""
+        try:
+            await self._wait_for(lambda: bool(self.queue), timeout)
+        except IMAP4Timeout:
+            if timeout is None:
+                raise
+            return None
+        return self.queue.popleft()
 
     # -- sending -------------------------------------------------------------------------
 
@@ -221,108 +304,91 @@ class Driver:
         name: str,
         *args: Any,
         seqset: Optional[str] = None,
+        sink: Optional[Sink] = None,
+        progress: Optional[Callable[[int, int], None]] = None,
         check: bool = True,
-        held: bool = False,
+        flush: bool = False,
+        uploads: Optional[List[Upload]] = None,
+        idle: bool = False,
     ) -> AsyncCommand:
-        """Sends a command (see ``IMAP4.__call__``); ``held``: the caller holds the send
-        lock already (IDLE holds it across its renewals)."""
-        if self._error is not None:
-            raise self._error
+        """Sends a command (see ``IMAP4.__call__``); ``idle``: sent by the ``idle()``
+        block, which holds the send lock."""
+        self._raise_if_failed()
         upper = name.upper()
-        rule = allowed(upper, self._session.state, self._caps, check)
-        exclusive = rule is not None and rule.exclusive
-        if held:
-            return await self._send_held(name, upper, exclusive, args, seqset)
-        if self._idler is not None and self._idler is asyncio.current_task():
+        rule = allowed(upper, self._session.state, lambda: self.caps, check)
+        if not idle and self._idler is not None and self._idler is asyncio.current_task():
             # Waiting for the lock the IDLE block of this very task holds would never end.
             raise IMAP4Error(f"{upper} inside this task's idle() block: leave the block first")
-        async with self._send_lock:
-            return await self._send_held(name, upper, exclusive, args, seqset)
-
-    def _caps(self) -> set[str]:
-        return self._session.capabilities()
-
-    async def _send_held(
-        self, name: str, upper: str, exclusive: bool, args: Any, seqset: Optional[str]
-    ) -> AsyncCommand:
         session = self._session
-        while (exclusive and self.cmds) or session.conflicts(upper, seqset):
-            # Its responses could not be told from those of a command in flight.
-            self._completed.clear()
-            await self._until(self._completed.wait())
-        arg_list = list(args)
-        # Tagged, encoded and tracked in one call; a refused argument leaves no trace.
-        tag, wire = session.command(name, upper, arg_list, seqset)
-        parts = [wire] if isinstance(wire, bytes) else wire
-        cmd = AsyncCommand(self, tag, name, arg_list, seqset)
-        self.cmds[tag] = cmd
-        if len(parts) == 1 and isinstance(parts[0], bytes):
-            self._put(parts[0])  # the usual case: one line, no literal to wait for
-            if self._wire.paused:
-                await self._drain()
-            return cmd
+        lock = self._lock
+        if not lock.take_now():
+            await lock.__aenter__()
         try:
-            await self._write_parts(cmd, parts)
-        except asyncio.CancelledError:
-            # Part of the command may have left: where the stream stands is unknown.
-            self._fail(ConnectionClosed("cancelled while sending a command"))
-            raise
-        return cmd
+            if rule is not None and rule.exclusive:
+                await self._wait_for(lambda: not self.cmds)
+            elif session.conflicts(upper, seqset):
+                # Its responses could not be told from those of a command in flight.
+                await self._wait_for(lambda: not session.conflicts(upper, seqset))
+            self._raise_if_failed()
+            cmd, parts = self._register(name, upper, args, seqset, sink, progress, uploads)
+            if len(parts) == 1:
+                self._put(parts[0])  # the command is one piece of text (most are)
+                if flush:
+                    self._uncork()  # its caller waits for it next
+                elif not self._uncork_due:
+                    self._uncork_due = True  # else it leaves once the loop runs its callbacks
+                    self._loop.call_soon(self._uncork)
+                if self._wire.paused:
+                    await self._drain()
+                return cmd  # type: ignore[return-value]
+            try:
+                await self._drive(self._write_op(cmd, parts, flush))
+            except BaseException as exc:
+                if not isinstance(exc, IMAP4Error) or isinstance(exc, IMAP4Timeout):
+                    # The server is left inside the command: the stream position is lost.
+                    self._fail(ConnectionClosed(f"stopped half-way through a command: {exc!r}"))
+                raise
+            return cmd  # type: ignore[return-value]
+        finally:
+            lock._release()
 
-    async def _write_parts(self, cmd: AsyncCommand, parts: List[Any]) -> None:
-        pending = bytearray()
-        for part in parts:
-            if isinstance(part, bytes):
-                pending += part
-                continue
-            data, sync = part
-            if sync:
-                cont = cmd._continuation = self._loop.create_future()
-                self._session.expect_continuation(cmd.tag, True)
-                await self._write(bytes(pending))
-                pending.clear()
-                await self._until(asyncio.wait([cont, cmd._done], return_when="FIRST_COMPLETED"))
-                if not cont.done():
-                    return  # the server refused the literal: the command completed
-            pending += data
-        await self._write(bytes(pending))
-
-    async def _write(self, data: bytes) -> None:
-        """Sends ``data`` and what is queued before it now; returns once the transport
-        took it (waits while it is full)."""
+    async def _write(self, data: bytes, flush: bool) -> None:
         self._put(data)
         self._uncork()
-        self._raise_if_failed()
         await self._drain()
 
+    async def _write_piece(self, piece: bytes) -> None:
+        await self._write(piece, True)
+        await asyncio.sleep(0)  # other tasks run between two pieces of an upload
+
+    def _route_ready(self) -> None:
+        """Nothing to do: what arrived is routed already (see ``aio._reading``)."""
+
+    def _set_barrier(self, tag: Optional[str]) -> None:
+        self._barrier = tag
+
     def _put(self, data: bytes) -> None:
-        """Queues ``data`` behind what is queued. It leaves when someone waits for a
-        command, when 8 KiB are queued, or when the loop next runs its callbacks: a burst
-        of ``wait=False`` commands goes out in a few packets."""
-        if self._error is not None:
-            raise self._error
+        """Queues ``data`` behind what is queued (see the module documentation)."""
+        self._raise_if_failed()
         cork = self._cork
-        if not self._uncork_due:
-            self._uncork_due = True
-            self._loop.call_soon(self._uncork)
         cork += data
-        if len(cork) >= CORK_LIMIT:
+        if len(cork) >= _engine.CORK_LIMIT:
             self._uncork()
 
     def _uncork(self) -> None:
         """Sends what is queued (a TLS or DEFLATE link encodes it first)."""
         self._uncork_due = False
-        cork = self._cork
-        if not cork or self._error is not None:
-            return
-        data = bytes(cork)
-        cork.clear()
+        if self._cork and self._error is None:
+            self._uncork_now()
+
+    def _uncork_now(self) -> None:
+        data = bytes(self._cork)
+        self._cork.clear()
         transport = self._wire.transport
-        if transport is None:
-            self._fail(ConnectionClosed("not connected"))
+        if transport is None or not data:
             return
         link = self._link
-        if link.state == _CLEAR:
+        if link.state == CLEAR:
             transport.write(data)
             return
         try:
@@ -332,134 +398,120 @@ class Driver:
             return
         transport.write(link.take_outgoing())
 
-    async def _drain(self) -> None:
-        if self._wire.paused:
-            await self._until(self._wire.drain())
-            self._raise_if_failed()
-
-    async def _flush(self) -> None:
-        """Writes what the link has for the socket (TLS handshake messages)."""
+    def _flush_link(self) -> None:
+        """Writes what the link has for the socket (TLS handshake messages, alerts)."""
         out = self._link.take_outgoing()
         if out and self._wire.transport is not None:
             self._wire.transport.write(out)
-            await self._drain()
 
-    async def _until(self, awaitable: Any) -> Any:
-        """Awaits ``awaitable``, or raises the connection's failure if that comes first."""
-        task = asyncio.ensure_future(awaitable)
-        await asyncio.wait([task, self._failed], return_when=asyncio.FIRST_COMPLETED)
-        if not task.done():
-            task.cancel()
-            self._raise_if_failed()
-        return task.result()
-
-    # -- reading and routing -------------------------------------------------------------
-
-    def _received(self, data: bytes) -> None:
-        """What the transport read: through the link to the session, then its events to
-        whoever waits for them."""
-        if self._error is not None:
-            return  # the connection failed: the rest is dropped
-        session = self._session
-        ended: Optional[BaseException] = None
-        try:
-            link = self._link
-            if link.state == _CLEAR:
-                session.receive(data)
-            else:
-                link.receive(data)
-                try:
-                    while plain := link.read():
-                        session.receive(plain)
-                finally:
-                    out = link.take_outgoing()  # the TLS handshake's answers, alerts
-                    if out and self._wire.transport is not None:
-                        self._wire.transport.write(out)
-        except IMAP4Error as exc:
-            ended = exc  # raised once what came before it is routed
-        except Exception as exc:
-            ended = ConnectionClosed(str(exc))
-        dispatch = self._dispatch
-        try:
-            while (event := session.next_event()) is not None:
-                dispatch(*event)
-                if self._error is not None:
-                    return  # BYE, or the unclaimed queue overflowed: the rest is dropped
-        except IMAP4Error as exc:
-            ended = exc
-        except Exception as exc:
-            ended = ConnectionClosed(str(exc))
-        if ended is not None:
-            self._fail(ended)
-        elif not self._completed.is_set():
-            self._completed.set()
-
-    def _dispatch(self, kind: str, tag: Optional[str], rsp: Any) -> None:
-        """Wakes whoever waits for one event of the session (streamed literals are not
-        asked for, so none come)."""
-        if kind == "claimed":
-            cmd = self.cmds.get(tag or "")
-            if cmd is not None:
-                cmd.queue.append(rsp)
-                arrived = cmd._arrived
-                if not arrived.is_set():
-                    arrived.set()
-                return
-        if kind == "done":
-            cmd = self.cmds.pop(tag or "")
-            cmd.result = rsp
-            cmd._done.set_result(rsp)
-            cmd._finish()
-        elif kind == "continue":
-            cmd = self.cmds[tag or ""]
-            cont = cmd._continuation
-            if cont is not None and not cont.done():
-                cont.set_result(rsp)
-            else:  # an exchange's "+" (IDLE): given to the command as a response
-                cmd.queue.append(rsp)
-                cmd._arrived.set()
-        elif kind == "greeting":
-            self._greeting.set_result(rsp)
-        elif rsp.status == "BYE" and not any(
-            c.name.upper() == "LOGOUT" for c in self.cmds.values()
-        ):
-            self.queue.defer([rsp])
-            self._fail(BYE("server closed the connection", str(rsp.info), rsp))
-        else:
-            try:
-                self.queue.push(rsp)  # coalesced and bounded by the core
-            except LimitError as exc:
-                self._fail(exc)
-
-    def _fail(self, exc: BaseException) -> None:
-        """Makes the connection unusable: every waiting and later call raises ``exc``."""
-        if self._error is not None:
-            return
-        self._error = exc
-        self._session.state = "logout"
-        if not self._greeting.done():
-            self._greeting.set_exception(exc)
-            self._greeting.exception()  # retrieved here: the waiting call raises it
-        for cmd in self.cmds.values():
-            if not cmd._done.done():
-                cmd._done.set_exception(exc)
-                cmd._done.exception()
-            cmd._finish()  # waiting and iterating tasks wake and raise
-        if not self._failed.done():
-            self._failed.set_result(None)
-        transport = self._wire.transport
-        if transport is not None:
-            transport.close()
-
-    def _raise_if_failed(self) -> None:
+    async def _drain(self) -> None:
+        """Returns once the transport takes more (waits while its buffer is full)."""
+        wire = self._wire
+        if wire.paused:
+            await wire.drain()
         if self._error is not None:
             raise self._error
 
-    async def _close(self) -> None:
-        transport = self._wire.transport
-        if transport is None:
-            return
-        if not transport.is_closing():
-            transport.close()
-        with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(asyncio.shield(self._wire.lost), 5)
+    async def _await_continuation(self, cmd: IMAP4Command) -> Optional[bytes]:
+        """Waits for ``+`` and returns its decoded data (``b''`` when it carries none), or
+        None when ``cmd`` completed instead."""
+        await self._wait_for(lambda: self._continuation is not None or cmd.result is not None)
+        cont, self._continuation = self._continuation, None
+        if cont is None:
+            return None
+        return cont.info if isinstance(cont.info, bytes) else b""
+
+    async def _send_raw(
+        self, data: bytes, secret: bool = False, answer: Optional[str] = None
+    ) -> None:
+        """Writes a line of an exchange (AUTHENTICATE answers, DONE); ``answer`` is the tag
+        of the command that waits for the server's next ``+`` after it (None: none does)."""
+        if LOG.isEnabledFor(logging.DEBUG):
+            LOG.debug("C: %s", "<secret>" if secret else data.rstrip(b"\r\n").decode("latin-1"))
+        async with self._lock:
+            self._session.expect_continuation(answer)
+            await self._write(data, True)
+
+    # -- waiting -------------------------------------------------------------------------
+
+    async def _wait_for(self, ready: Callable[[], bool], timeout: Optional[float] = None) -> None:
+        """Returns once ``ready()`` holds. IMAP4Timeout when nothing arrives for the
+        connection's ``timeout`` seconds, when a response takes longer than its
+        ``deadline`` to arrive whole, or when ``timeout`` seconds pass in all."""
+        if self._cork:
+            self._uncork()  # what is queued leaves now: someone waits
+        if self._sinking or not ready():
+            loop = self._loop
+            start = loop.time()
+            end = None if timeout is None else start + timeout
+            while self._sinking or not ready():
+                self._raise_if_failed()
+                limit, why = self._limit(max(start, self._heard), end)
+                if limit is not None:
+                    if limit <= loop.time():
+                        raise IMAP4Timeout(why)
+                    self._watch_until(limit)
+                waiter: asyncio.Future[None] = loop.create_future()
+                self._waiters.append(waiter)
+                await waiter
+        if self._error is None and self._callback_error is not None:
+            self._raise_if_failed()
+
+    def _limit(self, heard: float, end: Optional[float]) -> Tuple[Optional[float], str]:
+        """When a wait gives up (loop time, None: never) and why."""
+        limit, why = end, "timed out waiting for the server"
+        if self.timeout is not None and (limit is None or heard + self.timeout < limit):
+            limit = heard + self.timeout
+        if self._partial_since is not None and self.deadline is not None:
+            due = self._partial_since + self.deadline
+            if limit is None or due <= limit:
+                limit, why = due, "timed out waiting for a whole response (deadline passed)"
+        return limit, why
+
+    def _watch_until(self, when: float) -> None:
+        """Makes sure the waiters wake by ``when`` to look at their limits again: one timer
+        per connection, moved only when a wait must end sooner than it rings."""
+        watch = self._watch
+        if watch is None or watch.when() > when:
+            if watch is not None:
+                watch.cancel()
+            self._watch = self._loop.call_at(when, self._ring)
+
+    def _stop_watch(self) -> None:
+        if self._watch is not None:
+            self._watch.cancel()
+            self._watch = None
+
+    def _ring(self) -> None:
+        self._watch = None
+        self._wake()
+
+    def _wake(self) -> None:
+        waiters, self._waiters = self._waiters, []
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+
+    def _fail(self, exc: BaseException) -> None:
+        """Makes the connection unusable: every waiting and later call raises ``exc``."""
+        if self._error is None:
+            self._error = exc
+            self._session.state = "logout"
+            transport = self._wire.transport
+            if transport is not None:
+                transport.close()
+            sinker = self._sinker
+            if sinker is not None and not sinker.done() and sinker is not _current_task():
+                sinker.cancel()
+            for _cmd, pending in self._pending_sinks:
+                pending.close()
+            self._pending_sinks.clear()
+        self._stop_watch()
+        self._wake()
+
+
+def _current_task() -> Optional[asyncio.Task[Any]]:
+    try:
+        return asyncio.current_task()
+    except RuntimeError:
+        return None

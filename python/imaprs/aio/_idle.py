@@ -16,27 +16,24 @@ IDLE within the connection's ``timeout`` makes the connection fail (IMAP4Timeout
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from typing import TYPE_CHECKING, AsyncIterator, List, Optional
 
-from .._idle import FAIL, RENEW, WAIT, YIELD, IdlePlan
+from .._idle import FAIL, RENEW, WAIT, YIELD, IdleBlock
 from .._types import IMAP4Response
 from ..errors import IMAP4Timeout
 
 if TYPE_CHECKING:
-    from ._engine import AsyncCommand, Driver
+    from ._command import AsyncCommand
+    from ._engine import Driver
 
 __all__ = ["AsyncIdle"]
 
 
-class AsyncIdle:
+class AsyncIdle(IdleBlock):
     """A running IDLE of ``imaprs.aio``; see the module documentation."""
 
-    def __init__(self, imap: Driver, timeout: Optional[float], renew: float) -> None:
-        self.imap = imap
-        self.plan = IdlePlan(timeout, renew)
-        self._held = False
+    imap: Driver
 
     @property
     def cmd(self) -> Optional[AsyncCommand]:
@@ -44,9 +41,12 @@ class AsyncIdle:
         return self.plan.cmd  # type: ignore[return-value]
 
     async def __aenter__(self) -> AsyncIdle:
-        await self.imap._send_lock.acquire()
+        imap = self.imap
+        if imap._idler is not None and imap._idler is asyncio.current_task():
+            raise RuntimeError("this task is inside an idle() block already")
+        await imap._lock.__aenter__()
         self._held = True
-        self.imap._idler = asyncio.current_task()
+        imap._idler = asyncio.current_task()
         try:
             await self._start()
         except BaseException:
@@ -81,23 +81,19 @@ class AsyncIdle:
                 return
 
     async def _start(self) -> None:
-        plan = self.plan
-        plan.cmd = await self.imap._send("IDLE", held=True)
-        await self._news(None)
+        plan, imap = self.plan, self.imap
+        plan.cmd = await imap._send("IDLE", idle=True)
+        await imap._wait_for(plan.answered)
         plan.started(time.monotonic())
 
     async def _news(self, timeout: Optional[float]) -> None:
         """Returns once the IDLE has news or ``timeout`` seconds passed; raises the
-        connection's failure."""
-        imap, plan = self.imap, self.plan
-        imap._raise_if_failed()
-        if plan.answered():
-            return
-        arrived = self.cmd._arrived  # type: ignore[union-attr]
-        arrived.clear()
-        with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(arrived.wait(), timeout)
-        imap._raise_if_failed()
+        connection's failure. Silence is not a failure here: the server has nothing to say."""
+        imap = self.imap
+        try:
+            await imap._wait_for(self.plan.answered, timeout)
+        except IMAP4Timeout:
+            imap._raise_if_failed()
 
     async def _stop(self) -> List[IMAP4Response]:
         """Sends DONE (once the server said ``+``) and waits for the completion; returns the
@@ -107,12 +103,13 @@ class AsyncIdle:
         if cmd is not None and plan.done_due():
             try:
                 if not plan.idling:  # DONE answers the "+"; a completion may come instead
-                    await asyncio.wait_for(self._news(None), imap.timeout)
+                    await imap._wait_for(plan.answered)
                 if plan.done_due():
-                    imap._session.expect_continuation(None)
-                    await imap._write(b"DONE\r\n")
-                    await cmd.wait(timeout=imap.timeout)
-            except asyncio.TimeoutError:
+                    await imap._send_raw(b"DONE\r\n")
+                    await imap._wait_for(lambda: cmd.result is not None)
+                    cmd.check()
+            except IMAP4Timeout:
+                imap._raise_if_failed()
                 error = IMAP4Timeout("the server did not end IDLE in time")
                 imap._fail(error)
                 raise error from None
@@ -121,15 +118,18 @@ class AsyncIdle:
     async def _end(self) -> None:
         """Ends the IDLE in a task of its own (see the module documentation)."""
         ending = asyncio.ensure_future(self._end_and_release())
+        if self._held:
+            self.imap._lock.hand_to(ending)
         await asyncio.shield(ending)
 
     async def _end_and_release(self) -> None:
+        imap = self.imap
         try:
-            if self.imap._error is None:
+            if imap._error is None:
                 # Responses that came with the end of IDLE are news for everyone.
-                self.imap.queue.defer(await self._stop())
+                imap.queue.defer(await self._stop())
         finally:
             if self._held:
                 self._held = False
-                self.imap._idler = None
-                self.imap._send_lock.release()
+                imap._idler = None
+                imap._lock._release()

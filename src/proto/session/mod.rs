@@ -324,6 +324,12 @@ impl Session {
         self.framer.feed(data);
     }
 
+    /// Bytes received that do not make a whole event yet (a response under way).
+    #[must_use]
+    pub fn buffered(&self) -> usize {
+        self.framer.buffered()
+    }
+
     /// Streams literals of at least `threshold` bytes as [`Event::Chunk`]s (None: never).
     pub fn set_stream_threshold(&mut self, threshold: Option<u64>) {
         self.framer.set_stream_threshold(threshold);
