@@ -37,9 +37,7 @@ pub(crate) struct PyBodyStructure {
 impl PyBodyStructure {
     /// The root node of a message: the list at token `at` of `source`.
     pub(crate) fn root(source: Arc<Source>, at: u32) -> Self {
-        let part = Node::new(&source.view(), at as usize)
-            .root_number()
-            .to_owned();
+        let part = Node::root_number(&source.view(), at as usize).to_owned();
         PyBodyStructure { source, at, part }
     }
 

@@ -65,8 +65,7 @@ pub struct BodyStructure {
 impl BodyStructure {
     /// The structure of the list at token `i`, numbered as a message's root.
     pub fn from_tokens(src: &View<'_>, i: usize) -> Self {
-        let multipart = src.children(i).next().is_some_and(|c| src.is_list(c));
-        Self::build(src, i, if multipart { "" } else { "1" })
+        Self::build(src, i, Node::root_number(src, i))
     }
 
     /// The structure of the list at token `i`, numbered `part`.
@@ -257,7 +256,7 @@ impl<'v, 'a> Node<'v, 'a> {
             lang: None,
             location: None,
         };
-        if src.children(i).next().is_some_and(|c| src.is_list(c)) {
+        if is_multipart_list(src, i) {
             node.multipart = true;
             let mut rest = src.children(i).skip_while(|&c| src.is_list(c));
             node.subtype = rest.next();
@@ -300,10 +299,11 @@ impl<'v, 'a> Node<'v, 'a> {
         node
     }
 
-    /// The number of the root node of a message: `""` for a multipart, else `"1"`.
+    /// The number of the root node of a message, the list at token `i`: `""` for a
+    /// multipart, else `"1"`.
     #[must_use]
-    pub fn root_number(&self) -> &'static str {
-        if self.multipart {
+    pub fn root_number(src: &View<'_>, i: usize) -> &'static str {
+        if is_multipart_list(src, i) {
             ""
         } else {
             "1"
@@ -440,12 +440,7 @@ impl<'v, 'a> Node<'v, 'a> {
         let Some(body) = self.body else {
             return Vec::new();
         };
-        let inner_multipart = self
-            .src
-            .children(body)
-            .next()
-            .is_some_and(|c| self.src.is_list(c));
-        let number = if inner_multipart {
+        let number = if is_multipart_list(self.src, body) {
             part.to_owned()
         } else {
             child_number(part, 1)
@@ -523,7 +518,11 @@ impl<'v, 'a> Node<'v, 'a> {
         let mut out = Vec::new();
         let mut stack = vec![(self.i, part.to_owned())];
         while let Some((i, number)) = stack.pop() {
-            let node = Node::new(self.src, i);
+            let node = if i == self.i {
+                *self
+            } else {
+                Node::new(self.src, i)
+            };
             if attachments && node.is_attachment() {
                 out.push((i, number));
                 continue;
@@ -535,6 +534,11 @@ impl<'v, 'a> Node<'v, 'a> {
         }
         out
     }
+}
+
+/// Whether the body at token `i` is a multipart: its first child is a list.
+fn is_multipart_list(src: &View<'_>, i: usize) -> bool {
+    src.fields::<1>(i)[0].is_some_and(|c| src.is_list(c))
 }
 
 /// The value of parameter `name`.

@@ -288,7 +288,7 @@ fn lazy_agrees(src: &View<'_>, scan: &Scan<'_>) {
     if let (Some(i), Some(at)) = (scan.body_structure, body_at) {
         let root = Arc::new(BodyStructure::from_tokens(src, i));
         let node = Node::new(&kept, at as usize);
-        let part = node.root_number();
+        let part = Node::root_number(&kept, at as usize);
         let numbers = |found: Vec<(usize, String)>| -> Vec<String> {
             found.into_iter().map(|(_, n)| n).collect()
         };
@@ -324,6 +324,7 @@ fn lazy_readers_agree_with_built_values() {
     let (source, [at]) = Source::keep(&view, [scan.body_structure]);
     let kept = source.view();
     let root = Node::new(&kept, at.unwrap() as usize);
+    assert_eq!(Node::root_number(&kept, at.unwrap() as usize), "");
     let found: Vec<String> = root.attachments("").into_iter().map(|(_, n)| n).collect();
     assert_eq!(found, ["2", "3"]);
     let pdf = Node::new(&kept, root.parts("")[1].0);
