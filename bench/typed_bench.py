@@ -10,7 +10,10 @@ charsets, nested multiparts), then measures:
    ``fetch()`` returning its parsed dict; imaprs's ``fetch()`` returning its raw
    ``IMAP4Response`` lists (for reference); imaprs returning one ``FetchItem`` per message,
    with ``Envelope``/``BodyStructure`` objects, and reading every subject, sender name and
-   attachment name, decoded (connecting and logging in included for all; best of three);
+   attachment name, decoded (connecting and logging in included for all; best of three).
+   Each is timed twice: wall time, which includes Dovecot's own work (about 0.1 s for
+   10,000 messages, the same for every client, so it narrows the ratios), and the client
+   process's CPU time (``time.process_time``), which is what the client itself costs;
 2. header decoding of the same envelopes' subjects and names (as sent, RFC 2047): imaprs's
    ``decode_header`` against the standard library's ``email.header.decode_header`` +
    ``make_header``, in one process, on the same strings.
@@ -28,7 +31,7 @@ from __future__ import annotations
 import argparse
 import email.header
 import time
-from typing import List, Union
+from typing import Any, Callable, List, Tuple, Union
 
 import imaprs
 from engine_bench import (
@@ -36,7 +39,6 @@ from engine_bench import (
     imapclient_fetch_all,
     imaplib_fetch_all,
     imaprs_fetch_all,
-    timed,
 )
 from figures import save_charts
 from imaprs._imaprs import fetch_item
@@ -57,6 +59,17 @@ def imaprs_listing(server: Dovecot, user: str, password: str) -> List[imaprs.Fet
         env.subject, [a.name for a in env.from_]
         [part.filename for part in body.attachments()]
     return items
+
+
+def timed(fn: Callable[[], Any], repeat: int = 1) -> Tuple[float, float, Any]:
+    """Best wall time and best client CPU time of `repeat` runs, and the last result."""
+    wall, cpu, result = float("inf"), float("inf"), None
+    for _ in range(repeat):
+        start, start_cpu = time.perf_counter(), time.process_time()
+        result = fn()
+        cpu = min(cpu, time.process_time() - start_cpu)
+        wall = min(wall, time.perf_counter() - start)
+    return wall, cpu, result
 
 
 def raw_headers(items: List[imaprs.FetchItem]) -> List[Union[bytes, str]]:
@@ -102,21 +115,30 @@ def main() -> None:
         creds = (server, user.name, user.password)
 
         print("1. listing, FETCH 1:* " + ITEMS)
-        base, count = timed(lambda: imaplib_fetch_all(*creds), repeat)
-        print(f"   imaplib fetch() (unparsed)          {base:7.3f} s  {count:,} messages")
-        other, other_count = timed(lambda: imapclient_fetch_all(*creds), 1)
+        print(f"   {'':37} {'wall':>7}    {'CPU':>7}")
+        base, base_cpu, count = timed(lambda: imaplib_fetch_all(*creds), repeat)
+        print(
+            f"   {'imaplib fetch() (unparsed)':37} {base:7.3f} s  {base_cpu:7.3f} s  "
+            f"{count:,} messages"
+        )
+        other, other_cpu, other_count = timed(lambda: imapclient_fetch_all(*creds), 1)
         if other_count is not None:
             print(
-                f"   IMAPClient fetch() (parsed)         {other:7.3f} s  {other_count:,} messages"
+                f"   {'IMAPClient fetch() (parsed)':37} {other:7.3f} s  {other_cpu:7.3f} s  "
+                f"{other_count:,} messages"
             )
-        raw, _ = timed(lambda: imaprs_fetch_all(*creds), repeat)
-        print(f"   imaprs fetch() (IMAP4Response lists) {raw:7.3f} s")
-        mine, items = timed(lambda: imaprs_listing(*creds), repeat)
-        print(f"   imaprs FetchItems (typed, decoded)  {mine:7.3f} s  {len(items):,} messages")
-        line = f"   imaprs / imaplib: {mine / base:.2f}x time (target <= 1.2)"
-        if other_count is not None:
-            line += f"; IMAPClient / imaprs: {other / mine:.1f}x (target >= 20)"
-        print(line)
+        raw, raw_cpu, _ = timed(lambda: imaprs_fetch_all(*creds), repeat)
+        print(f"   {'imaprs fetch() (IMAP4Response lists)':37} {raw:7.3f} s  {raw_cpu:7.3f} s")
+        mine, mine_cpu, items = timed(lambda: imaprs_listing(*creds), repeat)
+        print(
+            f"   {'imaprs FetchItems (typed, decoded)':37} {mine:7.3f} s  {mine_cpu:7.3f} s  "
+            f"{len(items):,} messages"
+        )
+        for label, a, b, c in (("wall", mine, base, other), ("CPU", mine_cpu, base_cpu, other_cpu)):
+            line = f"   {label:>4}: imaprs / imaplib {a / b:.2f}x (target <= 1.2)"
+            if other_count is not None:
+                line += f"; IMAPClient / imaprs {c / a:.1f}x (target >= 20)"
+            print(line)
 
         texts = [
             t.decode("ascii", "surrogateescape") if isinstance(t, bytes) else t
@@ -124,9 +146,9 @@ def main() -> None:
         ]
         encoded = sum("=?" in t for t in texts)
         print(f"\n2. header decoding: {len(texts):,} subjects and names ({encoded:,} RFC 2047)")
-        std, expected = timed(lambda: stdlib_decode(texts), 3)
+        std, _, expected = timed(lambda: stdlib_decode(texts), 3)
         print(f"   email.header decode_header + make_header  {std:7.3f} s")
-        fast, got = timed(lambda: imaprs_decode(texts), 3)
+        fast, _, got = timed(lambda: imaprs_decode(texts), 3)
         print(f"   imaprs.decode_header                      {fast:7.3f} s")
         same = sum(a == b for a, b in zip(got, expected))
         print(

@@ -115,6 +115,19 @@ pub struct Response<'a> {
 }
 
 impl<'a> Response<'a> {
+    /// Untagged data made of `tokens` over `raw` (tokens kept from an earlier parse).
+    #[must_use]
+    pub(crate) fn data(raw: &'a [u8], tokens: &'a [Token]) -> Self {
+        Response {
+            raw,
+            kind: Kind::Data,
+            tag: b"*",
+            status: None,
+            info: None,
+            tokens,
+        }
+    }
+
     /// The bytes the response was parsed from.
     #[must_use]
     pub fn raw(&self) -> &'a [u8] {

@@ -65,8 +65,18 @@ impl<'a> View<'a> {
     #[must_use]
     pub fn fields<const N: usize>(&self, index: usize) -> [Option<usize>; N] {
         let mut out = [None; N];
-        for (slot, child) in out.iter_mut().zip(self.children(index)) {
-            *slot = Some(child);
+        let tokens = self.rsp.tokens();
+        let Some(list) = tokens.get(index).filter(|t| t.kind == TokenKind::List) else {
+            return out;
+        };
+        let end = (index + 1).saturating_add(usize::try_from(list.num).unwrap_or(usize::MAX));
+        let mut next = index + 1;
+        for slot in &mut out {
+            let Some(token) = tokens.get(next).filter(|_| next < end) else {
+                break;
+            };
+            *slot = Some(next);
+            next = token.next_sibling(next);
         }
         out
     }

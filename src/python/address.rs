@@ -75,7 +75,7 @@ impl PyAddress {
         self.inner
             .members
             .as_deref()
-            .map(|m| address_tuple(py, m))
+            .map(|m| address_tuple(py, m.iter().cloned()))
             .transpose()
     }
 
@@ -133,12 +133,12 @@ impl PyAddress {
 /// A tuple of `Address` objects.
 pub(crate) fn address_tuple<'py>(
     py: Python<'py>,
-    list: &[Address],
+    list: impl IntoIterator<Item = Address>,
 ) -> PyResult<Bound<'py, PyTuple>> {
     let items = list
-        .iter()
-        .map(|a| {
-            let obj = Bound::new(py, PyAddress { inner: a.clone() })?;
+        .into_iter()
+        .map(|inner| {
+            let obj = Bound::new(py, PyAddress { inner })?;
             super::response::untrack(obj.as_any()); // holds no Python object
             Ok(obj)
         })

@@ -1,4 +1,7 @@
 //! `imaprs.BodyStructure`: one node of a message's MIME tree.
+//!
+//! A node keeps only the index of its tokens in the response's [`Source`] and its part
+//! number; each attribute is read from the tokens when asked.
 
 use std::sync::Arc;
 
@@ -7,7 +10,7 @@ use pyo3::types::{PyDict, PyList, PyTuple};
 
 use super::address::py_repr;
 use super::envelope::PyEnvelope;
-use crate::proto::fetch::BodyStructure;
+use crate::proto::fetch::{BodyStructure, Node, Source};
 use crate::proto::header::Param;
 
 /// One node of a message's MIME tree (RFC 3501 BODYSTRUCTURE, extension data included).
@@ -26,178 +29,208 @@ use crate::proto::header::Param;
 ///     is_multipart: True for multipart nodes.
 #[pyclass(module = "imaprs", name = "BodyStructure", frozen)]
 pub(crate) struct PyBodyStructure {
-    pub(crate) inner: Arc<BodyStructure>,
+    source: Arc<Source>,
+    at: u32,
+    part: String,
+}
+
+impl PyBodyStructure {
+    /// The root node of a message: the list at token `at` of `source`.
+    pub(crate) fn root(source: Arc<Source>, at: u32) -> Self {
+        let part = Node::root_number(&source.view(), at as usize).to_owned();
+        PyBodyStructure { source, at, part }
+    }
+
+    /// The node at token `at` of `source`, numbered `part`.
+    pub(crate) fn at(source: Arc<Source>, at: u32, part: String) -> Self {
+        PyBodyStructure { source, at, part }
+    }
+
+    fn node<R>(&self, f: impl FnOnce(&Node<'_, '_>) -> R) -> R {
+        let view = self.source.view();
+        f(&Node::new(&view, self.at as usize))
+    }
+
+    /// The whole subtree (for equality and pickling).
+    fn tree(&self) -> BodyStructure {
+        BodyStructure::from_tokens_at(&self.source.view(), self.at as usize, &self.part)
+    }
+
+    /// Python objects for the nodes `found` (token, number) of this node's source.
+    fn nodes<'py>(
+        &self,
+        py: Python<'py>,
+        found: Vec<(usize, String)>,
+    ) -> PyResult<Vec<Bound<'py, PyBodyStructure>>> {
+        found
+            .into_iter()
+            .map(|(at, part)| {
+                let at = u32::try_from(at).unwrap_or(u32::MAX);
+                let node = Bound::new(py, Self::at(Arc::clone(&self.source), at, part))?;
+                super::response::untrack(node.as_any()); // holds no Python object
+                Ok(node)
+            })
+            .collect()
+    }
 }
 
 #[pymethods]
 impl PyBodyStructure {
     #[getter(r#type)]
-    fn media_type(&self) -> &str {
-        &self.inner.media_type
+    fn media_type(&self) -> String {
+        self.node(|n| n.media_type())
     }
 
     #[getter]
-    fn subtype(&self) -> &str {
-        &self.inner.subtype
+    fn subtype(&self) -> String {
+        self.node(|n| n.subtype())
     }
 
     /// `type/subtype`.
     #[getter]
     fn content_type(&self) -> String {
-        format!("{}/{}", self.inner.media_type, self.inner.subtype)
+        self.node(|n| format!("{}/{}", n.media_type(), n.subtype()))
     }
 
     #[getter]
     fn params<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        param_dict(py, &self.inner.params)
+        param_dict(py, &self.node(|n| n.params()))
     }
 
     #[getter]
-    fn id(&self) -> Option<&str> {
-        self.inner.id.as_deref()
+    fn id(&self) -> Option<String> {
+        self.node(|n| n.id())
     }
 
     #[getter]
-    fn description(&self) -> Option<&str> {
-        self.inner.description.as_deref()
+    fn description(&self) -> Option<String> {
+        self.node(|n| n.description())
     }
 
     #[getter]
-    fn encoding(&self) -> Option<&str> {
-        self.inner.encoding.as_deref()
+    fn encoding(&self) -> Option<String> {
+        self.node(|n| n.encoding())
     }
 
     #[getter]
     fn size(&self) -> Option<u64> {
-        self.inner.size
+        self.node(|n| n.size())
     }
 
     #[getter]
     fn lines(&self) -> Option<u64> {
-        self.inner.lines
+        self.node(|n| n.lines())
     }
 
     #[getter]
-    fn md5(&self) -> Option<&str> {
-        self.inner.md5.as_deref()
+    fn md5(&self) -> Option<String> {
+        self.node(|n| n.md5())
     }
 
     #[getter]
-    fn disposition(&self) -> Option<&str> {
-        self.inner.disposition.as_deref()
+    fn disposition(&self) -> Option<String> {
+        self.node(|n| n.disposition())
     }
 
     #[getter]
     fn disposition_params<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        param_dict(py, &self.inner.disposition_params)
+        param_dict(py, &self.node(|n| n.disposition_params()))
     }
 
     #[getter]
     fn language<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
-        PyTuple::new(py, &self.inner.language)
+        PyTuple::new(py, self.node(|n| n.language()))
     }
 
     #[getter]
-    fn location(&self) -> Option<&str> {
-        self.inner.location.as_deref()
+    fn location(&self) -> Option<String> {
+        self.node(|n| n.location())
     }
 
     #[getter]
     fn parts<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
-        PyTuple::new(py, nodes(py, &self.inner.parts)?)
+        let found = self.node(|n| n.parts(&self.part));
+        PyTuple::new(py, self.nodes(py, found)?)
     }
 
     #[getter]
     fn envelope(&self, py: Python<'_>) -> PyResult<Option<Py<PyEnvelope>>> {
-        self.inner
-            .envelope
-            .as_ref()
-            .map(|e| Py::new(py, PyEnvelope { inner: e.clone() }))
+        self.node(|n| n.envelope())
+            .map(|at| {
+                let at = u32::try_from(at).unwrap_or(u32::MAX);
+                let obj = Bound::new(py, PyEnvelope::lazy(Arc::clone(&self.source), at))?;
+                super::response::untrack(obj.as_any()); // holds no Python object
+                Ok(obj.unbind())
+            })
             .transpose()
     }
 
     #[getter]
     fn part(&self) -> &str {
-        &self.inner.part
+        &self.part
     }
 
     #[getter]
-    fn filename(&self) -> Option<&str> {
-        self.inner.filename()
+    fn filename(&self) -> Option<String> {
+        self.node(|n| n.filename())
     }
 
     #[getter]
     fn is_multipart(&self) -> bool {
-        self.inner.is_multipart()
+        self.node(|n| n.is_multipart())
     }
 
     /// This node and every node below it, depth first.
     fn walk<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        PyList::new(py, nodes(py, &self.inner.walk())?)
+        let found = self.node(|n| n.walk(&self.part));
+        PyList::new(py, self.nodes(py, found)?)
     }
 
     /// The parts shown as attachments: disposition `attachment`, or a non-multipart part
     /// with a file name not marked `inline`; an attached message counts once.
     fn attachments<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        PyList::new(py, nodes(py, &self.inner.attachments())?)
+        let found = self.node(|n| n.attachments(&self.part));
+        PyList::new(py, self.nodes(py, found)?)
     }
 
     fn __repr__(&self) -> String {
-        let inner = &self.inner;
-        let mut out = format!(
-            "BodyStructure(part={}, type='{}/{}'",
-            py_repr(Some(&inner.part)),
-            inner.media_type,
-            inner.subtype
-        );
-        if inner.is_multipart() {
-            out.push_str(&format!(", parts={}", inner.parts.len()));
-        } else {
-            out.push_str(&format!(
-                ", encoding={}, size={}",
-                py_repr(inner.encoding.as_deref()),
-                inner.size.map_or("None".into(), |s| s.to_string())
-            ));
-        }
-        if let Some(name) = inner.filename() {
-            out.push_str(&format!(", filename={}", py_repr(Some(name))));
-        }
-        out.push(')');
-        out
+        self.node(|n| {
+            let mut out = format!(
+                "BodyStructure(part={}, type='{}/{}'",
+                py_repr(Some(&self.part)),
+                n.media_type(),
+                n.subtype()
+            );
+            if n.is_multipart() {
+                out.push_str(&format!(", parts={}", n.parts(&self.part).len()));
+            } else {
+                out.push_str(&format!(
+                    ", encoding={}, size={}",
+                    py_repr(n.encoding().as_deref()),
+                    n.size().map_or("None".into(), |s| s.to_string())
+                ));
+            }
+            if let Some(name) = n.filename() {
+                out.push_str(&format!(", filename={}", py_repr(Some(&name))));
+            }
+            out.push(')');
+            out
+        })
     }
 
     fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
         other
             .cast::<PyBodyStructure>()
-            .is_ok_and(|o| o.get().inner == self.inner)
+            .is_ok_and(|o| o.get().tree() == self.tree())
     }
 
     fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyTuple>> {
         let py = slf.py();
-        let inner = &slf.get().inner;
+        let this = slf.get();
         let rebuild = py.import("imaprs._imaprs")?.getattr("_bodystructure")?;
-        let wire = pyo3::types::PyBytes::new(py, &inner.to_wire());
-        (rebuild, (wire, inner.part.as_str())).into_pyobject(py)
+        let wire = pyo3::types::PyBytes::new(py, &this.tree().to_wire());
+        (rebuild, (wire, this.part.as_str())).into_pyobject(py)
     }
-}
-
-/// Python objects for tree nodes.
-pub(crate) fn nodes<'py>(
-    py: Python<'py>,
-    list: &[Arc<BodyStructure>],
-) -> PyResult<Vec<Bound<'py, PyBodyStructure>>> {
-    list.iter()
-        .map(|n| {
-            let node = Bound::new(
-                py,
-                PyBodyStructure {
-                    inner: Arc::clone(n),
-                },
-            )?;
-            super::response::untrack(node.as_any()); // holds no Python object
-            Ok(node)
-        })
-        .collect()
 }
 
 fn param_dict<'py>(py: Python<'py>, params: &[Param]) -> PyResult<Bound<'py, PyDict>> {

@@ -17,8 +17,8 @@ use super::errors::parse_error;
 use super::response::untrack;
 use super::typed::{build_core, FetchCore};
 use super::view::with_view;
-use crate::proto::fetch::{item_key, BodyStructure};
-use crate::proto::{parse_response, Limits, ParseError, Tokens, View};
+use crate::proto::fetch::{item_key, Source};
+use crate::proto::ParseError;
 
 /// The typed items of one FETCH response.
 ///
@@ -73,24 +73,15 @@ pub(crate) fn fetch_item<'py>(rsp: &Bound<'py, PyAny>) -> PyResult<Bound<'py, Py
 /// Rebuilds a `BodyStructure` from its IMAP form (for pickling).
 #[pyfunction]
 pub(crate) fn _bodystructure(py: Python<'_>, wire: &[u8], part: &str) -> PyResult<PyBodyStructure> {
-    let mut raw = b"* 0 FETCH (BODYSTRUCTURE ".to_vec();
-    raw.extend_from_slice(wire);
-    raw.extend_from_slice(b")\r\n");
-    let mut tokens = Tokens::new();
-    let parsed = parse_response(&raw, &mut tokens, &Limits::default())
-        .map_err(|e| parse_error(py, &e, Some(&raw)))?;
-    let src = View::new(parsed, &[]);
-    let value = src
-        .children(src.tokens().len().min(2))
-        .nth(1)
-        .filter(|&v| src.is_list(v))
-        .ok_or_else(|| {
-            let err = ParseError::invalid("BODYSTRUCTURE", "not a body structure", 0);
-            parse_error(py, &err, Some(&raw))
-        })?;
-    Ok(PyBodyStructure {
-        inner: Arc::new(BodyStructure::from_tokens_at(&src, value, part)),
-    })
+    let not_body = || {
+        let err = ParseError::invalid("BODYSTRUCTURE", "not a body structure", 0);
+        parse_error(py, &err, Some(wire))
+    };
+    let (source, at) = Source::of_value(wire).map_err(|_| not_body())?;
+    if !source.view().is_list(at as usize) {
+        return Err(not_body());
+    }
+    Ok(PyBodyStructure::at(Arc::new(source), at, part.to_owned()))
 }
 
 impl PyFetchItem {
@@ -105,8 +96,8 @@ impl PyFetchItem {
         if let Some(uid) = core.uid {
             out.push(("UID", uid.into_bound_py_any(py)?));
         }
-        if let Some(flags) = &core.flags {
-            out.push(("FLAGS", flags.bind(py).clone().into_any()));
+        if let Some(flags) = core.flags(py)? {
+            out.push(("FLAGS", flags.into_any()));
         }
         if let Some(date) = core.internaldate {
             out.push(("INTERNALDATE", aware_datetime(py, date)?));
@@ -114,11 +105,11 @@ impl PyFetchItem {
         if let Some(size) = core.size {
             out.push(("RFC822.SIZE", size.into_bound_py_any(py)?));
         }
-        if let Some(envelope) = &core.envelope {
-            out.push(("ENVELOPE", envelope.bind(py).clone().into_any()));
+        if let Some(envelope) = core.envelope(py)? {
+            out.push(("ENVELOPE", envelope.into_bound(py).into_any()));
         }
-        if let Some(body) = &core.bodystructure {
-            out.push(("BODYSTRUCTURE", body.bind(py).clone().into_any()));
+        if let Some(body) = core.bodystructure(py)? {
+            out.push(("BODYSTRUCTURE", body.into_bound(py).into_any()));
         }
         if let Some(modseq) = core.modseq {
             out.push(("MODSEQ", modseq.into_bound_py_any(py)?));
@@ -140,8 +131,8 @@ impl PyFetchItem {
     }
 
     #[getter]
-    fn flags(&self, py: Python<'_>) -> Option<Py<PyTuple>> {
-        self.core().flags.as_ref().map(|f| f.clone_ref(py))
+    fn flags<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyTuple>>> {
+        self.core().flags(py)
     }
 
     #[getter]
@@ -158,13 +149,13 @@ impl PyFetchItem {
     }
 
     #[getter]
-    fn envelope(&self, py: Python<'_>) -> Option<Py<PyEnvelope>> {
-        self.core().envelope.as_ref().map(|e| e.clone_ref(py))
+    fn envelope(&self, py: Python<'_>) -> PyResult<Option<Py<PyEnvelope>>> {
+        self.core().envelope(py)
     }
 
     #[getter]
-    fn bodystructure(&self, py: Python<'_>) -> Option<Py<PyBodyStructure>> {
-        self.core().bodystructure.as_ref().map(|b| b.clone_ref(py))
+    fn bodystructure(&self, py: Python<'_>) -> PyResult<Option<Py<PyBodyStructure>>> {
+        self.core().bodystructure(py)
     }
 
     #[getter]

@@ -1,15 +1,16 @@
 //! The typed items of a FETCH response: a [`FetchCore`] built from the tokens of the
-//! response's line and literals (the flags, dates and sizes, the `Envelope` and
-//! `BodyStructure`, every other item), once per response: `fetch_item()` keeps it in the
+//! response's line and literals, once per response: `fetch_item()` keeps it in the
 //! response's `_typed` slot, so `IMAP4Command.data`, `items()` and later calls share it.
 //!
-//! The values are built on demand rather than while reading: building them costs several
-//! times what parsing the line again does, and a caller that reads the raw responses only
-//! should not pay for them.
+//! The core reads the small items (UID, sizes, dates) and keeps FLAGS, ENVELOPE and
+//! BODYSTRUCTURE as tokens in a [`Source`]; their Python values are made when first asked
+//! for, and an attribute that is never read costs nothing. Nothing is built while reading:
+//! a caller that reads the raw responses only does not pay for typed values.
 
 use std::sync::Arc;
 
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyDict, PyList, PyTuple};
 use pyo3::IntoPyObjectExt;
 
@@ -17,21 +18,81 @@ use super::bodystructure::PyBodyStructure;
 use super::envelope::PyEnvelope;
 use super::errors::parse_error;
 use super::response::{text_str, untrack};
-use crate::proto::fetch::{parse_fetch, Fetch, MailDate, Value};
+use crate::proto::fetch::{flags, scan_fetch, MailDate, Scan, Source, Value};
 use crate::proto::View;
 
 /// The typed items of one FETCH response (internal; `imaprs.FetchItem` shows them).
+///
+/// The small items are read; FLAGS, ENVELOPE and BODYSTRUCTURE stay tokens in `source`
+/// until asked for (the `Envelope` and `BodyStructure` objects are then kept).
 #[pyclass(module = "imaprs", name = "_FetchCore", frozen)]
 pub(crate) struct FetchCore {
     pub(crate) seq: u64,
     pub(crate) uid: Option<u64>,
-    pub(crate) flags: Option<Py<PyTuple>>,
     pub(crate) internaldate: Option<MailDate>,
     pub(crate) size: Option<u64>,
-    pub(crate) envelope: Option<Py<PyEnvelope>>,
-    pub(crate) bodystructure: Option<Py<PyBodyStructure>>,
     pub(crate) modseq: Option<u64>,
     pub(crate) others: Option<Py<PyDict>>,
+    source: Option<Arc<Source>>,
+    /// Where FLAGS, ENVELOPE and BODYSTRUCTURE are in `source`.
+    at: [Option<u32>; 3],
+    envelope: PyOnceLock<Py<PyEnvelope>>,
+    bodystructure: PyOnceLock<Py<PyBodyStructure>>,
+}
+
+const FLAGS: usize = 0;
+const ENVELOPE: usize = 1;
+const BODY: usize = 2;
+
+impl FetchCore {
+    /// Whether FLAGS, ENVELOPE or BODYSTRUCTURE is present (`which`: 0, 1, 2).
+    fn source_at(&self, which: usize) -> Option<(&Arc<Source>, u32)> {
+        Some((self.source.as_ref()?, self.at[which]?))
+    }
+
+    /// `FLAGS` as a tuple of str.
+    pub(crate) fn flags<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyTuple>>> {
+        let Some((source, at)) = self.source_at(FLAGS) else {
+            return Ok(None);
+        };
+        let view = source.view();
+        let items = flags(&view, at as usize)
+            .iter()
+            .map(|f| text_str(py, f))
+            .collect::<PyResult<Vec<_>>>()?;
+        let tuple = PyTuple::new(py, items)?;
+        untrack(tuple.as_any());
+        Ok(Some(tuple))
+    }
+
+    /// `ENVELOPE`, made on first use.
+    pub(crate) fn envelope(&self, py: Python<'_>) -> PyResult<Option<Py<PyEnvelope>>> {
+        self.cached(py, ENVELOPE, &self.envelope, PyEnvelope::lazy)
+    }
+
+    /// `BODYSTRUCTURE`, made on first use.
+    pub(crate) fn bodystructure(&self, py: Python<'_>) -> PyResult<Option<Py<PyBodyStructure>>> {
+        self.cached(py, BODY, &self.bodystructure, PyBodyStructure::root)
+    }
+
+    /// The object of item `which` kept in `cell`, made by `make` on first use.
+    fn cached<T: pyo3::PyClass + Into<PyClassInitializer<T>>>(
+        &self,
+        py: Python<'_>,
+        which: usize,
+        cell: &PyOnceLock<Py<T>>,
+        make: fn(Arc<Source>, u32) -> T,
+    ) -> PyResult<Option<Py<T>>> {
+        let Some((source, at)) = self.source_at(which) else {
+            return Ok(None);
+        };
+        let obj = cell.get_or_try_init(py, || {
+            let obj = Bound::new(py, make(Arc::clone(source), at))?;
+            untrack(obj.as_any()); // holds no Python object
+            Ok::<_, PyErr>(obj.unbind())
+        })?;
+        Ok(Some(obj.clone_ref(py)))
+    }
 }
 
 /// The typed items of the FETCH response `view`, whose literals (inline, or a template's
@@ -44,70 +105,46 @@ pub(crate) fn build_core<'py>(
     view: &View<'_>,
     literals: &Bound<'py, PyList>,
 ) -> PyResult<Bound<'py, FetchCore>> {
-    let fetch = parse_fetch(view).map_err(|e| parse_error(py, &e, None))?;
-    let core = Bound::new(py, core_of(py, fetch, literals)?)?;
+    let scan = scan_fetch(view).map_err(|e| parse_error(py, &e, None))?;
+    let core = Bound::new(py, core_of(py, view, scan, literals)?)?;
     untrack(core.as_any());
     Ok(core)
 }
 
 fn core_of<'py>(
     py: Python<'py>,
-    fetch: Fetch<'_>,
+    view: &View<'_>,
+    scan: Scan<'_>,
     literals: &Bound<'py, PyList>,
 ) -> PyResult<FetchCore> {
-    let flags = match &fetch.flags {
-        Some(flags) => {
-            let items = flags
-                .iter()
-                .map(|f| text_str(py, f))
-                .collect::<PyResult<Vec<_>>>()?;
-            let tuple = PyTuple::new(py, items)?;
-            untrack(tuple.as_any());
-            Some(tuple.unbind())
-        }
-        None => None,
-    };
-    let others = if fetch.others.is_empty() {
+    let others = if scan.others.is_empty() {
         None
     } else {
         let dict = PyDict::new(py);
-        for (name, value) in &fetch.others {
+        for (name, value) in &scan.others {
             dict.set_item(name, convert(py, value, literals, is_section(name))?)?;
         }
         untrack(dict.as_any());
         Some(dict.unbind())
     };
-    let envelope = match fetch.envelope {
-        Some(inner) => {
-            let obj = Bound::new(py, PyEnvelope { inner })?;
-            untrack(obj.as_any());
-            Some(obj.unbind())
-        }
-        None => None,
-    };
-    let bodystructure = match fetch.body_structure {
-        Some(body) => {
-            let obj = Bound::new(
-                py,
-                PyBodyStructure {
-                    inner: Arc::new(body),
-                },
-            )?;
-            untrack(obj.as_any());
-            Some(obj.unbind())
-        }
-        None => None,
+    let roots = [scan.flags, scan.envelope, scan.body_structure];
+    let (source, at) = if roots.iter().any(Option::is_some) {
+        let (source, at) = Source::keep(view, roots);
+        (Some(Arc::new(source)), at)
+    } else {
+        (None, [None; 3])
     };
     Ok(FetchCore {
-        seq: fetch.seq,
-        uid: fetch.uid,
-        flags,
-        internaldate: fetch.internaldate,
-        size: fetch.size,
-        envelope,
-        bodystructure,
-        modseq: fetch.modseq,
+        seq: scan.seq,
+        uid: scan.uid,
+        internaldate: scan.internaldate,
+        size: scan.size,
+        modseq: scan.modseq,
         others,
+        source,
+        at,
+        envelope: PyOnceLock::new(),
+        bodystructure: PyOnceLock::new(),
     })
 }
 

@@ -65,8 +65,7 @@ pub struct BodyStructure {
 impl BodyStructure {
     /// The structure of the list at token `i`, numbered as a message's root.
     pub fn from_tokens(src: &View<'_>, i: usize) -> Self {
-        let multipart = src.children(i).next().is_some_and(|c| src.is_list(c));
-        Self::build(src, i, if multipart { "" } else { "1" })
+        Self::build(src, i, Node::root_number(src, i))
     }
 
     /// The structure of the list at token `i`, numbered `part`.
@@ -130,88 +129,29 @@ impl BodyStructure {
     }
 
     fn build(src: &View<'_>, i: usize, part: &str) -> Self {
-        let mut node = BodyStructure {
+        let node = Node::new(src, i);
+        BodyStructure {
+            media_type: node.media_type(),
+            subtype: node.subtype(),
+            params: node.params(),
+            id: node.id(),
+            description: node.description(),
+            encoding: node.encoding(),
+            size: node.size(),
+            lines: node.lines(),
+            md5: node.md5(),
+            disposition: node.disposition(),
+            disposition_params: node.disposition_params(),
+            language: node.language(),
+            location: node.location(),
+            parts: node
+                .parts(part)
+                .into_iter()
+                .map(|(child, number)| Arc::new(Self::build(src, child, &number)))
+                .collect(),
+            envelope: node.envelope().map(|f| Envelope::from_tokens(src, f)),
             part: part.to_owned(),
-            ..BodyStructure::default()
-        };
-        let mut children = src.children(i).peekable();
-        if children.peek().is_some_and(|&c| src.is_list(c)) {
-            node.media_type = "multipart".into();
-            let mut rest = [None; 5];
-            let mut n = 0;
-            for child in children {
-                if n == 0 && src.is_list(child) {
-                    let number = child_number(part, node.parts.len() + 1);
-                    node.parts.push(Arc::new(Self::build(src, child, &number)));
-                } else if n < rest.len() {
-                    rest[n] = Some(child);
-                    n += 1;
-                }
-            }
-            node.subtype = lower(src, rest[0]).unwrap_or_else(|| "mixed".into());
-            node.params = params(src, rest[1]);
-            node.set_extension(src, rest[2], rest[3], rest[4]);
-            return node;
         }
-        let field = src.fields::<16>(i);
-        node.media_type = lower(src, field[0]).unwrap_or_else(|| "text".into());
-        node.subtype = lower(src, field[1]).unwrap_or_else(|| "plain".into());
-        node.params = params(src, field[2]);
-        node.id = field[3].and_then(|f| src.string(f));
-        node.description = field[4].and_then(|f| src.text(f)).map(|d| decode_words(&d));
-        node.encoding = lower(src, field[5]);
-        node.size = field[6].and_then(|f| src.loose_number(f));
-        let mut next = 7;
-        if node.media_type == "text" {
-            node.lines = field[7].and_then(|f| src.loose_number(f));
-            next = 8;
-        } else if node.media_type == "message"
-            && matches!(node.subtype.as_str(), "rfc822" | "global")
-            && field[7].is_some_and(|f| src.is_list(f))
-        {
-            node.envelope = field[7].map(|f| Envelope::from_tokens(src, f));
-            if let Some(body) = field[8].filter(|&f| src.is_list(f)) {
-                let inner_multipart = src.children(body).next().is_some_and(|c| src.is_list(c));
-                let number = if inner_multipart {
-                    part.to_owned()
-                } else {
-                    child_number(part, 1)
-                };
-                node.parts.push(Arc::new(Self::build(src, body, &number)));
-            }
-            node.lines = field[9].and_then(|f| src.loose_number(f));
-            next = 10;
-        }
-        node.md5 = field[next].and_then(|f| src.string(f));
-        node.set_extension(src, field[next + 1], field[next + 2], field[next + 3]);
-        node
-    }
-
-    /// Disposition, language and location (any may be missing).
-    fn set_extension(
-        &mut self,
-        src: &View<'_>,
-        dsp: Option<usize>,
-        lang: Option<usize>,
-        location: Option<usize>,
-    ) {
-        if let Some(dsp) = dsp {
-            if src.is_list(dsp) {
-                let [kind, list] = src.fields::<2>(dsp);
-                self.disposition = lower(src, kind);
-                self.disposition_params = params(src, list);
-            } else {
-                self.disposition = lower(src, Some(dsp));
-            }
-        }
-        if let Some(lang) = lang {
-            self.language = if src.is_list(lang) {
-                src.children(lang).filter_map(|l| src.string(l)).collect()
-            } else {
-                src.string(lang).into_iter().collect()
-            };
-        }
-        self.location = location.and_then(|f| src.string(f));
     }
 
     fn write(&self, out: &mut Vec<u8>) {
@@ -269,6 +209,336 @@ impl BodyStructure {
         wire::string(out, self.location.as_deref().map(str::as_bytes));
         out.push(b')');
     }
+}
+
+/// One node of a BODYSTRUCTURE read from its tokens, one field at a time, when asked.
+#[derive(Clone, Copy, Debug)]
+pub struct Node<'v, 'a> {
+    src: &'v View<'a>,
+    i: usize,
+    multipart: bool,
+    media_type: Option<usize>,
+    subtype: Option<usize>,
+    params: Option<usize>,
+    id: Option<usize>,
+    description: Option<usize>,
+    encoding: Option<usize>,
+    size: Option<usize>,
+    lines: Option<usize>,
+    envelope: Option<usize>,
+    body: Option<usize>,
+    md5: Option<usize>,
+    dsp: Option<usize>,
+    lang: Option<usize>,
+    location: Option<usize>,
+}
+
+impl<'v, 'a> Node<'v, 'a> {
+    /// The node of the list at token `i`.
+    #[must_use]
+    pub fn new(src: &'v View<'a>, i: usize) -> Self {
+        let mut node = Node {
+            src,
+            i,
+            multipart: false,
+            media_type: None,
+            subtype: None,
+            params: None,
+            id: None,
+            description: None,
+            encoding: None,
+            size: None,
+            lines: None,
+            envelope: None,
+            body: None,
+            md5: None,
+            dsp: None,
+            lang: None,
+            location: None,
+        };
+        if is_multipart_list(src, i) {
+            node.multipart = true;
+            let mut rest = src.children(i).skip_while(|&c| src.is_list(c));
+            node.subtype = rest.next();
+            node.params = rest.next();
+            node.dsp = rest.next();
+            node.lang = rest.next();
+            node.location = rest.next();
+            return node;
+        }
+        let field = src.fields::<16>(i);
+        let is = |f: Option<usize>, words: &[&str]| {
+            f.and_then(|f| src.text(f))
+                .is_some_and(|t| words.iter().any(|w| t.eq_ignore_ascii_case(w.as_bytes())))
+        };
+        node.media_type = field[0];
+        node.subtype = field[1];
+        node.params = field[2];
+        node.id = field[3];
+        node.description = field[4];
+        node.encoding = field[5];
+        node.size = field[6];
+        let mut next = 7;
+        let text = field[0].and_then(|f| src.text(f)).is_none() || is(field[0], &["text"]);
+        if text {
+            node.lines = field[7];
+            next = 8;
+        } else if is(field[0], &["message"])
+            && is(field[1], &["rfc822", "global"])
+            && field[7].is_some_and(|f| src.is_list(f))
+        {
+            node.envelope = field[7];
+            node.body = field[8].filter(|&f| src.is_list(f));
+            node.lines = field[9];
+            next = 10;
+        }
+        node.md5 = field[next];
+        node.dsp = field[next + 1];
+        node.lang = field[next + 2];
+        node.location = field[next + 3];
+        node
+    }
+
+    /// The number of the root node of a message, the list at token `i`: `""` for a
+    /// multipart, else `"1"`.
+    #[must_use]
+    pub fn root_number(src: &View<'_>, i: usize) -> &'static str {
+        if is_multipart_list(src, i) {
+            ""
+        } else {
+            "1"
+        }
+    }
+
+    /// The media type, lower-cased.
+    #[must_use]
+    pub fn media_type(&self) -> String {
+        if self.multipart {
+            return "multipart".into();
+        }
+        lower(self.src, self.media_type).unwrap_or_else(|| "text".into())
+    }
+
+    /// The media subtype, lower-cased.
+    #[must_use]
+    pub fn subtype(&self) -> String {
+        let default = if self.multipart { "mixed" } else { "plain" };
+        lower(self.src, self.subtype).unwrap_or_else(|| default.into())
+    }
+
+    /// Whether this is a multipart node.
+    #[must_use]
+    pub fn is_multipart(&self) -> bool {
+        self.multipart
+            || self
+                .media_type
+                .and_then(|f| self.src.text(f))
+                .is_some_and(|t| t.eq_ignore_ascii_case(b"multipart"))
+    }
+
+    /// The Content-Type parameters, decoded.
+    #[must_use]
+    pub fn params(&self) -> Vec<Param> {
+        params(self.src, self.params)
+    }
+
+    /// `Content-ID`.
+    #[must_use]
+    pub fn id(&self) -> Option<String> {
+        self.id.and_then(|f| self.src.string(f))
+    }
+
+    /// `Content-Description`, decoded.
+    #[must_use]
+    pub fn description(&self) -> Option<String> {
+        let text = self.description.and_then(|f| self.src.text(f))?;
+        Some(decode_words(&text))
+    }
+
+    /// `Content-Transfer-Encoding`, lower-cased.
+    #[must_use]
+    pub fn encoding(&self) -> Option<String> {
+        lower(self.src, self.encoding)
+    }
+
+    /// Size of the encoded body in octets.
+    #[must_use]
+    pub fn size(&self) -> Option<u64> {
+        self.size.and_then(|f| self.src.loose_number(f))
+    }
+
+    /// Lines of a text or message/rfc822 body.
+    #[must_use]
+    pub fn lines(&self) -> Option<u64> {
+        self.lines.and_then(|f| self.src.loose_number(f))
+    }
+
+    /// `Content-MD5`.
+    #[must_use]
+    pub fn md5(&self) -> Option<String> {
+        self.md5.and_then(|f| self.src.string(f))
+    }
+
+    /// The disposition, lower-cased.
+    #[must_use]
+    pub fn disposition(&self) -> Option<String> {
+        let dsp = self.dsp?;
+        if self.src.is_list(dsp) {
+            lower(self.src, self.src.fields::<1>(dsp)[0])
+        } else {
+            lower(self.src, Some(dsp))
+        }
+    }
+
+    /// The disposition parameters, decoded.
+    #[must_use]
+    pub fn disposition_params(&self) -> Vec<Param> {
+        match self.dsp.filter(|&d| self.src.is_list(d)) {
+            Some(dsp) => params(self.src, self.src.fields::<2>(dsp)[1]),
+            None => Vec::new(),
+        }
+    }
+
+    /// `Content-Language` tags.
+    #[must_use]
+    pub fn language(&self) -> Vec<String> {
+        let Some(lang) = self.lang else {
+            return Vec::new();
+        };
+        if self.src.is_list(lang) {
+            self.src.strings(lang)
+        } else {
+            self.src.string(lang).into_iter().collect()
+        }
+    }
+
+    /// `Content-Location`.
+    #[must_use]
+    pub fn location(&self) -> Option<String> {
+        self.location.and_then(|f| self.src.string(f))
+    }
+
+    /// The token of a message/rfc822 part's envelope.
+    #[must_use]
+    pub fn envelope(&self) -> Option<usize> {
+        self.envelope
+    }
+
+    /// The child nodes' tokens and numbers, this node being numbered `part`.
+    #[must_use]
+    pub fn parts(&self, part: &str) -> Vec<(usize, String)> {
+        if self.multipart {
+            let lists = self
+                .src
+                .children(self.i)
+                .take_while(|&c| self.src.is_list(c));
+            return lists
+                .enumerate()
+                .map(|(n, child)| (child, child_number(part, n + 1)))
+                .collect();
+        }
+        let Some(body) = self.body else {
+            return Vec::new();
+        };
+        let number = if is_multipart_list(self.src, body) {
+            part.to_owned()
+        } else {
+            child_number(part, 1)
+        };
+        vec![(body, number)]
+    }
+
+    /// The file name: the disposition's `filename`, else the type's `name`.
+    #[must_use]
+    pub fn filename(&self) -> Option<String> {
+        let dsp = self.dsp.filter(|&d| self.src.is_list(d));
+        let dsp_params = dsp.and_then(|d| self.src.fields::<2>(d)[1]);
+        self.param(dsp_params, "filename")
+            .or_else(|| self.param(self.params, "name"))
+    }
+
+    /// The decoded value of parameter `name` of the list at `field`. The list is decoded only
+    /// when one of its attributes is `name` or a section of it (`name*`, `name*0*`, ...).
+    fn param(&self, field: Option<usize>, name: &str) -> Option<String> {
+        let list = field?;
+        let src = self.src;
+        let named = |key: usize| {
+            src.text(key).is_some_and(|k| {
+                k.get(..name.len())
+                    .is_some_and(|head| head.eq_ignore_ascii_case(name.as_bytes()))
+                    && matches!(k.get(name.len()), None | Some(b'*'))
+            })
+        };
+        if !src.children(list).step_by(2).any(named) {
+            return None;
+        }
+        params(src, Some(list))
+            .into_iter()
+            .find(|p| p.name == name)
+            .map(|p| p.value)
+    }
+
+    /// Whether the disposition is `word` (lower case), ignoring case.
+    fn disposition_is(&self, word: &str) -> bool {
+        let Some(dsp) = self.dsp else {
+            return false;
+        };
+        let kind = if self.src.is_list(dsp) {
+            self.src.fields::<1>(dsp)[0]
+        } else {
+            Some(dsp)
+        };
+        kind.and_then(|k| self.src.text(k))
+            .is_some_and(|t| t.eq_ignore_ascii_case(word.as_bytes()))
+    }
+
+    /// Whether a mail reader shows this node as an attachment (see
+    /// [`BodyStructure::attachments`]).
+    #[must_use]
+    pub fn is_attachment(&self) -> bool {
+        self.disposition_is("attachment")
+            || (!self.is_multipart() && !self.disposition_is("inline") && self.filename().is_some())
+    }
+
+    /// This node (numbered `part`) and every node below it, depth first.
+    #[must_use]
+    pub fn walk(&self, part: &str) -> Vec<(usize, String)> {
+        self.collect(part, false)
+    }
+
+    /// The attachments at or below this node (numbered `part`), as
+    /// [`BodyStructure::attachments`] finds them.
+    #[must_use]
+    pub fn attachments(&self, part: &str) -> Vec<(usize, String)> {
+        self.collect(part, true)
+    }
+
+    /// Nodes depth first: every node, or only the attachments (not looking below them).
+    fn collect(&self, part: &str, attachments: bool) -> Vec<(usize, String)> {
+        let mut out = Vec::new();
+        let mut stack = vec![(self.i, part.to_owned())];
+        while let Some((i, number)) = stack.pop() {
+            let node = if i == self.i {
+                *self
+            } else {
+                Node::new(self.src, i)
+            };
+            if attachments && node.is_attachment() {
+                out.push((i, number));
+                continue;
+            }
+            stack.extend(node.parts(&number).into_iter().rev());
+            if !attachments {
+                out.push((i, number));
+            }
+        }
+        out
+    }
+}
+
+/// Whether the body at token `i` is a multipart: its first child is a list.
+fn is_multipart_list(src: &View<'_>, i: usize) -> bool {
+    src.fields::<1>(i)[0].is_some_and(|c| src.is_list(c))
 }
 
 /// The value of parameter `name`.

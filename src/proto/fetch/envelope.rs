@@ -7,6 +7,8 @@
 //! The subject and the names are RFC 2047 decoded, the date parsed; the raw subject and date
 //! are kept. Missing trailing fields (servers that cut the list short) read as absent.
 
+use std::borrow::Cow;
+
 use super::address::Address;
 use super::maildate::{parse_mail_date, MailDate};
 use super::wire;
@@ -60,22 +62,34 @@ impl Envelope {
 
     /// The envelope of the list at token `i`.
     pub fn from_tokens(src: &View<'_>, i: usize) -> Self {
-        let fields = src.fields::<10>(i);
-        let field = |n: usize| fields[n];
-        let bytes = |n: usize| field(n).and_then(|f| src.text(f)).map(|s| s.into_owned());
-        let text = |n: usize| field(n).and_then(|f| src.string(f));
-        let addresses =
-            |n: usize| field(n).map_or_else(Vec::new, |f| Address::list_from_tokens(src, f));
+        let env = EnvelopeView::new(src, i);
         Envelope {
-            from: addresses(2),
-            sender: addresses(3),
-            reply_to: addresses(4),
-            to: addresses(5),
-            cc: addresses(6),
-            bcc: addresses(7),
-            in_reply_to: text(8),
-            message_id: text(9),
-            ..Envelope::new(bytes(0), bytes(1))
+            from: env.addresses(FROM),
+            sender: env.addresses(SENDER),
+            reply_to: env.addresses(REPLY_TO),
+            to: env.addresses(TO),
+            cc: env.addresses(CC),
+            bcc: env.addresses(BCC),
+            in_reply_to: env.text(IN_REPLY_TO),
+            message_id: env.text(MESSAGE_ID),
+            ..Envelope::new(
+                env.raw(DATE).map(Cow::into_owned),
+                env.raw(SUBJECT).map(Cow::into_owned),
+            )
+        }
+    }
+
+    /// The addresses of field `n` ([`FROM`] ... [`BCC`]).
+    #[must_use]
+    pub fn addresses_of(&self, n: usize) -> &[Address] {
+        match n {
+            FROM => &self.from,
+            SENDER => &self.sender,
+            REPLY_TO => &self.reply_to,
+            TO => &self.to,
+            CC => &self.cc,
+            BCC => &self.bcc,
+            _ => &[],
         }
     }
 
@@ -104,5 +118,86 @@ impl Envelope {
         }
         out.push(b')');
         out
+    }
+}
+
+/// Field `Date`, in the order of RFC 3501's envelope.
+pub const DATE: usize = 0;
+/// Field `Subject`.
+pub const SUBJECT: usize = 1;
+/// Field `From`.
+pub const FROM: usize = 2;
+/// Field `Sender`.
+pub const SENDER: usize = 3;
+/// Field `Reply-To`.
+pub const REPLY_TO: usize = 4;
+/// Field `To`.
+pub const TO: usize = 5;
+/// Field `Cc`.
+pub const CC: usize = 6;
+/// Field `Bcc`.
+pub const BCC: usize = 7;
+/// Field `In-Reply-To`.
+pub const IN_REPLY_TO: usize = 8;
+/// Field `Message-ID`.
+pub const MESSAGE_ID: usize = 9;
+
+/// The fields of an ENVELOPE read from its tokens, one at a time, when asked.
+#[derive(Clone, Copy, Debug)]
+pub struct EnvelopeView<'v, 'a> {
+    src: &'v View<'a>,
+    fields: [Option<usize>; 10],
+}
+
+impl<'v, 'a> EnvelopeView<'v, 'a> {
+    /// The envelope of the list at token `i`.
+    #[must_use]
+    pub fn new(src: &'v View<'a>, i: usize) -> Self {
+        EnvelopeView {
+            src,
+            fields: src.fields::<10>(i),
+        }
+    }
+
+    /// Field `n` as sent (`None` for NIL or missing).
+    #[must_use]
+    pub fn raw(&self, n: usize) -> Option<Cow<'a, [u8]>> {
+        self.fields
+            .get(n)
+            .copied()
+            .flatten()
+            .and_then(|f| self.src.text(f))
+    }
+
+    /// Field `n` as text (UTF-8, invalid bytes replaced).
+    #[must_use]
+    pub fn text(&self, n: usize) -> Option<String> {
+        self.fields
+            .get(n)
+            .copied()
+            .flatten()
+            .and_then(|f| self.src.string(f))
+    }
+
+    /// The date, when it parses.
+    #[must_use]
+    pub fn date(&self) -> Option<MailDate> {
+        self.raw(DATE).as_deref().and_then(parse_mail_date)
+    }
+
+    /// The subject, RFC 2047 decoded.
+    #[must_use]
+    pub fn subject(&self) -> Option<String> {
+        self.raw(SUBJECT).as_deref().map(decode_words)
+    }
+
+    /// The addresses of field `n` ([`FROM`] ... [`BCC`]).
+    #[must_use]
+    pub fn addresses(&self, n: usize) -> Vec<Address> {
+        self.fields
+            .get(n)
+            .copied()
+            .flatten()
+            .map_or_else(Vec::new, |f| Address::list_from_tokens(self.src, f))
     }
 }

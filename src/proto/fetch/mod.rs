@@ -13,16 +13,19 @@
 
 mod address;
 mod bodystructure;
-mod envelope;
+pub mod envelope;
 mod maildate;
+mod source;
 mod wire;
 
 use std::borrow::Cow;
 
 pub use address::Address;
 pub use bodystructure::BodyStructure;
-pub use envelope::Envelope;
+pub use bodystructure::Node;
+pub use envelope::{Envelope, EnvelopeView};
 pub use maildate::{parse_mail_date, MailDate};
+pub use source::Source;
 
 use super::date::parse_internaldate;
 use super::error::ParseError;
@@ -71,12 +74,58 @@ pub enum Value<'a> {
     List(Vec<Value<'a>>),
 }
 
+/// One FETCH response, scanned: the small items read, the large ones (FLAGS, ENVELOPE,
+/// BODYSTRUCTURE) left as the indices of their tokens for a reader to build when asked.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Scan<'a> {
+    /// The message sequence number.
+    pub seq: u64,
+    /// `UID`.
+    pub uid: Option<u64>,
+    /// The token of the `FLAGS` list.
+    pub flags: Option<usize>,
+    /// `INTERNALDATE`, when it parses.
+    pub internaldate: Option<MailDate>,
+    /// `RFC822.SIZE`.
+    pub size: Option<u64>,
+    /// The token of the `ENVELOPE` list.
+    pub envelope: Option<usize>,
+    /// The token of the `BODYSTRUCTURE` (or `BODY`) list.
+    pub body_structure: Option<usize>,
+    /// `MODSEQ` (RFC 7162).
+    pub modseq: Option<u64>,
+    /// Every other item (body sections, `X-GM-*`, ...) under its canonical name.
+    pub others: Vec<(String, Value<'a>)>,
+}
+
 /// Builds the typed view of one FETCH response.
 ///
 /// # Errors
 /// [`ParseErrorKind::Invalid`](super::ParseErrorKind::Invalid) when the response is not
 /// `* <number> FETCH (...)`.
 pub fn parse_fetch<'a>(src: &View<'a>) -> Result<Fetch<'a>, ParseError> {
+    let scan = scan_fetch(src)?;
+    Ok(Fetch {
+        seq: scan.seq,
+        uid: scan.uid,
+        flags: scan.flags.map(|f| flags(src, f)),
+        internaldate: scan.internaldate,
+        size: scan.size,
+        envelope: scan.envelope.map(|i| Envelope::from_tokens(src, i)),
+        body_structure: scan
+            .body_structure
+            .map(|i| BodyStructure::from_tokens(src, i)),
+        modseq: scan.modseq,
+        others: scan.others,
+    })
+}
+
+/// Scans one FETCH response: its items by name, the large ones as token indices.
+///
+/// # Errors
+/// [`ParseErrorKind::Invalid`](super::ParseErrorKind::Invalid) when the response is not
+/// `* <number> FETCH (...)`.
+pub fn scan_fetch<'a>(src: &View<'a>) -> Result<Scan<'a>, ParseError> {
     let tokens = src.tokens();
     let not_fetch = || ParseError::invalid("FETCH", "not a FETCH response", 0);
     let mut top = super::children(tokens, None);
@@ -89,7 +138,7 @@ pub fn parse_fetch<'a>(src: &View<'a>) -> Result<Fetch<'a>, ParseError> {
     let (Some(seq), true, true) = (src.loose_number(seq), is_fetch, src.is_list(list)) else {
         return Err(not_fetch());
     };
-    let mut fetch = Fetch {
+    let mut scan = Scan {
         seq,
         uid: None,
         flags: None,
@@ -106,18 +155,24 @@ pub fn parse_fetch<'a>(src: &View<'a>) -> Result<Fetch<'a>, ParseError> {
         let Some(name) = src.text(name) else {
             continue;
         };
-        fetch.add(src, &name, value);
+        scan.add(src, &name, value);
     }
-    Ok(fetch)
+    Ok(scan)
 }
 
-impl<'a> Fetch<'a> {
+/// The flags of the list at token `i`, as sent.
+#[must_use]
+pub fn flags<'a>(src: &View<'a>, i: usize) -> Vec<Cow<'a, [u8]>> {
+    src.children(i).filter_map(|i| src.text(i)).collect()
+}
+
+impl<'a> Scan<'a> {
     fn add(&mut self, src: &View<'a>, name: &[u8], value: usize) {
         let is = |word: &[u8]| name.eq_ignore_ascii_case(word);
         if is(b"UID") {
             self.uid = src.loose_number(value);
         } else if is(b"FLAGS") {
-            self.flags = Some(src.children(value).filter_map(|i| src.text(i)).collect());
+            self.flags = Some(value);
         } else if is(b"INTERNALDATE") {
             self.internaldate = src.text(value).and_then(|s| internaldate(&s));
         } else if is(b"RFC822.SIZE") {
@@ -125,9 +180,9 @@ impl<'a> Fetch<'a> {
         } else if is(b"MODSEQ") {
             self.modseq = src.children(value).next().and_then(|i| src.loose_number(i));
         } else if is(b"ENVELOPE") && src.is_list(value) {
-            self.envelope = Some(Envelope::from_tokens(src, value));
+            self.envelope = Some(value);
         } else if (is(b"BODYSTRUCTURE") || is(b"BODY")) && src.is_list(value) {
-            self.body_structure = Some(BodyStructure::from_tokens(src, value));
+            self.body_structure = Some(value);
         } else {
             let key = item_key(&String::from_utf8_lossy(name));
             self.others.push((key, generic(src, value)));

@@ -249,7 +249,11 @@ proptest! {
         let raw = format!("* 1 FETCH ({})\r\n", body.join(" "));
         let mut tokens = Tokens::new();
         if let Ok(rsp) = parse_response(raw.as_bytes(), &mut tokens, &Limits::default()) {
-            if let Ok(fetch) = parse_fetch(&View::new(rsp, &[])) {
+            let view = View::new(rsp, &[]);
+            if let Ok(scan) = scan_fetch(&view) {
+                lazy_agrees(&view, &scan);
+            }
+            if let Ok(fetch) = parse_fetch(&view) {
                 if let Some(body) = fetch.body_structure {
                     let root = Arc::new(body);
                     for node in root.walk() {
@@ -266,4 +270,63 @@ proptest! {
             }
         }
     }
+}
+
+/// What the lazy readers ([`Source`], [`Node`], [`EnvelopeView`]) give equals what the built
+/// values hold.
+fn lazy_agrees(src: &View<'_>, scan: &Scan<'_>) {
+    let (source, [env_at, body_at]) = Source::keep(src, [scan.envelope, scan.body_structure]);
+    let kept = source.view();
+    if let (Some(i), Some(at)) = (scan.envelope, env_at) {
+        let built = Envelope::from_tokens(src, i);
+        let lazy = EnvelopeView::new(&kept, at as usize);
+        assert_eq!(Envelope::from_tokens(&kept, at as usize), built);
+        assert_eq!(lazy.subject(), built.subject());
+        assert_eq!(lazy.date(), built.date);
+        assert_eq!(lazy.addresses(envelope::FROM), built.from);
+    }
+    if let (Some(i), Some(at)) = (scan.body_structure, body_at) {
+        let root = Arc::new(BodyStructure::from_tokens(src, i));
+        let node = Node::new(&kept, at as usize);
+        let part = Node::root_number(&kept, at as usize);
+        let numbers = |found: Vec<(usize, String)>| -> Vec<String> {
+            found.into_iter().map(|(_, n)| n).collect()
+        };
+        let parts = |nodes: Vec<Arc<BodyStructure>>| -> Vec<String> {
+            nodes.iter().map(|n| n.part.clone()).collect()
+        };
+        assert_eq!(numbers(node.walk(part)), parts(root.walk()));
+        assert_eq!(numbers(node.attachments(part)), parts(root.attachments()));
+        for (at, number) in node.walk(part) {
+            let lazy = Node::new(&kept, at);
+            let built = BodyStructure::from_tokens_at(&kept, at, &number);
+            assert_eq!(lazy.filename().as_deref(), built.filename());
+            assert_eq!(lazy.is_multipart(), built.is_multipart());
+            assert_eq!(lazy.disposition(), built.disposition);
+        }
+    }
+}
+
+#[test]
+fn lazy_readers_agree_with_built_values() {
+    let raw = b"* 3 FETCH (ENVELOPE (\"Mon, 1 Jan 2024 10:00:00 +0100\" {9}\r\nSubj\r\nect \
+        ((\"=?utf-8?q?J=C3=B6rg?=\" NIL \"j\" \"x.org\")) NIL NIL NIL NIL NIL NIL \"<m@x>\") \
+        BODYSTRUCTURE ((\"TEXT\" \"PLAIN\" (\"CHARSET\" \"utf-8\") NIL NIL \"7BIT\" 3 1 NIL \
+        (\"INLINE\" NIL) NIL NIL)(\"application\" \"pdf\" (\"NAME*\" \"utf-8''a%C3%A9.pdf\") \
+        NIL NIL \"base64\" 10 NIL NIL NIL NIL)(\"message\" \"rfc822\" NIL NIL NIL \"7bit\" 5 \
+        (NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL) (\"text\" \"plain\" NIL NIL NIL \"7bit\" 1 1) 2 \
+        NIL (\"attachment\" (\"filename\" \"m.eml\")) NIL NIL) \"MIXED\" NIL NIL NIL))\r\n";
+    let mut tokens = Tokens::new();
+    let rsp = parse_response(raw, &mut tokens, &Limits::default()).unwrap();
+    let view = View::new(rsp, &[]);
+    let scan = scan_fetch(&view).unwrap();
+    lazy_agrees(&view, &scan);
+    let (source, [at]) = Source::keep(&view, [scan.body_structure]);
+    let kept = source.view();
+    let root = Node::new(&kept, at.unwrap() as usize);
+    assert_eq!(Node::root_number(&kept, at.unwrap() as usize), "");
+    let found: Vec<String> = root.attachments("").into_iter().map(|(_, n)| n).collect();
+    assert_eq!(found, ["2", "3"]);
+    let pdf = Node::new(&kept, root.parts("")[1].0);
+    assert_eq!(pdf.filename().as_deref(), Some("aé.pdf"));
 }
