@@ -72,8 +72,11 @@ test-pythons: venv
 
 fuzz-smoke:
 	command -v cargo-fuzz >/dev/null || cargo install -q cargo-fuzz --locked
+	mkdir -p target
 	for t in $(FUZZ_TARGETS); do \
-	  RUSTC_BOOTSTRAP=1 cargo fuzz run --fuzz-dir fuzz $$t -- -max_total_time=$(FUZZ_SECONDS) -dict=fuzz/imap.dict 2>&1 | tail -n 3; \
+	  RUSTC_BOOTSTRAP=1 cargo fuzz run --fuzz-dir fuzz $$t -- -max_total_time=$(FUZZ_SECONDS) -dict=fuzz/imap.dict >target/fuzz-$$t.log 2>&1; \
+	  status=$$?; tail -n 3 target/fuzz-$$t.log; \
+	  [ $$status -eq 0 ] || { echo "fuzz-smoke: $$t failed (target/fuzz-$$t.log)"; exit $$status; }; \
 	done
 
 # The main job: a tour of imaprs against a Dovecot it starts on loopback.

@@ -6,8 +6,8 @@
 
 use std::sync::Arc;
 
-use _imaprs::proto::fetch::{parse_fetch, parse_mail_date, Address, BodyStructure, Source};
-use _imaprs::proto::{parse_response, Limits, Tokens};
+use _imaprs::proto::fetch::{parse_fetch, parse_mail_date, Address, BodyStructure};
+use _imaprs::proto::{parse_response, Limits, Tokens, View};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -28,7 +28,7 @@ fn view(raw: &[u8], limits: &Limits) {
     let Ok(rsp) = parse_response(raw, &mut tokens, limits) else {
         return;
     };
-    let Ok(fetch) = parse_fetch(&Source::new(&rsp, &[])) else {
+    let Ok(fetch) = parse_fetch(&View::new(rsp, &[])) else {
         return;
     };
     if let Some(env) = &fetch.envelope {
@@ -79,8 +79,8 @@ fn round_trip(body: &BodyStructure, limits: &Limits) {
     let Ok(rsp) = parse_response(&raw, &mut tokens, limits) else {
         return;
     };
-    let src = Source::new(&rsp, &[]);
-    let Some(list) = src.items(2).nth(1) else {
+    let src = View::new(rsp, &[]);
+    let Some(list) = src.items(2).get(1).copied() else {
         panic!("the wire form has no value");
     };
     assert_eq!(&BodyStructure::from_tokens_at(&src, list, &body.part), body);
