@@ -211,7 +211,7 @@ def subjects(dovecot: Dovecot, user: User, folder: str) -> Dict[str, Tuple[str, 
 def test_recipes_use_only_the_typed_api() -> None:
     """No recipe digs into raw responses, decodes names or headers, or formats IMAP dates."""
     scripts = sorted(RECIPES.glob("*.py"))
-    assert len(scripts) == 8
+    assert len(scripts) == 9
     forbidden = re.compile(
         r"\.queue|response_map|iutf7|decode_header|email\.header|email\.utils|strftime|"
         r"idate2unix|unix2idate|\.dtype|\[\d+\]\["
@@ -246,6 +246,12 @@ def test_newest_messages(dovecot: Dovecot, mail: User) -> None:
     for line, (date, sender, subject) in zip(lines, expected):
         when, who, what = (part.strip() for part in line.split("  ", 2))
         assert (when, who, what) == (date, sender, subject), line
+
+
+def test_newest_messages_with_asyncio(dovecot: Dovecot, mail: User) -> None:
+    assert run(dovecot, mail, "newest_async", "INBOX", "4") == run(
+        dovecot, mail, "newest", "INBOX", "4"
+    )
 
 
 def test_find_and_mark(dovecot: Dovecot, mail: User) -> None:
