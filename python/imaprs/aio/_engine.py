@@ -255,7 +255,14 @@ class Driver(Reading, Sending):
                 error = exc
 
     async def _run(self, wait: bool, name: str, *args: Any, **kw: Any) -> AsyncCommand:
-        cmd = await self._send(name, *args, flush=wait, **kw)
+        # Most commands leave at once (no await, no coroutine for the send).
+        sent = self._send_now(name, args, wait, **kw)
+        if sent is None:
+            cmd = await self._send(name, *args, flush=wait, **kw)
+        elif sent[1] is None and not self._wire.paused:
+            cmd = sent[0]
+        else:
+            cmd = await self._sent(sent, wait)
         if wait:
             await cmd.wait()
         return cmd
@@ -313,12 +320,11 @@ class Driver(Reading, Sending):
     ) -> AsyncCommand:
         """Sends a command (see ``IMAP4.__call__``); ``idle``: sent by the ``idle()``
         block, which holds the send lock."""
-        self._raise_if_failed()
-        upper = name.upper()
-        rule = allowed(upper, self._session.state, lambda: self.caps, check)
-        if not idle and self._idler is not None and self._idler is asyncio.current_task():
-            # Waiting for the lock the IDLE block of this very task holds would never end.
-            raise IMAP4Error(f"{upper} inside this task's idle() block: leave the block first")
+        if not idle:
+            sent = self._send_now(name, args, flush, seqset, sink, progress, check, uploads)
+            if sent is not None:
+                return await self._sent(sent, flush)
+        upper, rule = self._admit(name, check, idle)
         session = self._session
         lock = self._lock
         if not lock.take_now():
@@ -331,26 +337,98 @@ class Driver(Reading, Sending):
                 await self._wait_for(lambda: not session.conflicts(upper, seqset))
             self._raise_if_failed()
             cmd, parts = self._register(name, upper, args, seqset, sink, progress, uploads)
-            if len(parts) == 1:
-                self._put(parts[0])  # the command is one piece of text (most are)
-                if flush:
-                    self._uncork()  # its caller waits for it next
-                elif not self._uncork_due:
-                    self._uncork_due = True  # else it leaves once the loop runs its callbacks
-                    self._loop.call_soon(self._uncork)
-                if self._wire.paused:
-                    await self._drain()
-                return cmd  # type: ignore[return-value]
-            try:
-                await self._drive(self._write_op(cmd, parts, flush))
-            except BaseException as exc:
-                if not isinstance(exc, IMAP4Error) or isinstance(exc, IMAP4Timeout):
-                    # The server is left inside the command: the stream position is lost.
-                    self._fail(ConnectionClosed(f"stopped half-way through a command: {exc!r}"))
-                raise
-            return cmd  # type: ignore[return-value]
-        finally:
+        except BaseException:
             lock._release()
+            raise
+        return await self._sent(self._put_parts(cmd, parts, flush), flush)
+
+    def _send_now(
+        self,
+        name: str,
+        args: Tuple[Any, ...],
+        flush: bool,
+        seqset: Optional[str] = None,
+        sink: Optional[Sink] = None,
+        progress: Optional[Callable[[int, int], None]] = None,
+        check: bool = True,
+        uploads: Optional[List[Upload]] = None,
+    ) -> Optional[Tuple[AsyncCommand, Optional[List[Any]]]]:
+        """The start of ``_send`` when it needs no wait (the send lock free, no command in
+        flight to wait for, room in the transport), as a plain call: most commands leave
+        here. None when it would wait (nothing done yet); else what ``_put_parts`` gives.
+        Raises what ``_send`` raises before it waits."""
+        lock = self._lock
+        if self._wire.paused or not lock.take_now():
+            return None
+        try:
+            upper, rule = self._admit(name, check, False)
+            if (rule is not None and rule.exclusive) or self._session.conflicts(upper, seqset):
+                lock._release()
+                return None
+            cmd, parts = self._register(name, upper, args, seqset, sink, progress, uploads)
+        except BaseException:
+            lock._release()
+            raise
+        return self._put_parts(cmd, parts, flush)
+
+    def _put_parts(
+        self, cmd: Any, parts: List[Any], flush: bool
+    ) -> Tuple[AsyncCommand, Optional[List[Any]]]:
+        """Writes a registered command of one piece of text (most are) and lets the send
+        lock go: ``(cmd, None)``. A command of several parts is left to ``_sent``, the
+        lock still held: ``(cmd, parts)``."""
+        if len(parts) != 1:
+            return cmd, parts
+        try:
+            self._put_command(parts[0], flush)
+        finally:
+            self._lock._release()
+        return cmd, None
+
+    async def _sent(
+        self, sent: Tuple[AsyncCommand, Optional[List[Any]]], flush: bool
+    ) -> AsyncCommand:
+        """Finishes what ``_put_parts`` gave: writes the parts left (literals, uploads)
+        and lets the lock go; waits while the transport is full."""
+        cmd, parts = sent
+        if parts is None:
+            if self._wire.paused:
+                await self._drain()
+            return cmd
+        try:
+            await self._drive(self._write_op(cmd, parts, flush))
+        except BaseException as exc:
+            if not isinstance(exc, IMAP4Error) or isinstance(exc, IMAP4Timeout):
+                # The server is left inside the command: the stream position is lost.
+                self._fail(ConnectionClosed(f"stopped half-way through a command: {exc!r}"))
+            raise
+        finally:
+            self._lock._release()
+        return cmd
+
+    def _admit(self, name: str, check: bool, idle: bool) -> Tuple[str, Any]:
+        """Refuses a command that may not be sent now; its name in upper case and rule."""
+        self._raise_if_failed()
+        upper = name.upper()
+        rule = allowed(upper, self._session.state, lambda: self.caps, check)
+        if not idle and self._idler is not None and self._idler is asyncio.current_task():
+            # Waiting for the lock the IDLE block of this very task holds would never end.
+            raise IMAP4Error(f"{upper} inside this task's idle() block: leave the block first")
+        return upper, rule
+
+    def _put_command(self, data: bytes, flush: bool) -> None:
+        """Queues a command of one piece of text; it leaves now when its caller waits for
+        it next, else once the loop runs its callbacks (see the module documentation)."""
+        if flush and not self._cork:
+            self._raise_if_failed()
+            self._transmit(data)  # nothing queued: no copy
+            return
+        self._put(data)
+        if flush:
+            self._uncork()
+        elif not self._uncork_due:
+            self._uncork_due = True
+            self._loop.call_soon(self._uncork)
 
     async def _write(self, data: bytes, flush: bool) -> None:
         self._put(data)
@@ -384,6 +462,10 @@ class Driver(Reading, Sending):
     def _uncork_now(self) -> None:
         data = bytes(self._cork)
         self._cork.clear()
+        self._transmit(data)
+
+    def _transmit(self, data: bytes) -> None:
+        """Hands ``data`` to the transport (through the link unless it is clear text)."""
         transport = self._wire.transport
         if transport is None or not data:
             return
