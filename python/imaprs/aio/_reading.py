@@ -47,11 +47,15 @@ class Reading(Router):
     _pending_sinks: List[Tuple[AsyncCommand, Any]]
     _sinker: Optional[asyncio.Task[None]]
     _sinking: bool
+    _waiters: List[asyncio.Future[None]]
 
     def _wake(self) -> None:
         raise NotImplementedError
 
     def _flush_link(self) -> None:
+        raise NotImplementedError
+
+    def _watch_until(self, when: float) -> None:
         raise NotImplementedError
 
     def _received(self, data: bytes) -> None:
@@ -68,6 +72,7 @@ class Reading(Router):
     def _take_in(self, data: bytes) -> None:
         batch: List[Any] = []
         ended: Optional[BaseException] = None
+        greeted = self._greeting is not None
         link = self._link
         try:
             if link.state == CLEAR:
@@ -99,8 +104,11 @@ class Reading(Router):
             self._sinker = self._loop.create_task(self._await_sinks(ended))
             return
         if ended is not None:
-            self._fail(ended)
-        self._wake()
+            self._fail(ended)  # wakes every waiter
+        elif batch or (not greeted and self._greeting is not None):
+            # Only what was routed can satisfy a wait: a piece of a response still under
+            # way wakes nobody (the waits' limits follow ``_heard`` when their timer rings).
+            self._wake()
 
     def _feed(self, plain: bytes, batch: List[Any]) -> bool:
         """Gives ``plain`` to the session; True when it stopped at the barrier's OK."""
@@ -115,8 +123,11 @@ class Reading(Router):
         if self._session.buffered == 0:
             self._partial_since = None
         elif self._partial_since is None or routed:
-            self._partial_since = self._loop.time()  # a new one under way
-            self._wake()  # waits recompute their limit
+            self._partial_since = now = self._loop.time()  # a new one under way
+            if self._waiters and self.deadline is not None:
+                # The waits look at their limits again by then (waking them for each piece
+                # of a long response would cost a turn of the loop each).
+                self._watch_until(now + self.deadline)
 
     def _hold(self) -> None:
         """Stops reading; what still arrives is kept for later."""
