@@ -524,18 +524,22 @@ class Driver(Reading, Sending):
             self._uncork()  # what is queued leaves now: someone waits
         if self._sinking or not ready():
             loop = self._loop
-            start = loop.time()
+            start = now = loop.time()
             end = None if timeout is None else start + timeout
             while self._sinking or not ready():
-                self._raise_if_failed()
+                if self._error is not None or self._callback_error is not None:
+                    self._raise_if_failed()
                 limit, why = self._limit(max(start, self._heard), end)
                 if limit is not None:
-                    if limit <= loop.time():
+                    if limit <= now:
                         raise IMAP4Timeout(why)
-                    self._watch_until(limit)
+                    watch = self._watch
+                    if watch is None or watch.when() > limit:
+                        self._watch_until(limit)  # else the timer rings soon enough
                 waiter: asyncio.Future[None] = loop.create_future()
                 self._waiters.append(waiter)
                 await waiter
+                now = loop.time()
         if self._error is None and self._callback_error is not None:
             self._raise_if_failed()
 

@@ -75,8 +75,11 @@ class Reading(Router):
         greeted = self._greeting is not None
         link = self._link
         try:
-            if link.state == CLEAR:
-                self._feed(data, batch)  # the link has nothing to do
+            if link.state == CLEAR and self._barrier is None:
+                self._session.receive(data)  # the link has nothing to do (most often)
+                self._collect(batch)
+            elif link.state == CLEAR:
+                self._feed(data, batch)
             else:
                 link.receive(data)
                 while True:
