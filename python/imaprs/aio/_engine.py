@@ -128,6 +128,8 @@ class Driver(Reading, Sending):
         self._heard = loop.time()
         self._session = _imaprs._Session(max_line, greeting=True)
         self._link = _imaprs._Link(host, tls)
+        #: Whether the link is clear text (it changes only in ``_change_link``).
+        self._clear = self._link.state == CLEAR
         self._wire = Wire(self, loop)
         self.queue = _imaprs._Unclaimed(_engine.MAX_UNCLAIMED)
         self.cmds: Dict[str, AsyncCommand] = {}  # type: ignore[assignment]
@@ -212,7 +214,10 @@ class Driver(Reading, Sending):
         if self._held:
             raise early
         self._uncork()  # what was queued before belongs to the old link
-        change()
+        try:
+            change()
+        finally:
+            self._clear = self._link.state == CLEAR
         self._flush_link()  # the TLS handshake's first message
         self._let_go()
 
@@ -470,7 +475,7 @@ class Driver(Reading, Sending):
         if transport is None or not data:
             return
         link = self._link
-        if link.state == CLEAR:
+        if self._clear:
             transport.write(data)
             return
         try:

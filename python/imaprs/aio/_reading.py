@@ -36,6 +36,8 @@ class Reading(Router):
     _loop: asyncio.AbstractEventLoop
     _wire: Wire
     _link: _imaprs._Link
+    #: Whether the link is clear text (TLS and DEFLATE have nothing to do).
+    _clear: bool
     _barrier: Optional[str]
     #: Bytes that arrived while reading was held back (None: it is not).
     _held: Optional[bytearray]
@@ -75,10 +77,10 @@ class Reading(Router):
         greeted = self._greeting is not None
         link = self._link
         try:
-            if link.state == CLEAR and self._barrier is None:
+            if self._clear and self._barrier is None:
                 self._session.receive(data)  # the link has nothing to do (most often)
                 self._collect(batch)
-            elif link.state == CLEAR:
+            elif self._clear:
                 self._feed(data, batch)
             else:
                 link.receive(data)
