@@ -153,6 +153,9 @@ class _Session:
     def next_event(
         self,
     ) -> Optional[Tuple[str, Optional[str], Union[IMAP4Response, LiteralChunk]]]: ...
+    def events(
+        self,
+    ) -> List[Tuple[str, Optional[str], Union[IMAP4Response, LiteralChunk, BaseException]]]: ...
     def encode(
         self, tag: str, name: str, args: List[Any]
     ) -> List[Union[bytes, Tuple[bytes, bool]]]: ...

@@ -120,6 +120,25 @@ impl PySession {
         )?))
     }
 
+    /// Every event the bytes received hold now, in a list: what `next_event` gives one by
+    /// one, in one call. An error after some events ends the list as `("error", None,
+    /// exc)`; an error before any is raised.
+    fn events<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let out = PyList::empty(py);
+        loop {
+            match self.next_event(py) {
+                Ok(Some(event)) => out.append(event)?,
+                Ok(None) => break,
+                Err(err) if out.is_empty() => return Err(err),
+                Err(err) => {
+                    out.append(("error", py.None(), err.into_value(py)))?;
+                    break;
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// The wire form of `tag name args...` as `_Connection.encode` gives it, literals
     /// following the capabilities the session knows.
     fn encode<'py>(

@@ -191,11 +191,12 @@ class Reading(Router):
 
     def _collect(self, batch: List[Any]) -> bool:
         """Adds the session's events to ``batch``; True when one is the barrier's OK."""
-        session = self._session
-        while (event := session.next_event()) is not None:
-            kind, tag, rsp = event
+        for kind, tag, rsp in self._session.events():
             if kind == "claimed" or kind == "chunk":
                 batch.append((rsp, tag))
+            elif kind == "error":
+                assert isinstance(rsp, BaseException)
+                raise rsp  # after what came before it, as when read one by one
             elif kind == "greeting":
                 self._greeting = rsp
             else:
