@@ -311,3 +311,31 @@ def test_no_task_reads_and_a_sink_task_lives_only_while_sinks_are_pending() -> N
 
     with ScriptedServer(script=script) as server:
         run(main())
+
+
+def test_a_command_is_awaited_and_checked_while_in_flight() -> None:
+    def script(s: ScriptedServer) -> None:
+        s.greeting(caps=CAPS, status="PREAUTH")
+        first, second, third = (s.expect(name).tag for name in ("NOOP", "CREATE", "DELETE"))
+        s.sleep(0.2)
+        s.ok(first)
+        s.no(second, "[ALREADYEXISTS] exists")
+        s.no(third, "[NONEXISTENT] no such mailbox")
+        s.expect_logout()
+
+    async def main() -> None:
+        imap = await connect(server)
+        noop = await imap.noop(wait=False)
+        create = await imap.create("a", wait=False)
+        delete = await imap.delete("b", wait=False)
+        assert noop.result is None
+        assert await noop is noop and noop.result is not None  # `await cmd` waits
+        with pytest.raises(imaprs.NO):
+            await create.check()  # waits for the completion, then checks it
+        assert await delete.check("OK", "NO") is delete
+        with pytest.raises(imaprs.NO):
+            delete.check()  # completed: checked at once, nothing to await
+        await imap.logout()
+
+    with ScriptedServer(script=script) as server:
+        run(main())

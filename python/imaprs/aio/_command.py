@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, AsyncIterator, Iterator, Optional
+from typing import TYPE_CHECKING, Any, AsyncIterator, Generator, Iterator, Optional, Tuple
 
 from .._command import _UNSET, IMAP4Command
 from .._results import command_value, gatherer
@@ -22,12 +22,24 @@ class AsyncCommand(IMAP4Command):
     ``await cmd.wait()`` waits for the completion and raises NO/BAD; ``async for rsp in
     cmd`` yields the responses it claims as they arrive; ``cmd.data`` is its typed result once
     it has completed; ``async for item in cmd.items()`` yields the typed values as their
-    responses arrive. Cancelling a task that awaits any of these leaves the command in flight
-    and the connection in step.
+    responses arrive; ``await cmd`` is ``await cmd.wait()`` and ``await cmd.check(*expect)``
+    waits, then checks the status against ``expect``. Cancelling a task that awaits any of
+    these leaves the command in flight and the connection in step.
     """
 
     __slots__ = ()
     imap: Driver  # type: ignore[assignment]
+
+    def __await__(self) -> Generator[Any, None, AsyncCommand]:
+        return self.wait().__await__()
+
+    def check(self, *expect: str) -> AsyncCommand:
+        """Raises unless the completion status is one of ``expect`` (default: OK), at once
+        when the command has completed; returns an awaitable of the command, which for a
+        command still in flight waits for its completion and checks it then."""
+        if self.result is not None:
+            super().check(*expect)
+        return _Checked(self, expect)  # type: ignore[return-value]
 
     async def wait(  # type: ignore[override]
         self, *expect: str, timeout: Optional[float] = None
@@ -100,3 +112,16 @@ class AsyncNoop(AsyncCommand):
                 return
             else:
                 await imap._wait_for(lambda: bool(imap.queue) or self.result is not None)
+
+
+class _Checked:
+    """``cmd.check(*expect)`` of a command still in flight: awaiting it waits for the
+    completion, then checks the status against ``expect``."""
+
+    __slots__ = ("_cmd", "_expect")
+
+    def __init__(self, cmd: AsyncCommand, expect: Tuple[str, ...]) -> None:
+        self._cmd, self._expect = cmd, expect
+
+    def __await__(self) -> Generator[Any, None, AsyncCommand]:
+        return self._cmd.wait(*self._expect).__await__()
