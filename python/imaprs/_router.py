@@ -16,6 +16,7 @@ condition, nothing for asyncio), ``_fail(exc)`` (makes the connection unusable),
 
 from __future__ import annotations
 
+import abc
 import logging
 from typing import TYPE_CHECKING, Any, Callable, ContextManager, Dict, List, Optional
 
@@ -33,7 +34,7 @@ __all__ = ["Monitor", "Router"]
 Monitor = Callable[[IMAP4Response], Any]
 
 
-class Router:
+class Router(abc.ABC):
     """See the module documentation."""
 
     _session: _imaprs._Session
@@ -49,14 +50,17 @@ class Router:
     #: The selected mailbox's state, which routing keeps current (see ``IMAP4.selected``).
     _selected: Optional[_imaprs.SelectedMailbox] = None
 
+    @abc.abstractmethod
     def _fail(self, exc: BaseException) -> None:
-        raise NotImplementedError
+        """Makes the connection unusable: every waiting and later call raises ``exc``."""
 
+    @abc.abstractmethod
     def _stream_threshold(self, size: Optional[int]) -> None:
-        raise NotImplementedError
+        """Literals of at least ``size`` bytes are handed over in pieces (None: whole)."""
 
+    @abc.abstractmethod
     def _awaitable_sink(self, cmd: IMAP4Command, result: Any) -> None:
-        raise NotImplementedError
+        """A sink returned an awaitable: the face awaits it or refuses it."""
 
     # -- state ---------------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ piece of an upload), ``_write_guard`` and ``_command_class``.
 
 from __future__ import annotations
 
+import abc
 import logging
 from typing import TYPE_CHECKING, Any, Callable, ContextManager, List, Optional, Tuple
 
@@ -44,17 +45,21 @@ class Sending(Router):
     _write_guard: ContextManager[Any]
     _command_class: type
 
+    @abc.abstractmethod
     def _route_ready(self) -> None:
-        raise NotImplementedError
+        """Routes what the server sent already, where reading is not continuous."""
 
+    @abc.abstractmethod
     def _write(self, data: bytes, flush: bool) -> Any:
-        raise NotImplementedError
+        """Queues ``data`` behind what is queued; sends everything when ``flush``."""
 
+    @abc.abstractmethod
     def _write_piece(self, piece: bytes) -> Any:
-        raise NotImplementedError
+        """Writes one piece of an upload at once."""
 
+    @abc.abstractmethod
     def _await_continuation(self, cmd: IMAP4Command) -> Any:
-        raise NotImplementedError
+        """Waits for ``+``: its data, or None when ``cmd`` completed instead."""
 
     def _register(
         self,
@@ -163,5 +168,6 @@ class Sending(Router):
                     raise exc.error from exc.__cause__
                 raise
 
+    @abc.abstractmethod
     def _drive(self, op: Op[Any], exclusive: bool = False) -> Any:
-        raise NotImplementedError
+        """Runs operation ``op``, giving each value it yields the face's answer."""

@@ -13,6 +13,7 @@ finish, awaits them in order; then what was routed becomes visible and reading g
 
 from __future__ import annotations
 
+import abc
 import asyncio
 from typing import TYPE_CHECKING, Any, List, Optional, Tuple
 
@@ -51,14 +52,17 @@ class Reading(Router):
     _sinking: bool
     _waiters: List[asyncio.Future[None]]
 
+    @abc.abstractmethod
     def _wake(self) -> None:
-        raise NotImplementedError
+        """Wakes the tasks waiting for news."""
 
+    @abc.abstractmethod
     def _flush_link(self) -> None:
-        raise NotImplementedError
+        """Sends what the link has for the socket."""
 
+    @abc.abstractmethod
     def _watch_until(self, when: float) -> None:
-        raise NotImplementedError
+        """Makes the connection's timer ring at ``when`` at the latest."""
 
     def _received(self, data: bytes) -> None:
         """What the transport read (see the module documentation)."""
