@@ -27,10 +27,9 @@ connection, and every task waiting on it wakes with the error.
 from __future__ import annotations
 
 import asyncio
-import collections
 import contextlib
 import logging
-from typing import Any, AsyncIterator, Callable, Deque, Dict, List, Optional, Tuple
+from typing import Any, AsyncIterator, Callable, Dict, List, Optional, Tuple
 
 from .. import _engine, _imaprs
 from .._command import IMAP4Command, Sink, allowed
@@ -41,67 +40,11 @@ from .._types import IMAP4Response
 from .._upload import Upload
 from ..errors import ConnectionClosed, IMAP4Error, IMAP4Timeout, ProtocolError, TLSError
 from ._command import AsyncCommand
+from ._lock import TaskLock
 from ._reading import CLEAR, Reading
 from ._wire import Wire
 
 __all__ = ["Driver"]
-
-
-class _TaskLock:
-    """The send lock: one task sends at a time, in the order they asked; the task holding it
-    may take it again (an operation such as AUTHENTICATE holds it across the commands it
-    sends). Taking a free lock does not suspend."""
-
-    def __init__(self) -> None:
-        self._owner: Optional[asyncio.Task[Any]] = None
-        self._depth = 0
-        self._waiting: Deque[Tuple[asyncio.Future[None], Optional[asyncio.Task[Any]]]] = (
-            collections.deque()
-        )
-
-    def take_now(self) -> bool:
-        """Takes the lock if that needs no wait (free, or held by this task)."""
-        task = asyncio.current_task()
-        if self._owner is task and task is not None:
-            self._depth += 1
-            return True
-        if self._owner is None and not self._waiting:
-            self._owner, self._depth = task, 1
-            return True
-        return False
-
-    async def __aenter__(self) -> None:
-        if self.take_now():
-            return
-        turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._waiting.append((turn, asyncio.current_task()))
-        try:
-            await turn  # the lock is handed over with the result
-        except BaseException:
-            if turn.done() and not turn.cancelled():
-                self._release()  # handed over, then cancelled: pass it on
-            else:
-                turn.cancel()  # skipped when the lock is next let go
-            raise
-
-    async def __aexit__(self, *exc: object) -> None:
-        self._release()
-
-    def _release(self) -> None:
-        self._depth -= 1
-        if self._depth > 0:
-            return
-        self._owner = None
-        while self._waiting:
-            turn, task = self._waiting.popleft()
-            if not turn.done():
-                self._owner, self._depth = task, 1
-                turn.set_result(None)
-                return
-
-    def hand_to(self, task: asyncio.Task[Any]) -> None:
-        """Gives the held lock to ``task`` (which will let it go)."""
-        self._owner = task
 
 
 class Driver(Reading, Sending):
@@ -141,7 +84,7 @@ class Driver(Reading, Sending):
         self.monitor = None
         self.readonly = None
         self._selected = None
-        self._lock = _TaskLock()
+        self._lock = TaskLock()
         #: The task inside an ``idle()`` block, which holds the send lock.
         self._idler: Optional[asyncio.Task[Any]] = None
         self._literal_header = self._session.literal_header
