@@ -162,6 +162,25 @@ def test_every_real_server_fetch_gives_typed_values() -> None:
     assert gmail["X-GM-THRID"] == 1278455344230334865
 
 
+def test_items_read_with_the_response_equal_those_built_from_it_later() -> None:
+    """A FETCH response gets its typed items as it is read (sharing its line, or keeping
+    only the items' bytes when it has literals); parsing the response object again later
+    gives the same values."""
+    fetches = server_fetches()
+    assert any(r.literals for r in fetches) and any(not r.literals for r in fetches)
+    for rsp in fetches:
+        assert rsp._typed is not None
+        read = fetch_item(rsp)
+        values = (read.flags, read.envelope, read.bodystructure, read.internaldate)
+        rsp._typed = None
+        again = fetch_item(rsp)
+        assert again == read
+        assert (again.flags, again.envelope, again.bodystructure, again.internaldate) == values
+        if read.bodystructure is not None:
+            parts = [(p.part, p.filename, p.params) for p in read.bodystructure.walk()]
+            assert parts == [(p.part, p.filename, p.params) for p in again.bodystructure.walk()]
+
+
 def test_odd_structures_do_not_fail() -> None:
     cases = [
         b"* 1 FETCH (BODYSTRUCTURE (NIL NIL NIL NIL NIL NIL NIL))\r\n",

@@ -12,7 +12,8 @@ use pyo3::types::{PyBytes, PyList, PyString, PyType};
 use pyo3::{intern, IntoPyObjectExt};
 
 use super::strcache::StrCache;
-use crate::proto::{unescape, ContinueText, Response, TokenKind};
+use super::typed::build_core;
+use crate::proto::{unescape, ContinueText, Kind, Response, TokenKind, View};
 
 /// Sequence numbers shared by every response of the process, as the design's `seq`.
 static SEQ: AtomicU64 = AtomicU64::new(1);
@@ -112,6 +113,14 @@ pub(crate) fn fill(
         Some(given) => (None, given.clone()),
         None => (Some(line_text(py, rsp)), found),
     };
+    if let (Some(line), true) = (&text, is_fetch(rsp)) {
+        // The typed items are read now, from the tokens at hand, while the next response is
+        // still on its way; a FETCH response they cannot be read from is left for
+        // `fetch_item` to report.
+        if let Ok(core) = build_core(py, &View::new(*rsp, &[]), &literal_list, line) {
+            obj.setattr(intern!(py, "_typed"), core)?;
+        }
+    }
     obj.setattr(intern!(py, "seq"), SEQ.fetch_add(1, Ordering::Relaxed))?;
     obj.setattr(intern!(py, "type"), PyString::intern(py, kind.name()))?;
     obj.setattr(intern!(py, "tag"), tag_str(py, rsp.tag())?)?;
@@ -126,6 +135,14 @@ pub(crate) fn fill(
     }
     obj.setattr(intern!(py, "literals"), literal_list)?;
     Ok(())
+}
+
+/// Whether `rsp` is untagged FETCH data.
+fn is_fetch(rsp: &Response<'_>) -> bool {
+    rsp.kind() == Kind::Data
+        && rsp
+            .dtype()
+            .is_some_and(|d| d.eq_ignore_ascii_case(b"FETCH"))
 }
 
 /// Appends the converted tokens to `top`, nested lists as new lists; collects the literal

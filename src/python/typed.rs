@@ -1,15 +1,18 @@
 //! The typed items of a FETCH response: a [`FetchCore`] built from the tokens of the
-//! response's line and literals, once per response: `fetch_item()` keeps it in the
-//! response's `_typed` slot, so `IMAP4Command.data`, `items()` and later calls share it.
+//! response's line and literals once per response, as the response is read (or by
+//! `fetch_item()` for a response made otherwise); it is kept in the response's `_typed`
+//! slot, so `IMAP4Command.data`, `items()` and later calls share it.
 //!
 //! The core reads the small items (UID, sizes, dates) and keeps FLAGS, ENVELOPE and
-//! BODYSTRUCTURE as tokens in a [`Source`]; their Python values are made when first asked
-//! for, and an attribute that is never read costs nothing. Nothing is built while reading:
-//! a caller that reads the raw responses only does not pay for typed values.
+//! BODYSTRUCTURE as token indices into a [`Source`] that shares the response's line (or
+//! keeps the items' bytes when the response has literals) and is parsed again only when a
+//! value is first asked for: a caller that reads the raw responses only pays for the scan
+//! of the small items, and an attribute that is never read costs nothing.
 
 use std::sync::Arc;
 
 use pyo3::prelude::*;
+use pyo3::pybacked::PyBackedBytes;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyDict, PyList, PyTuple};
 use pyo3::IntoPyObjectExt;
@@ -96,7 +99,9 @@ impl FetchCore {
 }
 
 /// The typed items of the FETCH response `view`, whose literals (inline, or a template's
-/// `{i}`) are the `bytes` objects of `literals`, in order.
+/// `{i}`) are the `bytes` objects of `literals`, in order; `line` is the response's line as
+/// the response object holds it (`{i}` for each literal), which the typed values share
+/// rather than copy when there is no literal.
 ///
 /// # Errors
 /// `ParseError` when `view` is not a FETCH response.
@@ -104,9 +109,10 @@ pub(crate) fn build_core<'py>(
     py: Python<'py>,
     view: &View<'_>,
     literals: &Bound<'py, PyList>,
+    line: &Bound<'py, PyBytes>,
 ) -> PyResult<Bound<'py, FetchCore>> {
     let scan = scan_fetch(view).map_err(|e| parse_error(py, &e, None))?;
-    let core = Bound::new(py, core_of(py, view, scan, literals)?)?;
+    let core = Bound::new(py, core_of(py, view, scan, literals, line)?)?;
     untrack(core.as_any());
     Ok(core)
 }
@@ -116,6 +122,7 @@ fn core_of<'py>(
     view: &View<'_>,
     scan: Scan<'_>,
     literals: &Bound<'py, PyList>,
+    line: &Bound<'py, PyBytes>,
 ) -> PyResult<FetchCore> {
     let others = if scan.others.is_empty() {
         None
@@ -128,11 +135,16 @@ fn core_of<'py>(
         Some(dict.unbind())
     };
     let roots = [scan.flags, scan.envelope, scan.body_structure];
-    let (source, at) = if roots.iter().any(Option::is_some) {
+    let (source, at) = if !roots.iter().any(Option::is_some) {
+        (None, [None; 3])
+    } else if literals.is_empty() {
+        // The same tokens, parsed from the response's own line when first read.
+        let at = roots.map(|r| r.and_then(|r| u32::try_from(r).ok()));
+        let line = PyBackedBytes::from(line.clone());
+        (Some(Arc::new(Source::of_line(line))), at)
+    } else {
         let (source, at) = Source::keep(view, roots);
         (Some(Arc::new(source)), at)
-    } else {
-        (None, [None; 3])
     };
     Ok(FetchCore {
         seq: scan.seq,

@@ -277,6 +277,19 @@ proptest! {
 fn lazy_agrees(src: &View<'_>, scan: &Scan<'_>) {
     let (source, [env_at, body_at]) = Source::keep(src, [scan.envelope, scan.body_structure]);
     let kept = source.view();
+    // The kept values parse back to the same tokens, kind for kind and text for text.
+    for (root, at) in [(scan.envelope, env_at), (scan.body_structure, body_at)] {
+        let (Some(root), Some(at)) = (root, at) else {
+            continue;
+        };
+        let len = src.tokens()[root].next_sibling(root) - root;
+        for k in 0..len {
+            let (a, b) = (root + k, at as usize + k);
+            assert_eq!(src.kind(a), kept.kind(b));
+            assert_eq!(src.text(a), kept.text(b));
+            assert_eq!(src.tokens()[a].num, kept.tokens()[b].num);
+        }
+    }
     if let (Some(i), Some(at)) = (scan.envelope, env_at) {
         let built = Envelope::from_tokens(src, i);
         let lazy = EnvelopeView::new(&kept, at as usize);
