@@ -8,9 +8,10 @@ charsets, nested multiparts), then measures:
 1. the listing workload, FETCH 1:* (UID FLAGS INTERNALDATE RFC822.SIZE ENVELOPE
    BODYSTRUCTURE): imaplib's ``fetch()`` returning the data unparsed; IMAPClient's
    ``fetch()`` returning its parsed dict; imaprs's ``fetch()`` returning its raw
-   ``IMAP4Response`` lists (for reference); imaprs returning one ``FetchItem`` per message,
-   with ``Envelope``/``BodyStructure`` objects, and reading every subject, sender name and
-   attachment name, decoded (connecting and logging in included for all; best of three).
+   ``IMAP4Response`` lists (for reference); imaprs returning one ``FetchItem`` per message
+   (``IMAP4Command.data``) with ``Envelope``/``BodyStructure`` objects, and reading every
+   subject, sender name and attachment name, decoded (connecting and logging in included
+   for all; best of three).
    Each is timed twice: wall time, which includes Dovecot's own work (about 0.1 s for
    10,000 messages, the same for every client, so it narrows the ratios), and the client
    process's CPU time (``time.process_time``), which is what the client itself costs;
@@ -41,7 +42,6 @@ from engine_bench import (
     imaprs_fetch_all,
 )
 from figures import save_charts
-from imaprs._imaprs import fetch_item
 from imaprs._servers import Dovecot, seed_mailbox
 
 NAMES = ("UID", "FLAGS", "INTERNALDATE", "RFC822.SIZE", "ENVELOPE", "BODYSTRUCTURE")
@@ -51,8 +51,7 @@ def imaprs_listing(server: Dovecot, user: str, password: str) -> List[imaprs.Fet
     with imaprs.IMAP4((server.host, server.port)) as conn:
         conn.login(user, password, allow_cleartext=True)
         conn.select("INBOX", readonly=True)
-        cmd = conn.fetch("1:*", *NAMES)
-        items = [fetch_item(rsp) for rsp in cmd.queue if rsp.dtype == "FETCH"]
+        items = list(conn.fetch("1:*", *NAMES).data.values())
     for item in items:  # what a listing shows: subject, sender, attachment names
         env, body = item.envelope, item.bodystructure
         assert env is not None and body is not None

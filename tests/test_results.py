@@ -278,6 +278,9 @@ def test_what_dovecot_never_sends() -> None:
         joined = join_split(_Fetch(cmd).feed(cmd.queue[0]) + _Fetch(cmd).feed(cmd.queue[1]))
         assert list(joined) == [8]
         assert joined[8][2] == ["UID", 8, "BODY[1]", b"abc", "UID", 8, "BODY[2]", b"de"]
+        data = cmd.data  # one message in two responses: joined, keyed by UID
+        assert sorted(data) == [8, 9] and data[9].flags == ()
+        assert (data[8]["BODY[1]"], data[8]["BODY[2]"]) == (b"abc", b"de")
         imap.noop()
         assert imap.selected is not None and imap.selected.exists == 4
         imap.logout()

@@ -53,6 +53,7 @@ __all__ = [
     "_result",
     "_join_fetch",
     "_fetch_key",
+    "_fetch_items",
     "__version__",
 ]
 
@@ -355,6 +356,7 @@ class SelectedMailbox:
 def _result(rsp: IMAP4Response, utf8: bool = False) -> Any: ...
 def _join_fetch(first: IMAP4Response, second: IMAP4Response) -> Optional[str]: ...
 def _fetch_key(rsp: IMAP4Response, uid: bool = True) -> Optional[Tuple[int, Optional[int]]]: ...
+def _fetch_items(rsps: List[IMAP4Response], uid: bool) -> Optional[Dict[int, FetchItem]]: ...
 
 @final
 class Envelope:

@@ -120,10 +120,7 @@ def command_data(cmd: IMAP4Command) -> Any:
 
 def command_value(cmd: IMAP4Command) -> Any:
     """The value of a command that has completed, gathered from its responses."""
-    gather = gatherer(cmd)
-    values = [v for rsp in list(cmd.queue) for v in gather.feed(rsp)]
-    values += gather.finish(cmd)
-    return gather.value(values)
+    return gatherer(cmd).gather(list(cmd.queue))
 
 
 def command_items(cmd: IMAP4Command) -> Iterator[Any]:
@@ -158,6 +155,12 @@ class _Gather:
 
     def finish(self, cmd: IMAP4Command) -> List[Any]:
         return []
+
+    def gather(self, rsps: List[IMAP4Response]) -> Any:
+        """The value of a completed command whose responses are ``rsps``."""
+        values = [v for rsp in rsps for v in self.feed(rsp)]
+        values += self.finish(self.cmd)
+        return self.value(values)
 
     def value(self, values: List[Any]) -> Any:
         if self.shape == "list":
@@ -365,6 +368,11 @@ class _Fetch(_Gather):
     def feed(self, rsp: IMAP4Response) -> List[Any]:
         key = self.key(rsp)
         return [] if key is None else [(key, rsp)]
+
+    def gather(self, rsps: List[IMAP4Response]) -> Any:
+        # One response a message, as servers send them: read in one call.
+        items = _imaprs._fetch_items(rsps, bool(self.cmd.uid))
+        return items if items is not None else super().gather(rsps)
 
     def value(self, values: List[Any]) -> Any:
         return {key: fetch_item(rsp) for key, rsp in join_split(values).items()}

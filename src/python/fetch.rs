@@ -78,6 +78,39 @@ pub(crate) fn fetch_item<'py>(rsp: &Bound<'py, PyAny>) -> PyResult<Bound<'py, Py
     Ok(item)
 }
 
+/// `IMAP4Command.data` of a FETCH: the `FetchItem` of each FETCH response of `rsps`, by
+/// UID when `uid` (and the response has one), else by message number. None when a message
+/// has more than one response (the server split it) or one cannot be read: the caller then
+/// takes the general way, which joins or skips them.
+#[pyfunction]
+pub(crate) fn _fetch_items<'py>(
+    rsps: &Bound<'py, PyList>,
+    uid: bool,
+) -> PyResult<Option<Bound<'py, PyDict>>> {
+    let py = rsps.py();
+    let out = PyDict::new(py);
+    let fetch = intern!(py, "FETCH");
+    for rsp in rsps.iter() {
+        let dtype = rsp.getattr(intern!(py, "dtype"))?;
+        if !dtype.is(fetch) && !dtype.eq(fetch)? {
+            continue;
+        }
+        let Ok(item) = fetch_item(&rsp) else {
+            return Ok(None);
+        };
+        let core = item.get().core();
+        let key = match (uid, core.uid) {
+            (true, Some(uid)) => uid,
+            _ => core.seq,
+        };
+        if out.contains(key)? {
+            return Ok(None);
+        }
+        out.set_item(key, item)?;
+    }
+    Ok(Some(out))
+}
+
 /// Rebuilds a `BodyStructure` from its IMAP form (for pickling).
 #[pyfunction]
 pub(crate) fn _bodystructure(py: Python<'_>, wire: &[u8], part: &str) -> PyResult<PyBodyStructure> {
