@@ -255,6 +255,26 @@ mod tests {
     }
 
     #[test]
+    fn a_shared_line_is_read_at_the_response_s_own_token_indices() {
+        let line = b"* 2 FETCH (UID 9 FLAGS (\\Seen $Junk) ENVELOPE (NIL \"Hi\" NIL))".to_vec();
+        let mut tokens = Tokens::new();
+        let rsp = parse_template(&line, 0, &mut tokens, &Limits::default()).unwrap();
+        let src = View::new(rsp, &[]);
+        let items: Vec<usize> = src.children(src.top()[2]).collect();
+        let source = Source::of_line(line.clone());
+        assert_eq!(
+            source.size(),
+            0,
+            "nothing is copied or parsed before a value is read"
+        );
+        let view = source.view();
+        assert_eq!(view.strings(items[3]), ["\\Seen", "$Junk"]);
+        let subject = view.children(items[5]).nth(1).unwrap();
+        assert_eq!(view.text(subject).as_deref(), Some(&b"Hi"[..]));
+        assert_eq!(view.tokens(), src.tokens());
+    }
+
+    #[test]
     fn holds_one_value() {
         let (source, at) = Source::of_value(b"(\"a\" {1}\r\nb)").unwrap();
         assert_eq!(source.view().strings(at as usize), ["a", "b"]);
