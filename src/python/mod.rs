@@ -70,5 +70,11 @@ fn _imaprs(m: &Bound<'_, PyModule>) -> PyResult<()> {
 /// The extension's allocator. Typed FETCH values hold many short strings; with the system
 /// allocator, building and freeing ten thousand of them cost about twice as much (glibc's
 /// fastbin consolidation), as pydantic-core also found.
+///
+/// Built without transparent huge pages (`no_thp`): asked for them, mimalloc marks its memory
+/// `MADV_HUGEPAGE`, and on a system whose THP setting is `madvise` (Debian's, Ubuntu's) every
+/// first touch of fresh memory then faults in and zeroes 2 MiB at once; a listing of 10,000
+/// typed messages spent up to 70 ms of its first runs in the kernel zeroing pages, at random
+/// from one process to the next. The process's own THP setting is left alone.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
