@@ -169,6 +169,17 @@ def main() -> None:
                         ],
                     ),
                     (
+                        "typed-listing-cpu",
+                        f"Listing {args.messages:,} messages: the client's own CPU time",
+                        "s",
+                        True,
+                        [
+                            ("imaplib (unparsed)", base_cpu),
+                            ("IMAPClient fetch()", other_cpu if other_count is not None else None),
+                            ("imaprs FetchItems", mine_cpu),
+                        ],
+                    ),
+                    (
                         "header-decoding",
                         f"Decoding {len(texts):,} subjects and names",
                         "s",
