@@ -197,10 +197,16 @@ class IMAP4Command:
 
     def wait(self, *expect: str, timeout: Optional[float] = None) -> IMAP4Command:
         """Waits for the completion, then :meth:`check` s it."""
-        self.imap._wait_for(lambda: self.result is not None, timeout)
+        if self.result is None or self.imap._cork:
+            self.imap._wait_for(self._finished, timeout)
         if self.sink_error is not None:
             raise self.sink_error
+        if not expect and self.result.status == "OK":  # type: ignore[union-attr]
+            return self  # what check() says, without the call
         return self.check(*expect)
+
+    def _finished(self) -> bool:
+        return self.result is not None
 
     @property
     def done(self) -> bool:
