@@ -74,10 +74,12 @@ _FORKS = [0]
 
 def _forked() -> None:
     _FORKS[0] += 1
+    _imaprs._note_fork(True)  # the core's own check of the process, as cheap
 
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_forked)
+    _imaprs._note_fork(False)
 
 
 class Engine(Sending):
