@@ -183,7 +183,7 @@ class Engine(Sending):
             self._raise_if_failed()
         upper = name.upper()
         session = self._session
-        rule = allowed(upper, session.state, session.capabilities, check)
+        rule = allowed(upper, session.state, self, check)
         with self._send_lock:
             if self.cmds:  # else nothing in flight to wait for (the core tracks no fewer)
                 if rule is not None and rule.exclusive:
