@@ -93,10 +93,10 @@ def _rules() -> Dict[str, Rule]:
 RULES = _rules()
 
 
-def allowed(upper: str, state: str, caps: Callable[[], Any], check: bool = True) -> Optional[Rule]:
+def allowed(upper: str, state: str, imap: Any, check: bool = True) -> Optional[Rule]:
     """The rule of command ``upper`` after checking it (unless not ``check``) against the
-    connection ``state`` and the server's capabilities (``caps()``, read only when the rule
-    names one); raises IMAP4Error when the command may not be sent. None for a command
+    connection ``state`` and the server's capabilities (``imap.caps``, read only when the
+    rule names one); raises IMAP4Error when the command may not be sent. None for a command
     without a rule. Nothing is sent once the connection is closed."""
     if state == "logout":
         raise IMAP4Error("connection is closed")
@@ -104,7 +104,7 @@ def allowed(upper: str, state: str, caps: Callable[[], Any], check: bool = True)
     if check and rule is not None:
         if state not in rule.states:
             raise IMAP4Error(f"{upper} is not allowed in state {state}")
-        if rule.cap and rule.cap not in caps():
+        if rule.cap and rule.cap not in imap.caps:
             raise IMAP4Error(f"the server does not support {upper} ({rule.cap})")
     return rule
 
@@ -197,10 +197,16 @@ class IMAP4Command:
 
     def wait(self, *expect: str, timeout: Optional[float] = None) -> IMAP4Command:
         """Waits for the completion, then :meth:`check` s it."""
-        self.imap._wait_for(lambda: self.result is not None, timeout)
+        if self.result is None or self.imap._cork:
+            self.imap._wait_for(self._finished, timeout)
         if self.sink_error is not None:
             raise self.sink_error
+        if not expect and self.result.status == "OK":  # type: ignore[union-attr]
+            return self  # what check() says, without the call
         return self.check(*expect)
+
+    def _finished(self) -> bool:
+        return self.result is not None
 
     @property
     def done(self) -> bool:

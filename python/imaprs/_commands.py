@@ -233,16 +233,16 @@ class Commands(_Base):
         connection.
         """
         text, claim = _seqset(seqset)
-        args: List[Any] = [SequenceSet(text), _items(attrs)]
-        modifiers: List[Any] = []
-        if changedsince is not None:
-            modifiers += [Atom("CHANGEDSINCE"), Number64(changedsince)]
-        if vanished:
-            modifiers.append(Atom("VANISHED"))
-        if modifiers:
+        args: List[Any] = [SequenceSet(text), _ITEMS.get(attrs) or _items(attrs)]
+        if changedsince is not None or vanished:
+            modifiers: List[Any] = []
+            if changedsince is not None:
+                modifiers += [Atom("CHANGEDSINCE"), Number64(changedsince)]
+            if vanished:
+                modifiers.append(Atom("VANISHED"))
             args.append(modifiers)
-        write = _sink(sink)
-        name = _uid(uid, "FETCH")
+        write = sink if sink is None or callable(sink) else _sink(sink)
+        name = "UID FETCH" if uid else "FETCH"
         return self._run(wait, name, *args, seqset=claim, sink=write, progress=progress)
 
     def fetch_part(

@@ -41,7 +41,7 @@ import logging
 import os
 import threading
 import time
-from typing import Any, Callable, Iterable, List, Optional
+from typing import Any, Callable, Iterable, List, Optional, Tuple
 
 from . import _imaprs
 from ._command import IMAP4Command, Sink, allowed
@@ -74,10 +74,12 @@ _FORKS = [0]
 
 def _forked() -> None:
     _FORKS[0] += 1
+    _imaprs._note_fork(True)  # the core's own check of the process, as cheap
 
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_forked)
+    _imaprs._note_fork(False)
 
 
 class Engine(Sending):
@@ -161,17 +163,34 @@ class Engine(Sending):
         flush: bool = False,
         uploads: Optional[List[Upload]] = None,
     ) -> IMAP4Command:
-        self._check_process()
-        self._raise_if_failed()
+        return self._submit(name, args, seqset, sink, progress, check, flush, uploads)
+
+    def _submit(
+        self,
+        name: str,
+        args: Tuple[Any, ...],
+        seqset: Optional[str],
+        sink: Optional[Sink],
+        progress: Optional[Callable[[int, int], None]],
+        check: bool,
+        flush: bool,
+        uploads: Optional[List[Upload]],
+    ) -> IMAP4Command:
+        """``_send`` with every argument in place (no keywords to gather on the way)."""
+        if self._fork != _FORKS[0]:
+            self._check_process()
+        if self._error is not None or self._callback_error is not None:
+            self._raise_if_failed()
         upper = name.upper()
-        rule = allowed(upper, self._session.state, lambda: self.caps, check)
         session = self._session
+        rule = allowed(upper, session.state, self, check)
         with self._send_lock:
-            if rule is not None and rule.exclusive:
-                self._wait_for(lambda: not self.cmds)
-            elif session.conflicts(upper, seqset):
-                # Its responses could not be told from those of a command in flight.
-                self._wait_for(lambda: not session.conflicts(upper, seqset))
+            if self.cmds:  # else nothing in flight to wait for (the core tracks no fewer)
+                if rule is not None and rule.exclusive:
+                    self._wait_for(lambda: not self.cmds)
+                elif session.conflicts(upper, seqset):
+                    # Its responses could not be told from those of a command in flight.
+                    self._wait_for(lambda: not session.conflicts(upper, seqset))
             cmd, parts = self._register(name, upper, args, seqset, sink, progress, uploads)
             if len(parts) == 1:
                 self._write(parts[0], flush)  # the command is one piece of text (most are)
@@ -186,8 +205,14 @@ class Engine(Sending):
         """Queues ``data`` behind what is queued, and sends everything when ``flush`` or when
         the queue is large. The send lock is held."""
         if flush and not self._cork:
+            if not data:
+                return
             with self._write_lock:  # nothing queued: no copy
-                self._write_now(data)
+                try:
+                    self._conn.write(data)
+                except FATAL as exc:
+                    self._fail(exc)
+                    raise
             return
         self._cork += data
         if flush or len(self._cork) >= CORK_LIMIT:
@@ -279,7 +304,8 @@ class Engine(Sending):
         ``timeout`` bounds the whole wait (default: the connection's timeout applies to each
         network read only).
         """
-        self._check_process()
+        if self._fork != _FORKS[0]:
+            self._check_process()
         if self._cork:
             self._flush()
         deadline = None if timeout is None else time.monotonic() + timeout
@@ -288,7 +314,8 @@ class Engine(Sending):
             while True:
                 if ready():
                     return
-                self._raise_if_failed()
+                if self._error is not None or self._callback_error is not None:
+                    self._raise_if_failed()
                 if not self._reading:
                     self._reading = True
                     break
@@ -301,6 +328,7 @@ class Engine(Sending):
                 finally:
                     self._sleepers -= 1
         # We are the reader: read outside the condition, route inside it.
+        reading = True
         try:
             while True:
                 if deadline is None:
@@ -311,13 +339,15 @@ class Engine(Sending):
                     self._route(batch)
                     if self._sleepers:
                         cond.notify_all()
-                    if isinstance(self._error, ProtocolError) or (
-                        self._error is None and self._callback_error is not None
-                    ):
-                        self._raise_if_failed()  # raised now, even if ready() holds
+                    if self._error is not None or self._callback_error is not None:
+                        if isinstance(self._error, ProtocolError) or self._error is None:
+                            self._raise_if_failed()  # raised now, even if ready() holds
+                        if not ready():
+                            self._raise_if_failed()
                     if ready():
+                        # Done: reading stops here, while the lock is held (no other round).
+                        self._reading = reading = False
                         return
-                    self._raise_if_failed()
                 if deadline is not None and time.monotonic() > deadline:
                     raise IMAP4Timeout("timed out waiting for the server")
         except FATAL as exc:
@@ -330,10 +360,11 @@ class Engine(Sending):
             self._fail(ConnectionClosed("interrupted while waiting for the server"))
             raise
         finally:
-            with mutex:
-                self._reading = False
-                if self._sleepers:
-                    cond.notify_all()
+            if reading:
+                with mutex:
+                    self._reading = False
+                    if self._sleepers:
+                        cond.notify_all()
 
     def _read_until(self, deadline: float) -> List[Any]:
         """A batch read that gives up at ``deadline`` (IMAP4Timeout)."""
@@ -433,8 +464,18 @@ class Engine(Sending):
             raise RuntimeError("IDLE is active: wait_all() would never return")
         self._wait_for(lambda: not self.cmds)
 
-    def _run(self, wait: bool, name: str, *args: Any, **kw: Any) -> IMAP4Command:
-        cmd = self._send(name, *args, flush=wait, **kw)
+    def _run(
+        self,
+        wait: bool,
+        name: str,
+        *args: Any,
+        seqset: Optional[str] = None,
+        sink: Optional[Sink] = None,
+        progress: Optional[Callable[[int, int], None]] = None,
+        check: bool = True,
+        uploads: Optional[List[Upload]] = None,
+    ) -> IMAP4Command:
+        cmd = self._submit(name, args, seqset, sink, progress, check, wait, uploads)
         if wait:
             return cmd.wait()
         self._arm_flush()

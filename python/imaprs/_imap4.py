@@ -70,6 +70,9 @@ class IMAP4(SessionCommands, Commands, Engine):
     """
 
     _noop_class = _Noop
+    #: Read as ``self._caps_stale``, never through ``self.__dict__``: CPython 3.11 reads
+    #: every attribute of an instance whose ``__dict__`` was once asked for on a slow path,
+    #: and the engine reads many per command.
     _caps_stale = False
 
     def __init__(
@@ -122,7 +125,7 @@ class IMAP4(SessionCommands, Commands, Engine):
     def caps(self) -> set[str]:
         """The server's capabilities (upper case); re-read first when authentication left
         them unknown."""
-        if self.__dict__.get("_caps_stale") and self._can_refresh_caps():
+        if self._caps_stale and self._can_refresh_caps():
             with self._send_lock:
                 if self._caps_stale:
                     self._caps_stale = False

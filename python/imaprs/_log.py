@@ -8,9 +8,15 @@ AUTHENTICATE and every line of an AUTHENTICATE exchange are replaced by ``<secre
 from __future__ import annotations
 
 import logging
-from typing import Any, Sequence
+from typing import Any, Dict, Sequence
 
 LOG = logging.getLogger("imaprs")
+#: The logger's own answers to ``isEnabledFor(level)``, which the logging module empties
+#: whenever a level changes. The hot paths read it first (a C call where ``isEnabledFor``
+#: is a Python one) and ask the logger when it says anything but False::
+#:
+#:     if LEVELS.get(logging.DEBUG) is not False and LOG.isEnabledFor(logging.DEBUG): ...
+LEVELS: Dict[int, bool] = getattr(LOG, "_cache", {})
 
 _SECRET_ARGS = {"LOGIN": 1, "AUTHENTICATE": 1, "PROXYAUTH": 99}
 

@@ -21,7 +21,7 @@ import logging
 from typing import TYPE_CHECKING, Any, Callable, ContextManager, Dict, List, Optional
 
 from . import _imaprs
-from ._log import LOG, redact_response
+from ._log import LEVELS, LOG, redact_response
 from ._mailbox import MAILBOX_NEWS
 from ._types import IMAP4Response
 from .errors import BYE, CallbackError, LimitError, ProtocolError
@@ -88,13 +88,15 @@ class Router(abc.ABC):
     # -- routing -------------------------------------------------------------------------
 
     def _route(self, batch: List[Any]) -> None:
-        debug = LOG.isEnabledFor(logging.DEBUG)
+        debug = LEVELS.get(logging.DEBUG) is not False and LOG.isEnabledFor(logging.DEBUG)
         violation = batch[-1][0] if batch and isinstance(batch[-1][0], BaseException) else None
+        cmds = self.cmds
+        selected = self._selected
         for rsp, claimed in batch:
-            if isinstance(rsp, BaseException):
-                self._fail(rsp)
-                break
-            if not isinstance(rsp, IMAP4Response):
+            if type(rsp) is not IMAP4Response and not isinstance(rsp, IMAP4Response):
+                if isinstance(rsp, BaseException):
+                    self._fail(rsp)
+                    break
                 self._chunk(rsp, claimed)
                 continue
             if debug:
@@ -107,20 +109,30 @@ class Router(abc.ABC):
                     # Raised from the waiting call; the response is kept, the stream intact.
                     self._callback_error = exc
             kind = rsp.type
-            if self._selected is not None and kind != "done" and rsp.dtype in MAILBOX_NEWS:
-                self._selected._apply(rsp)
             if kind == "done":
                 if violation is None:  # else read with a violation: the command fails
-                    self._complete(rsp)
+                    cmd = cmds.pop(rsp.tag or "", None)
+                    if cmd is None:
+                        self._fail(ProtocolError(f"completion for an unknown tag: {rsp.text}"))
+                        break  # what came after a failure is not delivered
+                    if cmd.sink is not None:
+                        self._sinks -= 1
+                        if self._sinks == 0:
+                            self._stream_threshold(None)
+                    cmd.result = rsp
                     if self._error is not None:
                         break  # what came after a failure is not delivered
-            elif kind == "continue":
+                continue
+            if selected is not None and rsp.dtype in MAILBOX_NEWS:
+                selected._apply(rsp)
+            if kind == "continue":
                 self._continuation = rsp
                 idle = self._idle_cmd()
                 if idle is not None:
                     idle.queue.append(rsp)
-            elif claimed is not None and claimed in self.cmds:
-                cmd = self.cmds[claimed]
+                continue
+            cmd = cmds.get(claimed) if claimed is not None else None
+            if cmd is not None:
                 if cmd.sink is not None and rsp.literals:
                     self._sink_literals(cmd, rsp)
                 cmd.queue.append(rsp)
@@ -130,26 +142,16 @@ class Router(abc.ABC):
                     break  # what came after a failure is not delivered
 
     def _idle_cmd(self) -> Optional[IMAP4Command]:
-        for cmd in self.cmds.values():
+        # A copy: a thread sending a command adds to `cmds` without the routing lock.
+        for cmd in tuple(self.cmds.values()):
             if cmd.name == "IDLE":
                 return cmd
         return None
 
-    def _complete(self, rsp: IMAP4Response) -> None:
-        cmd = self.cmds.pop(rsp.tag or "", None)
-        if cmd is None:
-            self._fail(ProtocolError(f"completion for an unknown tag: {rsp.text}"))
-            return
-        if cmd.sink is not None:
-            self._sinks -= 1
-            if self._sinks == 0:
-                self._stream_threshold(None)
-        cmd.result = rsp
-
     def _chunk(self, chunk: Any, claimed: Optional[str]) -> None:
         cmd = self.cmds.get(claimed) if claimed is not None else None
         if cmd is None or cmd.sink is None:
-            cmd = next((c for c in self.cmds.values() if c.sink is not None), None)
+            cmd = next((c for c in tuple(self.cmds.values()) if c.sink is not None), None)
         if cmd is None or cmd.sink is None:
             self._fail(ProtocolError("a streamed literal with no command to take it"))
             return
@@ -191,7 +193,8 @@ class Router(abc.ABC):
             cmd.sink_error = sink_error(exc)
 
     def _unclaimed(self, rsp: IMAP4Response) -> None:
-        if rsp.status == "BYE" and not any(c.name.upper() == "LOGOUT" for c in self.cmds.values()):
+        cmds = tuple(self.cmds.values())  # see _idle_cmd
+        if rsp.status == "BYE" and not any(c.name.upper() == "LOGOUT" for c in cmds):
             self.queue.defer([rsp])
             self._fail(BYE("server closed the connection", str(rsp.info), rsp))
             return

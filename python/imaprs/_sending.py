@@ -17,6 +17,7 @@ import abc
 import logging
 from typing import TYPE_CHECKING, Any, Callable, ContextManager, List, Optional, Tuple
 
+from ._log import LEVELS as _LEVELS
 from ._log import LOG, redact
 from ._ops import Op
 from ._router import Router
@@ -35,6 +36,8 @@ STREAM_THRESHOLD = 64 * 1024
 FATAL = (ConnectionClosed, LimitError, TLSError, ProtocolError)
 #: Commands before which what the server already sent is read (see ``_register``).
 _GUARDED = frozenset({"STARTTLS", "LOGIN", "AUTHENTICATE"})
+#: Commands after whose OK nothing is read before the link changes.
+_BARRIERS = frozenset({"STARTTLS", "COMPRESS"})
 
 
 class Sending(Router):
@@ -74,7 +77,6 @@ class Sending(Router):
         """A new tag for command ``name``, its wire parts (refused before a byte is written
         when an argument is outside its grammar), and the command, now in flight. The
         caller holds the send lock and writes the parts next."""
-        session = self._session
         self._continuation = None  # a "+" can only be for the command being sent
         if upper in _GUARDED:
             # What the server sent already cannot answer a command not yet written: read
@@ -84,23 +86,27 @@ class Sending(Router):
         # Tagged, encoded and tracked by the core in one call (an argument refused leaves no
         # trace); until the command is in `cmds`, what it claims is unclaimed, as nothing
         # the server sends before it is written can answer it.
-        tag, wire = session.command(name, upper, arg_list, seqset)
-        parts = [wire] if isinstance(wire, bytes) else list(wire)
+        tag, wire = self._session.command(name, upper, arg_list, seqset)
+        parts = [wire] if type(wire) is bytes else list(wire)
         if uploads is not None:
             try:
                 parts = splice(parts, uploads, self._literal_header)
             except BaseException:
-                session.unsent(tag)  # refused before a byte left
+                self._session.unsent(tag)  # refused before a byte left
                 raise
         cmd: IMAP4Command = self._command_class(self, tag, name, arg_list, seqset, sink, progress)
-        if LOG.isEnabledFor(logging.DEBUG):
+        if _LEVELS.get(logging.DEBUG) is not False and LOG.isEnabledFor(logging.DEBUG):
             LOG.debug("C: %s %s %s", tag, name, redact(upper, args))
-        if upper in ("STARTTLS", "COMPRESS"):
+        if upper in _BARRIERS:
             # Nothing after its OK may be read before the link changes (see _session).
             self._set_barrier(tag)
-        with self._guard:
+        if sink is None:
+            # One dict store, atomic: the router iterates over copies of `cmds` (see there),
+            # so no lock is needed.
             self.cmds[tag] = cmd
-            if sink is not None:
+        else:
+            with self._guard:
+                self.cmds[tag] = cmd
                 self._sinks += 1
                 if self._sinks == 1:
                     self._stream_threshold(STREAM_THRESHOLD)

@@ -71,6 +71,24 @@ pub struct Connection {
     nonblocking: std::sync::atomic::AtomicBool,
     /// The process that opened the connection: a forked child must not touch the socket.
     pid: u32,
+    /// [`FORKS`] when the connection was opened.
+    forks: u64,
+}
+
+/// Forks seen by [`note_fork`], when a caller keeps it informed ([`FORKS_NOTED`]): while the
+/// count is unchanged the process is the one that opened a connection, and asking the
+/// system for its id (a system call on every read and write) can be skipped.
+static FORKS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+static FORKS_NOTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Tells the engine that this process is a child just forked; from the first call on,
+/// connections trust the count of forks instead of asking the system for the process id.
+/// Call it first with `child = false` (where fork hooks are registered), then in every child.
+pub fn note_fork(child: bool) {
+    if child {
+        FORKS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+    FORKS_NOTED.store(true, std::sync::atomic::Ordering::SeqCst);
 }
 
 /// Called between slices of a network wait; true stops the wait (a signal arrived), and the
@@ -128,6 +146,7 @@ impl Connection {
             interrupt: Mutex::new(None),
             nonblocking: std::sync::atomic::AtomicBool::new(false),
             pid: std::process::id(),
+            forks: FORKS.load(std::sync::atomic::Ordering::SeqCst),
         };
         if let Some(hook) = interrupt {
             conn.set_interrupt(Some(hook))?;
@@ -414,7 +433,7 @@ impl Connection {
 
     /// Closes the connection; a thread blocked reading wakes with [`Error::Closed`].
     pub fn shutdown(&self) {
-        if std::process::id() != self.pid {
+        if self.forked() {
             return; // a forked child: the socket is the parent's
         }
         lock(&self.closed).get_or_insert_with(|| "closed by the client".to_owned());
@@ -579,8 +598,17 @@ impl Connection {
         }
     }
 
+    /// Whether this process is not the one that opened the connection (a forked child).
+    fn forked(&self) -> bool {
+        use std::sync::atomic::Ordering;
+        if FORKS_NOTED.load(Ordering::Relaxed) && FORKS.load(Ordering::Relaxed) == self.forks {
+            return false;
+        }
+        std::process::id() != self.pid
+    }
+
     fn check_open(&self) -> Result<(), Error> {
-        if std::process::id() != self.pid {
+        if self.forked() {
             return Err(Error::Closed(format!(
                 "this connection belongs to process {} and cannot be used after fork()",
                 self.pid
@@ -595,7 +623,7 @@ impl Connection {
     /// Closes the connection because of `err` (a broken conversation, a failed read), which
     /// is returned: every later call fails with its text.
     pub fn close_with(&self, err: Error) -> Error {
-        if std::process::id() != self.pid {
+        if self.forked() {
             return err; // a forked child: the socket is the parent's
         }
         lock(&self.closed).get_or_insert_with(|| err.to_string());

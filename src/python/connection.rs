@@ -14,7 +14,7 @@ use pyo3::types::{PyBytes, PyList, PyString, PyTuple};
 
 use super::errors::client_error;
 use super::reader::LiteralChunk;
-use super::response::new_response_cached;
+use super::response::{new_response_cached, untrack};
 use super::session::{encode_command, PySession, Route};
 use super::strcache::StrCache;
 use crate::client::connection::{Connection, Item};
@@ -321,11 +321,18 @@ impl PyConnection {
         items: Vec<Item>,
         session: &PySession,
     ) -> PyResult<Bound<'py, PyList>> {
+        // Neither the list nor its pairs (responses, chunks and tags, none of which can be part
+        // of a reference cycle) are tracked by the garbage collector: a command read would
+        // otherwise add three objects for every collection to walk.
         let out = PyList::empty(py);
+        untrack(&out);
         let mut items = items.into_iter();
         while let Some(item) = items.next() {
             match self.routed(py, &item, session) {
-                Ok(pair) => out.append(pair)?,
+                Ok(pair) => {
+                    untrack(&pair);
+                    out.append(pair)?;
+                }
                 Err(err) if out.is_empty() => {
                     // The failed response is delivered as the error; what came after it is
                     // read next, so no complete response is lost.
@@ -390,6 +397,14 @@ impl PyConnection {
         };
         PyTuple::new(py, [obj, claimed])
     }
+}
+
+/// Tells the engine that os.fork() made this process (`child`), or, with `child=False`,
+/// that such calls will come: connections then skip asking the system for the process id on
+/// every read and write (see `client::connection::note_fork`).
+#[pyfunction]
+pub(crate) fn _note_fork(child: bool) {
+    crate::client::connection::note_fork(child);
 }
 
 thread_local! {

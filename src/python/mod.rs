@@ -30,6 +30,7 @@ fn _imaprs(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<reader::ResponseReader>()?;
     m.add_class::<reader::LiteralChunk>()?;
     m.add_class::<connection::PyConnection>()?;
+    m.add_function(wrap_pyfunction!(connection::_note_fork, m)?)?;
     m.add_class::<session::PySession>()?;
     m.add_class::<session::PyUnclaimed>()?;
     m.add_class::<link::PyLink>()?;

@@ -358,7 +358,7 @@ class Driver(Reading, Sending):
         """Refuses a command that may not be sent now; its name in upper case and rule."""
         self._raise_if_failed()
         upper = name.upper()
-        rule = allowed(upper, self._session.state, lambda: self.caps, check)
+        rule = allowed(upper, self._session.state, self, check)
         if not idle and self._idler is not None and self._idler is asyncio.current_task():
             # Waiting for the lock the IDLE block of this very task holds would never end.
             raise IMAP4Error(f"{upper} inside this task's idle() block: leave the block first")
