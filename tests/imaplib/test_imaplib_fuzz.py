@@ -1,10 +1,16 @@
 """Random responses to NOOP and FETCH, each run with the standard library's imaplib and with
 imaprs.imaplib: whatever the mix of untagged data, response codes, literals (holding CRLF,
 braces or lines that look like responses) and completions, both file the same data and
-return or raise the same."""
+return or raise the same.
+
+A line of text never ends in a literal's header (``{5}``): both modules would then wait for a
+continuation the script never sends, and what each has filed by the time it gives up differs
+by design (imaplib files the lines it has read one by one; imaprs.imaplib hands over whole
+responses only). Literals themselves are drawn, with every oddity, by the FETCH case."""
 
 from __future__ import annotations
 
+import re
 from typing import List, Union
 
 from hypothesis import HealthCheck, given, settings
@@ -15,7 +21,9 @@ Item = Union[str, bytes]
 
 number = st.integers(min_value=0, max_value=99999).map(str)
 word = st.text(alphabet="abcXYZ019-_.\\$", min_size=1, max_size=8)
-text = st.text(alphabet="abc XYZ09()[]{}<>\"'*+%", max_size=20)
+text = st.text(alphabet="abc XYZ09()[]{}<>\"'*+%", max_size=20).filter(
+    lambda t: re.search(r"\{[0-9]+\+?\}$", t.rstrip()) is None
+)
 code = st.sampled_from(["UIDVALIDITY", "UIDNEXT", "PERMANENTFLAGS", "ALERT", "X-CODE", "READ-ONLY"])
 literal = st.binary(max_size=40) | st.sampled_from(
     [b"", b"\r\n", b"* 3 EXISTS\r\n", b"{5}\r\n", b"T1 OK fake\r\n", b"line\r\nline\r\n"]
