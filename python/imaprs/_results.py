@@ -395,6 +395,11 @@ class _FetchItems(_Fetch):
     """``items()`` of a FETCH: each response's FetchItem as it arrives."""
 
     def feed(self, rsp: IMAP4Response) -> List[Any]:
+        entry = _imaprs._fetch_entry(rsp, bool(self.cmd.uid))
+        if entry is not None:
+            return [entry]
+        # Not FETCH data, or items that cannot be read: skipped, or the error raised, as
+        # for any response.
         return [(key, fetch_item(r)) for key, r in super().feed(rsp)]
 
 

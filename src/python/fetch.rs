@@ -78,10 +78,10 @@ pub(crate) fn fetch_item<'py>(rsp: &Bound<'py, PyAny>) -> PyResult<Bound<'py, Py
     Ok(item)
 }
 
-/// `IMAP4Command.data` of a FETCH: the `FetchItem` of each FETCH response of `rsps`, by
-/// UID when `uid` (and the response has one), else by message number. None when a message
-/// has more than one response (the server split it) or one cannot be read: the caller then
-/// takes the general way, which joins or skips them.
+/// `IMAP4Command.data` of a FETCH: the `FetchItem` of each FETCH response of `rsps`, keyed
+/// as [`_fetch_entry`] does. None when a message has more than one response (the server
+/// split it) or one cannot be read: the caller then takes the general way, which joins or
+/// skips them.
 #[pyfunction]
 pub(crate) fn _fetch_items<'py>(
     rsps: &Bound<'py, PyList>,
@@ -89,19 +89,12 @@ pub(crate) fn _fetch_items<'py>(
 ) -> PyResult<Option<Bound<'py, PyDict>>> {
     let py = rsps.py();
     let out = PyDict::new(py);
-    let fetch = intern!(py, "FETCH");
     for rsp in rsps.iter() {
-        let dtype = rsp.getattr(intern!(py, "dtype"))?;
-        if !dtype.is(fetch) && !dtype.eq(fetch)? {
+        if !is_fetch(&rsp)? {
             continue;
         }
-        let Ok(item) = fetch_item(&rsp) else {
+        let Some((key, item)) = entry(&rsp, uid) else {
             return Ok(None);
-        };
-        let core = item.get().core();
-        let key = match (uid, core.uid) {
-            (true, Some(uid)) => uid,
-            _ => core.seq,
         };
         if out.contains(key)? {
             return Ok(None);
@@ -109,6 +102,38 @@ pub(crate) fn _fetch_items<'py>(
         out.set_item(key, item)?;
     }
     Ok(Some(out))
+}
+
+/// One FETCH response's `(key, FetchItem)`, as `IMAP4Command.items()` gives them: the key is
+/// the UID when `uid` (and the response has one), else the message number. None for a
+/// response that is not FETCH data or whose items cannot be read.
+#[pyfunction]
+pub(crate) fn _fetch_entry<'py>(
+    rsp: &Bound<'py, PyAny>,
+    uid: bool,
+) -> PyResult<Option<(u64, Bound<'py, PyFetchItem>)>> {
+    Ok(if is_fetch(rsp)? {
+        entry(rsp, uid)
+    } else {
+        None
+    })
+}
+
+fn is_fetch(rsp: &Bound<'_, PyAny>) -> PyResult<bool> {
+    let py = rsp.py();
+    let fetch = intern!(py, "FETCH");
+    let dtype = rsp.getattr(intern!(py, "dtype"))?;
+    Ok(dtype.is(fetch) || dtype.eq(fetch)?)
+}
+
+fn entry<'py>(rsp: &Bound<'py, PyAny>, uid: bool) -> Option<(u64, Bound<'py, PyFetchItem>)> {
+    let item = fetch_item(rsp).ok()?;
+    let core = item.get().core();
+    let key = match (uid, core.uid) {
+        (true, Some(uid)) => uid,
+        _ => core.seq,
+    };
+    Some((key, item))
 }
 
 /// Rebuilds a `BodyStructure` from its IMAP form (for pickling).

@@ -61,6 +61,7 @@ fn _imaprs(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<mime::PyTransferDecoder>()?;
     m.add_function(wrap_pyfunction!(fetch::fetch_item, m)?)?;
     m.add_function(wrap_pyfunction!(fetch::_fetch_items, m)?)?;
+    m.add_function(wrap_pyfunction!(fetch::_fetch_entry, m)?)?;
     m.add_function(wrap_pyfunction!(fetch::_bodystructure, m)?)?;
     m.add_function(wrap_pyfunction!(mime::decode_header, m)?)?;
     m.add_function(wrap_pyfunction!(mime::decode_params, m)?)?;
