@@ -230,7 +230,7 @@ def main() -> None:
         print(
             f"   imaplib sequential   {base:7.3f} s  (client CPU {base_cpu * per:.1f} us/command)"
         )
-        pipe = min(imaprs_singles(*creds, uids, True)[0] for _ in range(3))
+        pipe = min(imaprs_singles(*creds, uids, True)[0] for _ in range(5))
         print(
             f"   imaprs sequential    {seq:7.3f} s  ({base / seq:.2f}x imaplib; "
             f"client CPU {seq_cpu * per:.1f} us/command)"
