@@ -66,8 +66,14 @@ fn step(cmd: &mut CommandBuilder, data: &mut &[u8], depth: usize) -> Option<Opti
         0 => cmd.atom(bytes).ok().map(|_| atom(bytes)),
         1 => cmd.flag(bytes).ok().map(|_| atom(bytes)),
         2 => cmd.sequence_set(bytes).ok().map(|_| atom(bytes)),
-        3 => cmd.astring(bytes, op & 0x80 != 0).ok().map(|_| Want::Text(bytes.to_vec())),
-        4 => cmd.string(bytes, op & 0x80 != 0).ok().map(|_| Want::Text(bytes.to_vec())),
+        3 => cmd
+            .astring(bytes, op & 0x80 != 0)
+            .ok()
+            .map(|_| Want::Text(bytes.to_vec())),
+        4 => cmd
+            .string(bytes, op & 0x80 != 0)
+            .ok()
+            .map(|_| Want::Text(bytes.to_vec())),
         5 => {
             let mode = [LiteralMode::Sync, LiteralMode::NonSync, LiteralMode::Binary]
                 [usize::from(op >> 4) % 3];
@@ -79,7 +85,11 @@ fn step(cmd: &mut CommandBuilder, data: &mut &[u8], depth: usize) -> Option<Opti
             })
         }
         6 => {
-            let max = if op & 0x80 != 0 { MODSEQ_MAX } else { NUMBER_MAX };
+            let max = if op & 0x80 != 0 {
+                MODSEQ_MAX
+            } else {
+                NUMBER_MAX
+            };
             cmd.bounded_number(number, max)
                 .ok()
                 .map(|_| atom(number.to_string().as_bytes()))
@@ -119,8 +129,11 @@ fuzz_target!(|data: &[u8]| {
             wants.push(want);
         }
     }
-    let choice = [NonSyncLiterals::Never, NonSyncLiterals::UpTo4096, NonSyncLiterals::Always]
-        [usize::from(first) % 3];
+    let choice = [
+        NonSyncLiterals::Never,
+        NonSyncLiterals::UpTo4096,
+        NonSyncLiterals::Always,
+    ][usize::from(first) % 3];
     let parts = cmd.finish(choice);
     let mut wire = Vec::new();
     for (i, part) in parts.iter().enumerate() {

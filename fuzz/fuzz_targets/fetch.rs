@@ -1,12 +1,16 @@
 //! Any bytes as a FETCH response, and as the inside of `* 1 FETCH (...)`: the typed views
 //! (the item map, ENVELOPE with its addresses, BODYSTRUCTURE with its decoded names) are
-//! built without a panic whatever the server sent, every accessor of theirs answers, and a
-//! body structure read back from its own wire form is the same structure.
+//! built without a panic whatever the server sent, every accessor of theirs answers, a
+//! body structure read back from its own wire form is the same structure, and the items the
+//! lazy views keep (written out again, or the response's own line) parse back to the same
+//! tokens.
 #![no_main]
 
 use std::sync::Arc;
 
-use _imaprs::proto::fetch::{parse_fetch, parse_mail_date, Address, BodyStructure};
+use _imaprs::proto::fetch::{
+    parse_fetch, parse_mail_date, scan_fetch, Address, BodyStructure, Source,
+};
 use _imaprs::proto::{parse_response, Limits, Tokens, View};
 use libfuzzer_sys::fuzz_target;
 
@@ -28,7 +32,9 @@ fn view(raw: &[u8], limits: &Limits) {
     let Ok(rsp) = parse_response(raw, &mut tokens, limits) else {
         return;
     };
-    let Ok(fetch) = parse_fetch(&View::new(rsp, &[])) else {
+    let src = View::new(rsp, &[]);
+    kept_agree(&src, raw);
+    let Ok(fetch) = parse_fetch(&src) else {
         return;
     };
     if let Some(env) = &fetch.envelope {
@@ -57,6 +63,44 @@ fn view(raw: &[u8], limits: &Limits) {
         }
         let _ = root.attachments();
         round_trip(&root, limits);
+    }
+}
+
+/// The kept FLAGS, ENVELOPE and BODYSTRUCTURE read back token for token.
+fn kept_agree(src: &View<'_>, raw: &[u8]) {
+    let Ok(scan) = scan_fetch(src) else {
+        return;
+    };
+    let roots = [scan.flags, scan.envelope, scan.body_structure];
+    let (kept, at) = Source::keep(src, roots);
+    let line = Source::of_line(raw.to_vec());
+    for (root, at) in roots.into_iter().zip(at) {
+        let (Some(root), Some(at)) = (root, at) else {
+            continue;
+        };
+        let len = src.tokens()[root].next_sibling(root) - root;
+        let view = kept.view();
+        // A value that is not a list is kept as an empty list.
+        if !src.is_list(root) {
+            assert!(view.is_list(at as usize));
+            continue;
+        }
+        for k in 0..len {
+            let (a, b) = (root + k, at as usize + k);
+            assert_eq!(src.kind(a), view.kind(b));
+            assert_eq!(src.text(a), view.text(b));
+        }
+    }
+    if !src
+        .tokens()
+        .iter()
+        .any(|t| t.kind == _imaprs::proto::TokenKind::Literal)
+    {
+        let shared = line.view();
+        // The same line parses to the same tokens (a template of no literals).
+        if !shared.tokens().is_empty() {
+            assert_eq!(shared.tokens(), src.tokens());
+        }
     }
 }
 

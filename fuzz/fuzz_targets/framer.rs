@@ -22,7 +22,12 @@ fn frames(data: &[u8], chunk: usize, limits: Limits, threshold: Option<u64>) -> 
                     assert!(frame.len() as u64 <= limits.max_response);
                     out.push(frame.to_vec());
                 }
-                Ok(Some(Event::LiteralChunk { data, offset, total, .. })) => {
+                Ok(Some(Event::LiteralChunk {
+                    data,
+                    offset,
+                    total,
+                    ..
+                })) => {
                     assert!(offset + data.len() as u64 <= total);
                     streamed.extend_from_slice(data);
                 }
@@ -44,7 +49,10 @@ fuzz_target!(|input: (u8, u8, &[u8])| {
         max_depth: 16,
         crlf_relaxed: threshold % 2 == 0,
     };
-    assert_eq!(frames(data, data.len(), limits, None), frames(data, usize::from(chunk), limits, None));
+    assert_eq!(
+        frames(data, data.len(), limits, None),
+        frames(data, usize::from(chunk), limits, None)
+    );
     let threshold = Some(u64::from(threshold));
     let whole = frames(data, data.len(), limits, threshold);
     let pieces = frames(data, usize::from(chunk), limits, threshold);

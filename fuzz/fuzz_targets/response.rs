@@ -6,7 +6,11 @@ use _imaprs::proto::{parse_response, Limits, TokenKind, Tokens};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let limits = Limits { max_depth: 64, max_literals: 64, ..Limits::default() };
+    let limits = Limits {
+        max_depth: 64,
+        max_literals: 64,
+        ..Limits::default()
+    };
     let mut tokens = Tokens::new();
     if let Ok(rsp) = parse_response(data, &mut tokens, &limits) {
         let mut depth_check = Vec::new();
