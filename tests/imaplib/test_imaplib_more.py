@@ -17,6 +17,7 @@ from typing import Any, List
 import pytest
 
 import imaprs.imaplib as rs_imaplib
+import imaprs.imaplib._link as rs_link
 from imaprs._servers import Dovecot, User, seed_mailbox
 from imaprs.testing import ScriptedServer
 
@@ -69,9 +70,14 @@ def test_a_mailbox_that_turns_read_only_raises_readonly() -> None:
 
 
 def test_ssl_with_and_without_a_context(
-    dovecot: Dovecot, dovecot_user: User, caplog: pytest.LogCaptureFixture
+    dovecot: Dovecot,
+    dovecot_user: User,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     caplog.set_level(logging.WARNING, logger="imaprs")
+    # The warning comes once per process: an earlier test may have had it already.
+    monkeypatch.setattr(rs_link, "_WARNED", False)
     M = rs_imaplib.IMAP4_SSL("localhost", dovecot.ssl_port)  # unverified, as imaplib
     assert M.login(dovecot_user.name, dovecot_user.password)[0] == "OK"
     M.logout()
