@@ -29,51 +29,83 @@ pub(crate) fn check(raw: &[u8], tokens: &[Token]) -> Result<(), ParseError> {
         return Ok(());
     };
     if first.kind == TokenKind::Number {
-        let name = word(1).to_ascii_uppercase();
-        if matches!(&name[..], b"EXISTS" | b"RECENT" | b"EXPUNGE" | b"FETCH") {
+        let name = word(1);
+        if is_any(name, &[b"EXISTS", b"RECENT", b"EXPUNGE", b"FETCH"]) {
             fits(first, NUMBER_MAX)?;
         }
-        if name == b"FETCH" {
+        if name.eq_ignore_ascii_case(b"FETCH") {
             return pairs(raw, tokens, 2, fetch_item);
         }
         return Ok(());
     }
-    match &word(0).to_ascii_uppercase()[..] {
-        b"SEARCH" | b"SORT" => search(tokens),
-        b"ESEARCH" => esearch(raw, tokens),
-        b"STATUS" => pairs(raw, tokens, 2, status_item),
-        b"UIDNEXT" | b"UIDVALIDITY" | b"UNSEEN" | b"APPENDUID" | b"COPYUID" => {
-            tokens.get(1).map_or(Ok(()), |t| fits(t, NUMBER_MAX))
-        }
-        b"HIGHESTMODSEQ" => tokens.get(1).map_or(Ok(()), |t| fits(t, MODSEQ_MAX)),
-        _ => Ok(()),
+    let name = word(0);
+    if is_any(name, &[b"SEARCH", b"SORT"]) {
+        search(tokens)
+    } else if name.eq_ignore_ascii_case(b"ESEARCH") {
+        esearch(raw, tokens)
+    } else if name.eq_ignore_ascii_case(b"STATUS") {
+        pairs(raw, tokens, 2, status_item)
+    } else if is_any(
+        name,
+        &[
+            b"UIDNEXT",
+            b"UIDVALIDITY",
+            b"UNSEEN",
+            b"APPENDUID",
+            b"COPYUID",
+        ],
+    ) {
+        tokens.get(1).map_or(Ok(()), |t| fits(t, NUMBER_MAX))
+    } else if name.eq_ignore_ascii_case(b"HIGHESTMODSEQ") {
+        tokens.get(1).map_or(Ok(()), |t| fits(t, MODSEQ_MAX))
+    } else {
+        Ok(())
     }
 }
 
-/// The width allowed for the value of a FETCH item, a STATUS item or an ESEARCH result.
+/// Whether `name` is one of `words` (upper case), in any case; nothing is allocated, as
+/// this runs for every item of every response.
+fn is_any(name: &[u8], words: &[&[u8]]) -> bool {
+    words.iter().any(|w| name.eq_ignore_ascii_case(w))
+}
+
+/// The width allowed for the value of a FETCH item, a STATUS item or an ESEARCH result
+/// (`name` in any case).
 fn fetch_item(name: &[u8]) -> Option<u64> {
-    match name {
-        b"UID" => Some(NUMBER_MAX),
-        b"MODSEQ" => Some(MODSEQ_MAX),
-        _ => None,
+    if name.eq_ignore_ascii_case(b"UID") {
+        Some(NUMBER_MAX)
+    } else if name.eq_ignore_ascii_case(b"MODSEQ") {
+        Some(MODSEQ_MAX)
+    } else {
+        None
     }
 }
 
 fn status_item(name: &[u8]) -> Option<u64> {
-    match name {
-        b"MESSAGES" | b"RECENT" | b"UIDNEXT" | b"UIDVALIDITY" | b"UNSEEN" | b"DELETED" => {
-            Some(NUMBER_MAX)
-        }
-        b"HIGHESTMODSEQ" => Some(MODSEQ_MAX),
-        _ => None,
+    let counts: [&[u8]; 6] = [
+        b"MESSAGES",
+        b"RECENT",
+        b"UIDNEXT",
+        b"UIDVALIDITY",
+        b"UNSEEN",
+        b"DELETED",
+    ];
+    if is_any(name, &counts) {
+        Some(NUMBER_MAX)
+    } else if name.eq_ignore_ascii_case(b"HIGHESTMODSEQ") {
+        Some(MODSEQ_MAX)
+    } else {
+        None
     }
 }
 
 fn esearch_item(name: &[u8]) -> Option<u64> {
-    match name {
-        b"MIN" | b"MAX" | b"COUNT" => Some(NUMBER_MAX),
-        b"MODSEQ" => Some(MODSEQ_MAX),
-        _ => None,
+    if is_any(name, &[b"MIN", b"MAX", b"COUNT"]) {
+        Some(NUMBER_MAX)
+    } else if name.eq_ignore_ascii_case(b"MODSEQ") {
+        Some(MODSEQ_MAX)
+    } else {
+        None
     }
 }
 
@@ -111,10 +143,7 @@ fn esearch(raw: &[u8], tokens: &[Token]) -> Result<(), ParseError> {
     while let Some(token) = tokens.get(i) {
         let next = token.next_sibling(i);
         if token.kind == TokenKind::Atom {
-            if let (Some(max), Some(value)) = (
-                esearch_item(&token.bytes(raw).to_ascii_uppercase()),
-                tokens.get(next),
-            ) {
+            if let (Some(max), Some(value)) = (esearch_item(token.bytes(raw)), tokens.get(next)) {
                 fits(value, max)?;
             }
         }
@@ -135,7 +164,7 @@ fn walk(
             break;
         };
         if name.kind == TokenKind::Atom {
-            if let Some(max) = width(&name.bytes(raw).to_ascii_uppercase()) {
+            if let Some(max) = width(name.bytes(raw)) {
                 match value.kind {
                     // FETCH MODSEQ (n)
                     TokenKind::List if value.num == 1 => {

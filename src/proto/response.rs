@@ -367,22 +367,26 @@ static ATOM_STOP: [bool; 256] = {
     table
 };
 
-/// Bytes that end the plain run of a quoted string: the quote, a backslash, CR, LF and NUL.
+/// Bytes that end the plain run of a quoted string: the quote, a backslash and the control
+/// bytes (CR, LF and NUL end it; any other is taken by the caller and the run goes on).
 static QUOTED_STOP: [bool; 256] = {
     let mut table = [false; 256];
-    table[0] = true;
+    let mut c = 0;
+    while c < 0x20 {
+        table[c] = true;
+        c += 1;
+    }
     table[b'"' as usize] = true;
     table[b'\\' as usize] = true;
-    table[b'\r' as usize] = true;
-    table[b'\n' as usize] = true;
     table
 };
 
-/// Length of the run of `bytes` before the first quote, backslash, CR, LF or NUL.
+/// Length of the run of `bytes` before the first quote, backslash or control byte.
 ///
-/// Eight bytes at a time: for each stop byte `c`, `x = word ^ c*0x01..01` has a zero byte
-/// where `c` is, and `(x - 0x01..01) & !x & 0x80..80` sets the top bit of the lowest such
-/// byte (higher ones may be false positives, which is why only the lowest is taken).
+/// Eight bytes at a time: for a stop byte `c`, `x = word ^ c*0x01..01` has a zero byte where
+/// `c` is, and `(x - 0x01..01) & !x & 0x80..80` sets the top bit of the lowest such byte;
+/// `(word - 0x20*0x01..01) & !word & 0x80..80` does the same for the lowest byte below 0x20
+/// (higher bits may be false positives, which is why only the lowest is taken).
 fn quoted_run(bytes: &[u8]) -> usize {
     const LO: u64 = 0x0101_0101_0101_0101;
     const HI: u64 = 0x8080_8080_8080_8080;
@@ -395,7 +399,8 @@ fn quoted_run(bytes: &[u8]) -> usize {
             let x = w ^ (LO * u64::from(c));
             x.wrapping_sub(LO) & !x & HI
         };
-        let hits = zero_at(b'"') | zero_at(b'\\') | zero_at(b'\r') | zero_at(b'\n') | zero_at(0);
+        let control = w.wrapping_sub(LO * 0x20) & !w & HI;
+        let hits = zero_at(b'"') | zero_at(b'\\') | control;
         if hits != 0 {
             return i + (hits.trailing_zeros() / 8) as usize;
         }
@@ -479,7 +484,12 @@ impl Lexer<'_, '_> {
         let (raw, end) = (self.raw, self.end);
         stack.clear();
         loop {
-            let pos = skip_spaces(raw, self.pos, end);
+            // One space between tokens, none after `(` or before `)`: the loop is for the rest.
+            let pos = match raw.get(self.pos) {
+                Some(b' ') if raw.get(self.pos + 1) != Some(&b' ') => self.pos + 1,
+                Some(b' ') => skip_spaces(raw, self.pos, end),
+                _ => self.pos,
+            };
             self.pos = pos;
             if pos >= end {
                 if !stack.is_empty() || code {
@@ -560,6 +570,8 @@ impl Lexer<'_, '_> {
                     ));
                 }
                 Some(b'"') if pos < self.end => break,
+                // A control byte other than CR, LF and NUL is text (TAB, ...).
+                Some(&c) if c < 0x20 && !matches!(c, b'\r' | b'\n') && pos < self.end => pos += 1,
                 _ => return Err(self.err(ParseErrorKind::UnterminatedQuoted, open)),
             }
         }

@@ -378,8 +378,21 @@ fn quoted_strings_hold_no_nul_and_only_two_escapes() {
 
 proptest::proptest! {
     #[test]
+    fn a_quoted_string_of_any_text_reads_back(text in proptest::collection::vec(1u8..=0x7f, 0..40)) {
+        // TAB and the other control bytes are text; CR, LF, quote and backslash are not.
+        let text: Vec<u8> = text.into_iter().filter(|b| !matches!(b, b'\r' | b'\n' | b'"' | b'\\')).collect();
+        let mut raw = b"* OK [X \"".to_vec();
+        raw.extend_from_slice(&text);
+        raw.extend_from_slice(b"\"] done\r\n");
+        let mut tokens = Tokens::new();
+        let rsp = parse_response(&raw, &mut tokens, &Limits::default()).unwrap();
+        let quoted = rsp.tokens().iter().find(|t| t.kind == TokenKind::Quoted).unwrap();
+        proptest::prop_assert_eq!(quoted.bytes(&raw), &text[..]);
+    }
+
+    #[test]
     fn quoted_run_finds_the_first_stop_byte(bytes: Vec<u8>) {
-        let expected = bytes.iter().position(|b| matches!(b, b'"' | b'\\' | b'\r' | b'\n' | 0)).unwrap_or(bytes.len());
+        let expected = bytes.iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20).unwrap_or(bytes.len());
         proptest::prop_assert_eq!(super::quoted_run(&bytes), expected);
     }
 }
