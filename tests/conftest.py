@@ -19,6 +19,7 @@ import os
 from typing import Callable, Iterator, List, TypeVar
 
 import pytest
+from hypothesis import settings
 
 import imaprs.pytest_plugin
 from faces import Face
@@ -26,6 +27,12 @@ from imaprs._servers import Cyrus, Dovecot, LoopbackServer, ServerError, User
 
 #: ``pytester`` runs the plugin's own tests in a clean pytest.
 pytest_plugins = ["pytester"]
+
+# In CI the property tests draw the same examples on every run, so that a run fails only for
+# a change and its failure reproduces; elsewhere each run explores new ones.
+settings.register_profile("ci", derandomize=True, database=None)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 S = TypeVar("S", bound=LoopbackServer)
 #: The fixtures that start a real server.
