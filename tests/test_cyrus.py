@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import imaplib as std_imaplib
 import ssl
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
@@ -17,9 +17,6 @@ import imaprs.imaplib as rs_imaplib
 from faces import Face
 from imaprs import IMAP4
 from imaprs._servers import Cyrus, User
-
-#: The error rustls/webpki gives for a CA certificate presented as the server's own.
-CA_AS_END_ENTITY = "CaUsedAsEndEntity"
 
 
 def test_login_is_disabled_until_tls(cyrus: Cyrus, cyrus_user: User, face: Face) -> None:
@@ -84,20 +81,6 @@ def test_cpython_trusts_the_x509_certificate_when_told_to(cyrus: Cyrus) -> None:
         std_imaplib.IMAP4_SSL(cyrus.host, cyrus.x509_ssl_port, ssl_context=cyrus.client_context())
 
 
-def run_or_skip_without_the_trust_rule(connect: Callable[[], Any]) -> Any:
-    """Runs ``connect``; skips (naming the missing behaviour) when the TLS client still refuses
-    a self-signed CA:TRUE certificate that the caller trusted explicitly."""
-    try:
-        return connect()
-    except (imaprs.TLSError, ssl.SSLError, rs_imaplib.IMAP4.error) as exc:
-        if CA_AS_END_ENTITY in str(exc) or CA_AS_END_ENTITY in repr(exc.__cause__):
-            pytest.skip(
-                "a self-signed CA:TRUE certificate trusted explicitly is still refused "
-                f"({CA_AS_END_ENTITY}): accepting it as OpenSSL does is not implemented yet"
-            )
-        raise
-
-
 @pytest.mark.parametrize("how", ["implicit", "starttls"])
 def test_native_api_with_the_x509_certificate(
     cyrus: Cyrus, cyrus_user: User, how: str, face: Face
@@ -107,7 +90,7 @@ def test_native_api_with_the_x509_certificate(
             return face.IMAP4((cyrus.host, cyrus.x509_ssl_port), 20, x509_context(cyrus))
         return face.IMAP4((cyrus.host, cyrus.x509_port), 20, x509_context(cyrus), starttls=True)
 
-    imap = run_or_skip_without_the_trust_rule(connect)
+    imap = connect()
     imap.login(cyrus_user.name, cyrus_user.password)
     assert imap.encrypted and imap.state == "auth"
     imap.logout()
@@ -126,7 +109,7 @@ def test_drop_in_with_the_x509_certificate(cyrus: Cyrus, cyrus_user: User, how: 
         M.starttls(x509_context(cyrus))
         return M
 
-    M = run_or_skip_without_the_trust_rule(connect)
+    M = connect()
     assert M.login(cyrus_user.name, cyrus_user.password)[0] == "OK"
     M.logout()
 
