@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
+use pyo3::types::{PyDict, PyList, PyString, PyTuple};
 use pyo3::{intern, IntoPyObjectExt};
 
 use super::bodystructure::PyBodyStructure;
@@ -16,7 +16,7 @@ use super::envelope::PyEnvelope;
 use super::errors::parse_error;
 use super::response::untrack;
 use super::typed::{build_core, FetchCore};
-use super::view::with_view;
+use super::view::{line_bytes, with_view};
 use crate::proto::fetch::{item_key, Source};
 use crate::proto::ParseError;
 
@@ -52,14 +52,7 @@ pub(crate) fn fetch_item<'py>(rsp: &Bound<'py, PyAny>) -> PyResult<Bound<'py, Py
             let literals = rsp
                 .getattr(intern!(py, "literals"))?
                 .cast_into::<PyList>()?;
-            let line = rsp.getattr(intern!(py, "_line"))?;
-            let line = match line.cast_into::<PyBytes>() {
-                Ok(bytes) => bytes,
-                Err(err) => err
-                    .into_inner()
-                    .call_method1(intern!(py, "encode"), ("utf-8", "surrogateescape"))?
-                    .cast_into::<PyBytes>()?,
-            };
+            let line = line_bytes(rsp)?;
             let core = with_view(rsp, |view| build_core(py, view, &literals, &line))?;
             // Kept with the response: `data`, `items()` and `fetch_item` share one build.
             // (A list or an object without the slot just builds again next time.)

@@ -38,16 +38,8 @@ pub(crate) fn with_view<R>(
     f: impl FnOnce(&View<'_>) -> PyResult<R>,
 ) -> PyResult<R> {
     let py = rsp.py();
-    let line = rsp.getattr(intern!(py, "_line"))?;
-    let encoded;
-    let text: &[u8] = if let Ok(bytes) = line.cast::<PyBytes>() {
-        bytes.as_bytes()
-    } else {
-        encoded = line
-            .call_method1(intern!(py, "encode"), ("utf-8", "surrogateescape"))?
-            .cast_into::<PyBytes>()?;
-        encoded.as_bytes()
-    };
+    let line = line_bytes(rsp)?;
+    let text = line.as_bytes();
     let literals = rsp.getattr(intern!(py, "literals"))?;
     let literals = literals.cast::<PyList>()?;
     let owned: Vec<Bound<'_, PyBytes>> = literals
@@ -63,6 +55,19 @@ pub(crate) fn with_view<R>(
     };
     TOKENS.with(|cell| cell.replace(tokens));
     result
+}
+
+/// The line of `rsp` (an `IMAP4Response`) as `bytes`, `{i}` standing for each literal: the
+/// object it holds, or its text encoded back (UTF-8, `surrogateescape`).
+pub(crate) fn line_bytes<'py>(rsp: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyBytes>> {
+    let py = rsp.py();
+    match rsp.getattr(intern!(py, "_line"))?.cast_into::<PyBytes>() {
+        Ok(bytes) => Ok(bytes),
+        Err(err) => Ok(err
+            .into_inner()
+            .call_method1(intern!(py, "encode"), ("utf-8", "surrogateescape"))?
+            .cast_into::<PyBytes>()?),
+    }
 }
 
 thread_local! {
