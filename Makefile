@@ -40,6 +40,7 @@ lint-python: build-dev
 	$(VENV)/bin/ruff check python tests bench examples docs/cookbook
 	$(VENV)/bin/ruff format --check python tests bench examples docs/cookbook
 	$(VENV)/bin/mypy
+	$(VENV)/bin/mypy --strict docs/cookbook/*.py examples/*.py  # user code, through the stubs
 	$(PY) -m mypy.stubtest imaprs._imaprs
 
 # The protocol core knows nothing of sockets, threads, clocks or Python.

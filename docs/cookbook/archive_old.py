@@ -23,4 +23,5 @@ with connect() as imap:
         imap.store(uids, "+FLAGS", "\\Deleted", uid=True)
         imap.expunge(uids)
     print(f"{len(uids)} message(s) from before {cutoff} moved to {archive}")
+    assert imap.selected is not None  # still selected
     print(f"{folder} holds {imap.selected.exists} message(s)")

@@ -11,8 +11,8 @@ folder, dest = sys.argv[1], Path(sys.argv[2])
 dest.mkdir(parents=True, exist_ok=True)
 
 with connect() as imap:
-    imap.select(folder, readonly=True)
-    prefix = f"{imap.selected.uidvalidity}-"  # UIDs hold while UIDVALIDITY does
+    mailbox = imap.select(folder, readonly=True).data
+    prefix = f"{mailbox.uidvalidity}-"  # UIDs hold while UIDVALIDITY does
     saved = {int(path.stem[len(prefix) :]) for path in dest.glob(f"{prefix}*.eml")}
     new = [uid for uid in imap.search(uid=True).data if uid not in saved]
     if new:

@@ -8,8 +8,7 @@ folder = sys.argv[1] if len(sys.argv) > 1 else "INBOX"
 count = int(sys.argv[2]) if len(sys.argv) > 2 else 10
 
 with connect() as imap:
-    imap.select(folder, readonly=True)
-    last = imap.selected.exists
+    last = imap.select(folder, readonly=True).data.exists
     if last:
         first = max(1, last - count + 1)
         messages = imap.fetch(f"{first}:{last}", "INTERNALDATE", "ENVELOPE").data

@@ -10,16 +10,18 @@ wanted = int(sys.argv[2]) if len(sys.argv) > 2 else 0  # 0: for ever
 
 with connect() as imap:
     imap.select(folder, readonly=True)
-    known = imap.selected.exists
+    mailbox = imap.selected  # kept current by what the server says
+    assert mailbox is not None  # select() succeeded, or it raised
+    known = mailbox.exists
     print(f"watching {folder}, {known} message(s)", flush=True)
     shown = 0
     try:
         while not wanted or shown < wanted:
             with imap.idle(timeout=300) as idle:
-                for _news in idle:  # imap.selected follows what the server says
-                    if imap.selected.exists != known:
+                for _news in idle:
+                    if mailbox.exists != known:
                         break
-            exists = imap.selected.exists
+            exists = mailbox.exists
             if exists > known:
                 for message in imap.fetch(f"{known + 1}:{exists}", "ENVELOPE").data.values():
                     sender = message.envelope.from_[0] if message.envelope.from_ else ""
