@@ -45,10 +45,10 @@ from typing import Any, Callable, Iterable, List, Optional, Tuple
 
 from . import _imaprs
 from ._command import IMAP4Command, Sink, allowed
-from ._log import LOG
+from ._log import LEVELS, LOG
 from ._ops import Op, T
 from ._router import Monitor
-from ._sending import FATAL, STREAM_THRESHOLD, Sending
+from ._sending import FATAL, OWN_STEPS, STREAM_THRESHOLD, Sending
 from ._types import IMAP4Response
 from ._upload import Upload
 from .errors import (
@@ -327,11 +327,36 @@ class Engine(Sending):
                     cond.wait(remaining)
                 finally:
                     self._sleepers -= 1
-        # We are the reader: read outside the condition, route inside it.
+        self._lead(ready, deadline)
+
+    def _lead(
+        self, ready: Callable[[], bool], deadline: Optional[float], until: Optional[str] = None
+    ) -> None:
+        """Reads and routes as the reader (``_reading`` set by the caller, under the lock)
+        until ``ready()`` holds; gives the reader's part back however it ends.
+
+        ``until``: the tag of a command this thread sent while nothing else was in flight
+        (see ``_exchange``). When all that is read for it is its own responses and then its
+        completion, they are its queue and result at once (what routing them would do);
+        anything else is routed the general way."""
+        # Read outside the condition, route inside it.
+        cond, mutex = self._cond, self._mutex
         reading = True
         try:
             while True:
-                if deadline is None:
+                if until is not None:
+                    batch, done = self._conn.read_for(self._session, until)
+                    if done is not None:
+                        cmd = self.cmds.pop(until)
+                        cmd.queue.extend(batch)
+                        cmd.result = done
+                        with mutex:
+                            self._reading = reading = False
+                            if self._sleepers:
+                                cond.notify_all()
+                        return
+                    until = None
+                elif deadline is None:
                     batch = self._conn.read_batch(self._session)
                 else:
                     batch = self._read_until(deadline)
@@ -475,11 +500,79 @@ class Engine(Sending):
         check: bool = True,
         uploads: Optional[List[Upload]] = None,
     ) -> IMAP4Command:
+        if wait and sink is None and uploads is None:
+            cmd = self._exchange(name, args, seqset, check)
+            if cmd is not None:
+                return cmd.wait()
         cmd = self._submit(name, args, seqset, sink, progress, check, wait, uploads)
         if wait:
             return cmd.wait()
         self._arm_flush()
         return cmd
+
+    def _exchange(
+        self, name: str, args: Tuple[Any, ...], seqset: Optional[str], check: bool
+    ) -> Optional[IMAP4Command]:
+        """Sends a command and reads until it completes, in this thread, when the connection
+        is otherwise idle (nothing in flight, queued, sent or read by another thread): what
+        ``_submit`` and ``wait`` do, less the steps that only matter when threads share the
+        connection. None when it is not idle, or for a command with steps of its own: the
+        general way applies."""
+        if (
+            self._fork != _FORKS[0]
+            or self._error is not None
+            or self._callback_error is not None
+            or self._cork
+            or self.cmds
+        ):
+            return None  # the general way refuses, flushes or waits its turn
+        upper = name.upper()
+        if (
+            upper in OWN_STEPS
+            or self.monitor is not None  # it sees every response as it is routed
+            or (LEVELS.get(logging.DEBUG) is not False and LOG.isEnabledFor(logging.DEBUG))
+        ):
+            return None
+        allowed(upper, self._session.state, self, check)
+        send_lock = self._send_lock
+        if not send_lock.acquire(False):
+            return None  # another thread is sending
+        try:
+            with self._mutex:
+                if self._reading or self.cmds:
+                    return None
+                self._reading = True  # nobody else reads this command's responses
+            written = False
+            try:
+                self._continuation = None  # a "+" can only be for the command being sent
+                arg_list = list(args)
+                # Tagged, encoded, tracked and written at once (an argument refused leaves
+                # no trace). Only this thread reads, so the command can join `cmds` after.
+                try:
+                    tag, parts = self._conn.send(self._session, name, upper, arg_list, seqset)
+                except FATAL as exc:
+                    self._fail(exc)
+                    raise
+                cmd: IMAP4Command = self._command_class(self, tag, name, arg_list, seqset)
+                self.cmds[tag] = cmd
+                written = parts is None
+            finally:
+                if not written:
+                    self._stop_reading()
+            if parts is not None:
+                # Literals: written as any command's, waited for the general way.
+                self._drive(self._write_op(cmd, parts, True))
+                return cmd
+        finally:
+            send_lock.release()
+        self._lead(cmd._finished, None, cmd.tag)
+        return cmd
+
+    def _stop_reading(self) -> None:
+        with self._mutex:
+            self._reading = False
+            if self._sleepers:
+                self._cond.notify_all()
 
     def _finish(self, cmd: IMAP4Command, wait: bool) -> IMAP4Command:
         """Waits for ``cmd`` when ``wait``, else makes sure it leaves soon."""

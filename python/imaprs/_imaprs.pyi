@@ -17,6 +17,7 @@ from typing import (
 from ._types import IMAP4Response
 
 __version__: str
+MAILBOX_NEWS_KINDS: List[str]
 __all__ = [
     "Address",
     "Envelope",
@@ -56,6 +57,7 @@ __all__ = [
     "_fetch_key",
     "_fetch_items",
     "_fetch_entry",
+    "MAILBOX_NEWS_KINDS",
     "__version__",
 ]
 
@@ -136,6 +138,17 @@ class _Connection:
     def read_ready(
         self, session: _Session, max: int = 256
     ) -> List[Tuple[Union[IMAP4Response, LiteralChunk, BaseException], Optional[str]]]: ...
+    def read_for(
+        self, session: _Session, tag: str
+    ) -> Tuple[List[Any], Optional[IMAP4Response]]: ...
+    def send(
+        self,
+        session: _Session,
+        name: str,
+        upper: str,
+        args: List[Any],
+        seqset: Optional[str] = None,
+    ) -> Tuple[str, Optional[List[Any]]]: ...
     def read_raw(self) -> bytes: ...
     def read_raw_ready(self) -> bytes: ...
     def has_buffered(self) -> bool: ...

@@ -22,28 +22,13 @@ from __future__ import annotations
 from typing import Union
 
 from ._command import Raw
-from ._imaprs import iutf7_encode, qstr
+from ._imaprs import MAILBOX_NEWS_KINDS, iutf7_encode, qstr
 
 __all__ = ["MAILBOX_NEWS", "MailboxName", "encode_mailbox"]
 
 #: The kinds of response (``dtype``) that change the selected mailbox's state, wherever they
 #: are routed (``IMAP4.selected``); CLOSED (QRESYNC) starts the next mailbox's.
-MAILBOX_NEWS = frozenset(
-    {
-        "EXISTS",
-        "RECENT",
-        "EXPUNGE",
-        "FLAGS",
-        "VANISHED",
-        "UIDNEXT",
-        "UIDVALIDITY",
-        "UNSEEN",
-        "PERMANENTFLAGS",
-        "HIGHESTMODSEQ",
-        "NOMODSEQ",
-        "CLOSED",
-    }
-)
+MAILBOX_NEWS = frozenset(MAILBOX_NEWS_KINDS)
 
 
 class MailboxName(str):

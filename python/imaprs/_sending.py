@@ -27,7 +27,7 @@ from .errors import ConnectionClosed, LimitError, ProtocolError, TLSError
 if TYPE_CHECKING:
     from ._command import IMAP4Command, Sink
 
-__all__ = ["STREAM_THRESHOLD", "Sending"]
+__all__ = ["FATAL", "OWN_STEPS", "STREAM_THRESHOLD", "Sending"]
 
 #: Literals of at least this size are streamed to a command's sink, and uploads of at least
 #: this size are written straight from the caller's buffer or file instead of being queued.
@@ -38,6 +38,8 @@ FATAL = (ConnectionClosed, LimitError, TLSError, ProtocolError)
 _GUARDED = frozenset({"STARTTLS", "LOGIN", "AUTHENTICATE"})
 #: Commands after whose OK nothing is read before the link changes.
 _BARRIERS = frozenset({"STARTTLS", "COMPRESS"})
+#: Commands with steps of their own before they are written or after they complete.
+OWN_STEPS = _GUARDED | _BARRIERS
 
 
 class Sending(Router):

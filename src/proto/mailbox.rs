@@ -124,6 +124,29 @@ pub fn status_entry(view: &View<'_>) -> Option<StatusEntry> {
     Some(StatusEntry { wire, items: pairs })
 }
 
+/// The kinds of response (`dtype`) that change the selected mailbox's state, wherever they
+/// are routed; CLOSED (QRESYNC) starts the next mailbox's.
+pub const NEWS: [&str; 12] = [
+    "EXISTS",
+    "RECENT",
+    "EXPUNGE",
+    "FLAGS",
+    "VANISHED",
+    "UIDNEXT",
+    "UIDVALIDITY",
+    "UNSEEN",
+    "PERMANENTFLAGS",
+    "HIGHESTMODSEQ",
+    "NOMODSEQ",
+    "CLOSED",
+];
+
+/// Whether a response of kind `dtype` (upper case) is news for the selected mailbox.
+#[must_use]
+pub fn is_news(dtype: &[u8]) -> bool {
+    NEWS.iter().any(|n| n.as_bytes() == dtype)
+}
+
 /// What is known of the selected mailbox.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Selected {

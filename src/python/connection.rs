@@ -15,14 +15,15 @@ use pyo3::types::{PyBytes, PyList, PyString, PyTuple};
 use super::errors::client_error;
 use super::reader::LiteralChunk;
 use super::response::{new_response_cached, untrack};
-use super::session::{encode_command, PySession, Route};
+use super::session::{encode_command, parts_list, PySession, Route};
 use super::strcache::StrCache;
 use crate::client::connection::{Connection, Item};
 use crate::client::tls::{self, TlsOptions};
 use crate::client::transport::Transport;
 use crate::client::Error;
-use crate::proto::command::NonSyncLiterals;
-use crate::proto::{parse_response, Limits, Tokens};
+use crate::proto::command::{NonSyncLiterals, Part};
+use crate::proto::mailbox::is_news;
+use crate::proto::{parse_response, Kind, Limits, Response, Tokens};
 
 /// A connection to an IMAP server (internal; use `imaprs.IMAP4`).
 #[pyclass(module = "imaprs", name = "_Connection", frozen)]
@@ -172,6 +173,30 @@ impl PyConnection {
             .map_err(|e| client_error(py, &e))
     }
 
+    /// Tags, encodes and tracks command `name` through `session` (as `_Session.command`
+    /// does) and writes it when it is one line: `(tag, None)`. A command with literals is
+    /// not written: `(tag, parts)`, as `_Session.command` gives them, for the caller to
+    /// write (after `+` for a synchronising literal).
+    #[pyo3(signature = (session, name, upper, args, seqset=None))]
+    fn send<'py>(
+        &self,
+        py: Python<'py>,
+        session: &Bound<'py, PySession>,
+        name: &str,
+        upper: &str,
+        args: &Bound<'py, PyList>,
+        seqset: Option<&str>,
+    ) -> PyResult<(String, Option<Bound<'py, PyList>>)> {
+        let (tag, parts) = session.get().tagged(py, name, upper, args, seqset)?;
+        if let [Part::Text(text)] = parts.as_slice() {
+            let conn = &self.conn;
+            py.detach(|| conn.write(text))
+                .map_err(|e| client_error(py, &e))?;
+            return Ok((tag, None));
+        }
+        Ok((tag, Some(parts_list(py, parts)?)))
+    }
+
     /// The next response. Tags and continuation requests are not checked against a
     /// session: the caller drives the exchange itself.
     fn read<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
@@ -203,6 +228,48 @@ impl PyConnection {
             .detach(|| conn.read_items(max))
             .map_err(|e| waited_error(py, &e))?;
         self.batch(py, items, session.get())
+    }
+
+    /// `read_batch` for command `tag`, which this thread sent while nothing else was in
+    /// flight: `(responses, completion)` when the batch is the command's responses (none of
+    /// them news for the selected mailbox) and then its completion, last; otherwise
+    /// `(batch, None)`, the batch as `read_batch` gives it, to be routed the general way.
+    fn read_for<'py>(
+        &self,
+        py: Python<'py>,
+        session: &Bound<'py, PySession>,
+        tag: &str,
+    ) -> PyResult<(Bound<'py, PyList>, Option<Bound<'py, PyAny>>)> {
+        let session = session.get();
+        let conn = &self.conn;
+        let items = py
+            .detach(|| conn.read_items(256))
+            .map_err(|e| waited_error(py, &e))?;
+        let mine = PyList::empty(py);
+        untrack(&mine);
+        let mut items = items.into_iter();
+        while let Some(item) = items.next() {
+            let (obj, route) = match self.routed(py, &item, session, Some(tag)) {
+                Ok((obj, _, Fit::Part)) => {
+                    mine.append(obj)?;
+                    continue;
+                }
+                Ok((obj, _, Fit::End)) if items.len() == 0 => return Ok((mine, Some(obj))),
+                Ok((obj, route, _)) => (obj, route),
+                Err(err) => {
+                    let out = claimed_pairs(py, &mine, tag)?;
+                    self.batch_failed(py, &out, err, item, items)?;
+                    return Ok((out, None));
+                }
+            };
+            // Something else: the whole batch goes the general way.
+            let out = claimed_pairs(py, &mine, tag)?;
+            out.append(pair(py, obj, &route)?)?;
+            self.batch_into(py, &out, items, session)?;
+            return Ok((out, None));
+        }
+        // The completion is still to come.
+        Ok((claimed_pairs(py, &mine, tag)?, None))
     }
 
     /// `read_batch` without waiting: what is buffered or already on the socket (maybe
@@ -326,43 +393,62 @@ impl PyConnection {
         // otherwise add three objects for every collection to walk.
         let out = PyList::empty(py);
         untrack(&out);
-        let mut items = items.into_iter();
-        while let Some(item) = items.next() {
-            match self.routed(py, &item, session) {
-                Ok(pair) => {
-                    untrack(&pair);
-                    out.append(pair)?;
-                }
-                Err(err) if out.is_empty() => {
-                    // The failed response is delivered as the error; what came after it is
-                    // read next, so no complete response is lost.
-                    self.conn.unread(items.collect());
-                    return Err(err);
-                }
-                Err(err) if self.conn.closed_reason().is_some() => {
-                    // The conversation broke (a violation): the batch ends with the error,
-                    // which fails every command in flight.
-                    out.append((err.into_value(py), py.None()))?;
-                    break;
-                }
-                Err(_) => {
-                    self.conn
-                        .unread(std::iter::once(item).chain(items).collect());
-                    break;
-                }
-            }
-        }
+        self.batch_into(py, &out, items.into_iter(), session)?;
         Ok(out)
     }
 
-    /// `(object, claiming tag)` for one item read, routed by `session`.
+    /// Appends the `(object, claiming tag)` pairs of `items` to `out` (see `read_batch` for
+    /// what a response that fails does).
+    fn batch_into<'py>(
+        &self,
+        py: Python<'py>,
+        out: &Bound<'py, PyList>,
+        mut items: std::vec::IntoIter<Item>,
+        session: &PySession,
+    ) -> PyResult<()> {
+        while let Some(item) = items.next() {
+            match self.routed(py, &item, session, None) {
+                Ok((obj, route, _)) => out.append(pair(py, obj, &route)?)?,
+                Err(err) => return self.batch_failed(py, out, err, item, items),
+            }
+        }
+        Ok(())
+    }
+
+    /// A batch's item failed: raised when it came first (what came after it is read next,
+    /// so no complete response is lost); else the batch ends before it, or with the error
+    /// when the conversation broke (a violation, which fails every command in flight).
+    fn batch_failed<'py>(
+        &self,
+        py: Python<'py>,
+        out: &Bound<'py, PyList>,
+        err: PyErr,
+        item: Item,
+        items: std::vec::IntoIter<Item>,
+    ) -> PyResult<()> {
+        if out.is_empty() {
+            self.conn.unread(items.collect());
+            return Err(err);
+        }
+        if self.conn.closed_reason().is_some() {
+            out.append((err.into_value(py), py.None()))?;
+        } else {
+            self.conn
+                .unread(std::iter::once(item).chain(items).collect());
+        }
+        Ok(())
+    }
+
+    /// One item read, routed by `session`: the object, the tag of the command that claims
+    /// it, and, with `until`, how it bears on that command's exchange.
     fn routed<'py>(
         &self,
         py: Python<'py>,
         item: &Item,
         session: &PySession,
-    ) -> PyResult<Bound<'py, PyTuple>> {
-        let (obj, route) = match item {
+        until: Option<&str>,
+    ) -> PyResult<(Bound<'py, PyAny>, Route, Fit)> {
+        match item {
             Item::Response(frame) => {
                 let mut guard = self
                     .strings
@@ -378,7 +464,11 @@ impl PyConnection {
                 if let Some(non_sync) = non_sync {
                     self.conn.set_non_sync(non_sync); // literals follow the capabilities
                 }
-                (new_response_cached(py, &rsp, Some(strings))?, route)
+                let fit = match until {
+                    Some(tag) => Fit::of(&rsp, &route, tag),
+                    None => Fit::Other,
+                };
+                Ok((new_response_cached(py, &rsp, Some(strings))?, route, fit))
             }
             Item::Chunk {
                 head,
@@ -388,15 +478,62 @@ impl PyConnection {
                 data,
             } => {
                 let chunk = LiteralChunk::new(py, head, *index, *offset, *total, data);
-                (Bound::new(py, chunk)?.into_any(), session.route_chunk(head))
+                let route = session.route_chunk(head);
+                Ok((Bound::new(py, chunk)?.into_any(), route, Fit::Other))
             }
-        };
-        let claimed = match route {
-            Route::Tag(tag) => PyString::new(py, &tag).into_any(),
-            Route::None => py.None().into_bound(py),
-        };
-        PyTuple::new(py, [obj, claimed])
+        }
     }
+}
+
+/// How a response read bears on the exchange of one command (`read_for`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Fit {
+    /// The command claims it, and it is no news for the selected mailbox.
+    Part,
+    /// The command's completion.
+    End,
+    /// Anything else: routed the general way.
+    Other,
+}
+
+impl Fit {
+    fn of(rsp: &Response<'_>, route: &Route, tag: &str) -> Fit {
+        match route {
+            Route::Tag(t) if t == tag && !rsp.dtype().is_some_and(|d| is_news(&d)) => Fit::Part,
+            Route::None if rsp.kind() == Kind::Done && rsp.tag() == tag.as_bytes() => Fit::End,
+            _ => Fit::Other,
+        }
+    }
+}
+
+/// `responses`, all claimed by `tag`, as a batch of pairs.
+fn claimed_pairs<'py>(
+    py: Python<'py>,
+    responses: &Bound<'py, PyList>,
+    tag: &str,
+) -> PyResult<Bound<'py, PyList>> {
+    let out = PyList::empty(py);
+    untrack(&out);
+    let route = Route::Tag(tag.to_owned());
+    for obj in responses.iter() {
+        out.append(pair(py, obj, &route)?)?;
+    }
+    Ok(out)
+}
+
+/// `(object, claiming tag or None)`, untracked by the garbage collector.
+fn pair<'py>(
+    py: Python<'py>,
+    obj: Bound<'py, PyAny>,
+    route: &Route,
+) -> PyResult<Bound<'py, PyTuple>> {
+    let claimed = match route {
+        Route::Tag(tag) => PyString::new(py, tag).into_any(),
+        Route::None => py.None().into_bound(py),
+    };
+    let pair = PyTuple::new(py, [obj, claimed])?;
+    untrack(&pair);
+    Ok(pair)
 }
 
 /// Tells the engine that os.fork() made this process (`child`), or, with `child=False`,

@@ -66,6 +66,7 @@ fn _imaprs(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(mime::decode_header, m)?)?;
     m.add_function(wrap_pyfunction!(mime::decode_params, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add("MAILBOX_NEWS_KINDS", crate::proto::mailbox::NEWS)?;
     Ok(())
 }
 

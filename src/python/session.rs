@@ -11,7 +11,7 @@ use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PySet, PyTuple};
 
-use super::args::{add_args, to_args};
+use super::args::{add_args, to_args, Arg};
 use super::errors::{client_error, overflow_error, parse_error};
 use super::reader::LiteralChunk;
 use super::response::new_response_cached;
@@ -165,25 +165,7 @@ impl PySession {
         args: &Bound<'py, PyList>,
         seqset: Option<&str>,
     ) -> PyResult<(String, Bound<'py, PyAny>)> {
-        let args = to_args(args.as_any())?;
-        let mut session = self.lock();
-        let tag = session.tag();
-        let non_sync = session.capabilities().non_sync();
-        let parts = match CommandBuilder::new(tag.as_bytes(), name.as_bytes())
-            .map_err(Error::from)
-            .and_then(|mut builder| {
-                add_args(&mut builder, &args)?;
-                Ok(builder.finish(non_sync))
-            }) {
-            Ok(parts) => parts,
-            Err(err) => {
-                session.unsent(&tag);
-                drop(session);
-                return Err(client_error(py, &err));
-            }
-        };
-        session.track(&tag, upper, seqset);
-        drop(session);
+        let (tag, parts) = self.tagged(py, name, upper, args, seqset)?;
         let wire = match parts.as_slice() {
             [Part::Text(text)] => PyBytes::new(py, text).into_any(),
             _ => parts_list(py, parts)?.into_any(),
@@ -299,6 +281,32 @@ pub(crate) enum Route {
 impl PySession {
     fn lock(&self) -> MutexGuard<'_, Session> {
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// What `command` does, the parts left as the builder made them.
+    pub(crate) fn tagged(
+        &self,
+        py: Python<'_>,
+        name: &str,
+        upper: &str,
+        args: &Bound<'_, PyList>,
+        seqset: Option<&str>,
+    ) -> PyResult<(String, Vec<Part>)> {
+        let args = to_args(args.as_any())?;
+        let mut session = self.lock();
+        let tag = session.tag();
+        let non_sync = session.capabilities().non_sync();
+        match build(&tag, name, &args, non_sync) {
+            Ok(parts) => {
+                session.track(&tag, upper, seqset);
+                Ok((tag, parts))
+            }
+            Err(err) => {
+                session.unsent(&tag);
+                drop(session);
+                Err(client_error(py, &err))
+            }
+        }
     }
 
     /// Routes one response read (see [`Session::route`]); with the literals the server
@@ -478,18 +486,24 @@ pub(crate) fn encode_command<'py>(
     non_sync: NonSyncLiterals,
 ) -> PyResult<Bound<'py, PyList>> {
     let args = to_args(args.as_any())?;
-    let parts = CommandBuilder::new(tag.as_bytes(), name.as_bytes())
-        .map_err(Error::from)
-        .and_then(|mut builder| {
-            add_args(&mut builder, &args)?;
-            Ok(builder.finish(non_sync))
-        })
-        .map_err(|e| client_error(py, &e))?;
+    let parts = build(tag, name, &args, non_sync).map_err(|e| client_error(py, &e))?;
     parts_list(py, parts)
 }
 
-/// Command parts for Python: `bytes` to write, `(bytes, sync)` for a literal's data.
-fn parts_list(py: Python<'_>, parts: Vec<Part>) -> PyResult<Bound<'_, PyList>> {
+/// The wire parts of command `tag name args`, each argument checked against its grammar.
+fn build(
+    tag: &str,
+    name: &str,
+    args: &[Arg],
+    non_sync: NonSyncLiterals,
+) -> Result<Vec<Part>, Error> {
+    let mut builder = CommandBuilder::new(tag.as_bytes(), name.as_bytes())?;
+    add_args(&mut builder, args)?;
+    Ok(builder.finish(non_sync))
+}
+
+/// The parts of a command with literals: `bytes` for text, `(bytes, sync)` for a literal.
+pub(crate) fn parts_list(py: Python<'_>, parts: Vec<Part>) -> PyResult<Bound<'_, PyList>> {
     let out = PyList::empty(py);
     for part in parts {
         match part {
