@@ -7,7 +7,7 @@ nothing else is sent until it completes) and which capability the server must an
 
 from __future__ import annotations
 
-import collections
+from collections import deque
 from typing import TYPE_CHECKING, Any, Callable, Deque, Dict, Iterator, List, Optional, Tuple
 
 from ._results import command_data, command_items
@@ -151,9 +151,9 @@ class IMAP4Command:
         self.tag = tag
         self.name = name
         self.args = args
-        self.uid = name.upper().startswith("UID ")
+        self.uid = name[:4].upper() == "UID "
         self.seqset = seqset
-        self.queue: Deque[IMAP4Response] = collections.deque()
+        self.queue: Deque[IMAP4Response] = deque()
         self.result: Optional[IMAP4Response] = None
         self.sink = sink
         self.progress = progress
@@ -163,7 +163,7 @@ class IMAP4Command:
         self.context: Any = None
         #: Whether ENABLE UTF8=ACCEPT was in force when the command was sent: its mailbox
         #: names are UTF-8 rather than modified UTF-7.
-        self.utf8 = bool(getattr(imap, "utf8_enabled", False))
+        self.utf8: bool = imap.utf8_enabled
         self._data: Any = _UNSET
 
     def __iter__(self) -> Iterator[IMAP4Response]:

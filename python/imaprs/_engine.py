@@ -350,10 +350,11 @@ class Engine(Sending):
                         cmd = self.cmds.pop(until)
                         cmd.queue.extend(batch)
                         cmd.result = done
-                        with mutex:
-                            self._reading = reading = False
-                            if self._sleepers:
-                                cond.notify_all()
+                        mutex.acquire()
+                        self._reading = reading = False
+                        if self._sleepers:
+                            cond.notify_all()
+                        mutex.release()
                         return
                     until = None
                 elif deadline is None:
@@ -538,10 +539,15 @@ class Engine(Sending):
         if not send_lock.acquire(False):
             return None  # another thread is sending
         try:
-            with self._mutex:
+            # The lock's methods, not `with`: a `with` binds __enter__ and __exit__ anew.
+            mutex = self._mutex
+            mutex.acquire()
+            try:
                 if self._reading or self.cmds:
                     return None
                 self._reading = True  # nobody else reads this command's responses
+            finally:
+                mutex.release()
             written = False
             try:
                 self._continuation = None  # a "+" can only be for the command being sent

@@ -49,6 +49,8 @@ class Sending(Router):
     _set_barrier: Callable[[Optional[str]], None]
     _write_guard: ContextManager[Any]
     _command_class: type
+    #: Whether ENABLE UTF8=ACCEPT is in force (a command's mailbox names are then UTF-8).
+    utf8_enabled: bool
 
     @abc.abstractmethod
     def _route_ready(self) -> None:

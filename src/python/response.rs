@@ -13,7 +13,7 @@ use pyo3::{intern, IntoPyObjectExt};
 
 use super::strcache::StrCache;
 use super::typed::build_core;
-use crate::proto::{unescape, ContinueText, Kind, Response, TokenKind, View};
+use crate::proto::{unescape, ContinueText, Kind, Response, Status, TokenKind, View};
 
 /// Sequence numbers shared by every response of the process, as the design's `seq`.
 static SEQ: AtomicU64 = AtomicU64::new(1);
@@ -122,11 +122,11 @@ pub(crate) fn fill(
         }
     }
     obj.setattr(intern!(py, "seq"), SEQ.fetch_add(1, Ordering::Relaxed))?;
-    obj.setattr(intern!(py, "type"), PyString::intern(py, kind.name()))?;
+    obj.setattr(intern!(py, "type"), kind_str(py, kind))?;
     obj.setattr(intern!(py, "tag"), tag_str(py, rsp.tag())?)?;
     obj.setattr(
         intern!(py, "status"),
-        rsp.status().map(|s| PyString::intern(py, s.name())),
+        rsp.status().map(|s| status_str(py, s)),
     )?;
     obj.setattr(intern!(py, "info"), info)?;
     obj.setattr(intern!(py, "dtype"), dtype)?;
@@ -221,6 +221,29 @@ pub(crate) fn text_str<'py>(py: Python<'py>, bytes: &[u8]) -> PyResult<Bound<'py
             .cast_into::<PyString>()
             .map_err(Into::into),
     }
+}
+
+/// A kind's name, one interned string each (no interning per response).
+fn kind_str(py: Python<'_>, kind: Kind) -> Bound<'_, PyString> {
+    match kind {
+        Kind::Status => intern!(py, "status"),
+        Kind::Data => intern!(py, "data"),
+        Kind::Done => intern!(py, "done"),
+        Kind::Continue => intern!(py, "continue"),
+    }
+    .clone()
+}
+
+/// A status word, one interned string each.
+fn status_str(py: Python<'_>, status: Status) -> Bound<'_, PyString> {
+    match status {
+        Status::Ok => intern!(py, "OK"),
+        Status::No => intern!(py, "NO"),
+        Status::Bad => intern!(py, "BAD"),
+        Status::Preauth => intern!(py, "PREAUTH"),
+        Status::Bye => intern!(py, "BYE"),
+    }
+    .clone()
 }
 
 fn tag_str<'py>(py: Python<'py>, tag: &[u8]) -> PyResult<Bound<'py, PyString>> {

@@ -55,14 +55,22 @@ impl State {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Capabilities {
     names: BTreeSet<String>,
+    /// What LITERAL+ and LITERAL- among `names` allow, read once (every command asks).
+    non_sync: NonSyncLiterals,
 }
 
 impl Capabilities {
     /// Capabilities named `names` (upper-cased here).
     pub fn from_names<'a>(names: impl IntoIterator<Item = &'a str>) -> Self {
-        Capabilities {
-            names: names.into_iter().map(str::to_ascii_uppercase).collect(),
-        }
+        Self::of(names.into_iter().map(str::to_ascii_uppercase).collect())
+    }
+
+    fn of(names: BTreeSet<String>) -> Self {
+        let non_sync = NonSyncLiterals::from_capabilities(
+            names.contains("LITERAL+"),
+            names.contains("LITERAL-"),
+        );
+        Capabilities { names, non_sync }
     }
 
     /// The capabilities `rsp` states, when it states them (see the module documentation).
@@ -89,7 +97,7 @@ impl Capabilities {
                 String::from_utf8_lossy(&text).to_ascii_uppercase()
             })
             .collect();
-        Some(Capabilities { names })
+        Some(Self::of(names))
     }
 
     /// Whether the server has capability `name` (upper case).
@@ -106,7 +114,7 @@ impl Capabilities {
     /// Which literals may go without waiting for `+`.
     #[must_use]
     pub fn non_sync(&self) -> NonSyncLiterals {
-        NonSyncLiterals::from_capabilities(self.contains("LITERAL+"), self.contains("LITERAL-"))
+        self.non_sync
     }
 }
 
