@@ -95,6 +95,11 @@ class LoopbackServer(abc.ABC):
     ) -> None:
         self.stop()
 
+    @property
+    def pid(self) -> Optional[int]:
+        """The server's main process id while it runs (its workers are its descendants)."""
+        return None if self._process is None else self._process.pid
+
     # -- lifecycle ---------------------------------------------------------------------------
 
     def start(self) -> None:
