@@ -6,7 +6,11 @@ leader/follower: a thread that needs something (a completion, a claimed response
 continuation request) becomes the reader if nobody reads, reads a batch of responses with
 the GIL released, routes them and wakes the others; otherwise it sleeps on a condition until
 the reader has routed something. The core is full duplex, so a thread may send while another
-waits on the network.
+waits on the network. A command waited for while the connection is otherwise idle (nothing
+in flight, queued or being read) takes a shorter way, ``_exchange``: the calling thread sends
+it with one call into the core and reads its answer itself; when that answer holds only the
+command's responses and its completion, they become its queue and result without passing
+through the router, and anything else goes the general way.
 
 Routing. The core's session (``proto::session``, bound as ``_imaprs._Session``) keeps the
 tags, the commands in flight and what each claims; the connection routes each response read
