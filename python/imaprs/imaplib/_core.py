@@ -13,6 +13,7 @@ IMAPClient's does) is served over that socket instead, as the standard library w
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import random
 import re
@@ -142,7 +143,7 @@ class IMAP4Base(Protocol):
         self.tagnum = 0
         self._tls_established = False
         self._idle_responses = []
-        self._history = []
+        self._history = collections.deque(maxlen=10)
         self._buf = b""
         self._pos = 0
         self._mode_ascii()
@@ -349,6 +350,10 @@ class IMAP4Base(Protocol):
 _CORE_MAX_LINE = 16 << 20
 
 
+#: The package, whose ``_MAXLINE`` callers may change (in sys.modules while it imports us).
+_PACKAGE = sys.modules.get(__package__ or "")
+
+
 def _maxline() -> int:
     """``imaprs.imaplib._MAXLINE``, which callers may change as they do imaplib's."""
-    return int(getattr(sys.modules.get(__package__ or ""), "_MAXLINE", H._MAXLINE))
+    return int(getattr(_PACKAGE, "_MAXLINE", H._MAXLINE))

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 import sys
 import time
-from typing import Any, Callable, Dict, List, Optional, Pattern, Tuple
+from typing import Any, Callable, Deque, Dict, List, Optional, Pattern, Tuple
 
 from .. import _imaprs
 from . import _helpers as H
@@ -67,7 +67,7 @@ class Protocol:
     #: ``(type, [data, ...])`` pair per response (see ``_idle``).
     _idle_capture = False
     _idle_responses: List[Result]
-    _history: List[Tuple[str, float]]
+    _history: Deque[Tuple[str, float]]  # the last ten lines
 
     readline: Callable[[], bytes]
     read: Callable[[int], bytes]
@@ -331,7 +331,6 @@ class Protocol:
 
     def _log(self, line: str) -> None:
         self._history.append((line, time.time()))
-        del self._history[:-10]
 
     def print_log(self) -> None:
         """Writes the last ten lines sent or read to stderr."""
