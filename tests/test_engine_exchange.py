@@ -153,3 +153,26 @@ def test_a_timeout_before_the_completion_loses_nothing() -> None:
         assert late.result.status == "OK" and list(late.data) == [5]
         assert not imap.queued
         imap.logout()
+
+
+def test_only_a_clean_answer_skips_the_router(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shorter way is taken when it applies (else the exchange would only cost more),
+    and not when a response needs routing."""
+
+    def then(s: ScriptedServer) -> None:
+        tag = s.expect("UID FETCH").tag
+        s.send("* 1 FETCH (UID 5 FLAGS ())", f"{tag} OK done")
+        tag = s.expect("UID FETCH").tag
+        s.send("* 1 FETCH (UID 5 FLAGS ())", "* 5 EXISTS", f"{tag} OK done")
+
+    with ScriptedServer(script=selected(then)) as server:
+        imap = imaprs.IMAP4(server.address, timeout=5)
+        imap.select("INBOX")
+        routed: List[int] = []
+        route = imap._route
+        monkeypatch.setattr(imap, "_route", lambda batch: (routed.append(len(batch)), route(batch)))
+        assert list(imap.fetch([5], "FLAGS", uid=True).data) == [5]
+        assert routed == []
+        assert list(imap.fetch([5], "FLAGS", uid=True).data) == [5]
+        assert routed == [3] and imap.selected.exists == 5
+        imap.logout()
