@@ -12,6 +12,8 @@ import time
 from typing import Callable, List
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import imaprs
 from faces import Face
@@ -176,3 +178,53 @@ def test_only_a_clean_answer_skips_the_router(monkeypatch: pytest.MonkeyPatch) -
         assert list(imap.fetch([5], "FLAGS", uid=True).data) == [5]
         assert routed == [3] and imap.selected.exists == 5
         imap.logout()
+
+
+#: What a server may send around a UID FETCH of UID 5: its FETCH, another message's, news
+#: for the mailbox, a status with a code.
+AROUND = [
+    "* 1 FETCH (UID 5 FLAGS (\\Seen))",
+    "* 2 FETCH (UID 6 FLAGS ())",
+    "* 3 EXISTS",
+    "* 1 RECENT",
+    "* 1 EXPUNGE",
+    "* OK [UIDNEXT 9] next",
+    "* 1 FETCH (UID 5 RFC822.SIZE 40)",
+]
+
+
+def _play(before: List[str], after: List[str], cut: int, waited: bool) -> object:
+    """What the connection holds after a UID FETCH answered with ``before``, the completion
+    and ``after`` (cut into two writes after ``cut`` bytes), waited for at once (the
+    exchange) or sent first and waited for later (the general way)."""
+
+    def then(s: ScriptedServer) -> None:
+        tag = s.expect("UID FETCH").tag
+        wire = "".join(f"{line}\r\n" for line in [*before, f"{tag} OK done", *after])
+        s.send_segments(wire.encode(), [cut], delay=0.05)
+        s.expect("NOOP")
+        s.send(f"{s.client_commands()[-1].tag} OK noop")
+
+    with ScriptedServer(script=selected(then)) as server:
+        imap = imaprs.IMAP4(server.address, timeout=5)
+        imap.select("INBOX")
+        cmd = imap.fetch([5], "FLAGS", uid=True, wait=waited)
+        cmd.wait()
+        mine = [r.text for r in cmd.queue], cmd.result.status, cmd.result.info
+        imap.noop()  # whatever came after the completion is read by now
+        state = imap.selected
+        seen = (mine, [r.text for r in imap.queued], state.exists, state.recent, state.uidnext)
+        imap.logout()
+        return seen
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    before=st.lists(st.sampled_from(AROUND), max_size=4),
+    after=st.lists(st.sampled_from(AROUND[2:6]), max_size=2),
+    cut=st.integers(min_value=1, max_value=200),
+)
+def test_the_exchange_gives_what_the_router_gives(
+    before: List[str], after: List[str], cut: int
+) -> None:
+    assert _play(before, after, cut, True) == _play(before, after, cut, False)
