@@ -354,11 +354,8 @@ class Engine(Sending):
                         cmd = self.cmds.pop(until)
                         cmd.queue.extend(batch)
                         cmd.result = done
-                        mutex.acquire()
-                        self._reading = reading = False
-                        if self._sleepers:
-                            cond.notify_all()
-                        mutex.release()
+                        reading = False
+                        self._stop_reading()
                         return
                     until = None
                 elif deadline is None:
@@ -391,10 +388,7 @@ class Engine(Sending):
             raise
         finally:
             if reading:
-                with mutex:
-                    self._reading = False
-                    if self._sleepers:
-                        cond.notify_all()
+                self._stop_reading()
 
     def _read_until(self, deadline: float) -> List[Any]:
         """A batch read that gives up at ``deadline`` (IMAP4Timeout)."""
@@ -422,9 +416,7 @@ class Engine(Sending):
             self._fail(exc)
             raise
         finally:
-            with self._cond:
-                self._reading = False
-                self._cond.notify_all()
+            self._stop_reading()
         self._raise_if_failed()
 
     def _stream_threshold(self, size: Optional[int]) -> None:
@@ -563,8 +555,7 @@ class Engine(Sending):
                 except FATAL as exc:
                     self._fail(exc)
                     raise
-                cmd: IMAP4Command = self._command_class(self, tag, name, arg_list, seqset)
-                self.cmds[tag] = cmd
+                cmd = self._enlist(tag, name, upper, arg_list, seqset, None, None)
                 written = parts is None
             finally:
                 if not written:
@@ -579,10 +570,15 @@ class Engine(Sending):
         return cmd
 
     def _stop_reading(self) -> None:
-        with self._mutex:
+        """Gives the reader's part back and wakes whoever waits for it."""
+        mutex = self._mutex
+        mutex.acquire()  # the lock's methods, not `with`: this is on every command's path
+        try:
             self._reading = False
             if self._sleepers:
                 self._cond.notify_all()
+        finally:
+            mutex.release()
 
     def _finish(self, cmd: IMAP4Command, wait: bool) -> IMAP4Command:
         """Waits for ``cmd`` when ``wait``, else makes sure it leaves soon."""

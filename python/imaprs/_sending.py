@@ -98,7 +98,21 @@ class Sending(Router):
             except BaseException:
                 self._session.unsent(tag)  # refused before a byte left
                 raise
-        cmd: IMAP4Command = self._command_class(self, tag, name, arg_list, seqset, sink, progress)
+        return self._enlist(tag, name, upper, arg_list, seqset, sink, progress), parts
+
+    def _enlist(
+        self,
+        tag: str,
+        name: str,
+        upper: str,
+        args: List[Any],
+        seqset: Optional[str],
+        sink: Optional[Sink],
+        progress: Optional[Callable[[int, int], None]],
+    ) -> IMAP4Command:
+        """The command object of ``tag``, now in flight (``cmds``): its responses are routed
+        to it from here on."""
+        cmd: IMAP4Command = self._command_class(self, tag, name, args, seqset, sink, progress)
         if _LEVELS.get(logging.DEBUG) is not False and LOG.isEnabledFor(logging.DEBUG):
             LOG.debug("C: %s %s %s", tag, name, redact(upper, args))
         if upper in _BARRIERS:
@@ -114,7 +128,7 @@ class Sending(Router):
                 self._sinks += 1
                 if self._sinks == 1:
                     self._stream_threshold(STREAM_THRESHOLD)
-        return cmd, parts
+        return cmd
 
     def _write_op(self, cmd: IMAP4Command, parts: List[Any], flush: bool) -> Op[None]:
         """Writes a command of several parts: text, literals (after ``+`` for a synchronising

@@ -22,8 +22,8 @@ use crate::client::tls::{self, TlsOptions};
 use crate::client::transport::Transport;
 use crate::client::Error;
 use crate::proto::command::{NonSyncLiterals, Part};
-use crate::proto::mailbox::is_news;
-use crate::proto::{parse_response, Kind, Limits, Response, Tokens};
+use crate::proto::session::Fit;
+use crate::proto::{parse_response, Limits, Tokens};
 
 /// A connection to an IMAP server (internal; use `imaprs.IMAP4`).
 #[pyclass(module = "imaprs", name = "_Connection", frozen)]
@@ -457,17 +457,13 @@ impl PyConnection {
                 let (strings, tokens) = &mut *guard;
                 let rsp = parse_response(frame, tokens, &self.limits)
                     .map_err(|e| super::errors::parse_error(py, &e, Some(frame)))?;
-                let (route, non_sync) = session.route(&rsp).map_err(|v| {
+                let (route, non_sync, fit) = session.route(&rsp, until).map_err(|v| {
                     let err = self.conn.close_with(Error::Protocol(v.to_string()));
                     client_error(py, &err)
                 })?;
                 if let Some(non_sync) = non_sync {
                     self.conn.set_non_sync(non_sync); // literals follow the capabilities
                 }
-                let fit = match until {
-                    Some(tag) => Fit::of(&rsp, &route, tag),
-                    None => Fit::Other,
-                };
                 Ok((new_response_cached(py, &rsp, Some(strings))?, route, fit))
             }
             Item::Chunk {
@@ -481,27 +477,6 @@ impl PyConnection {
                 let route = session.route_chunk(head);
                 Ok((Bound::new(py, chunk)?.into_any(), route, Fit::Other))
             }
-        }
-    }
-}
-
-/// How a response read bears on the exchange of one command (`read_for`).
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Fit {
-    /// The command claims it, and it is no news for the selected mailbox.
-    Part,
-    /// The command's completion.
-    End,
-    /// Anything else: routed the general way.
-    Other,
-}
-
-impl Fit {
-    fn of(rsp: &Response<'_>, route: &Route, tag: &str) -> Fit {
-        match route {
-            Route::Tag(t) if t == tag && !rsp.dtype().is_some_and(|d| is_news(&d)) => Fit::Part,
-            Route::None if rsp.kind() == Kind::Done && rsp.tag() == tag.as_bytes() => Fit::End,
-            _ => Fit::Other,
         }
     }
 }

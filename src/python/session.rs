@@ -19,8 +19,8 @@ use crate::client::connection::random_prefix;
 use crate::client::Error;
 use crate::proto::command::{CommandBuilder, NonSyncLiterals, Part};
 use crate::proto::session::{
-    literal_header, Capabilities, Coalesce, Event, Routed, Session, SessionError, State, Unclaimed,
-    Violation, Wait,
+    literal_header, Capabilities, Coalesce, Event, Fit, Routed, Session, SessionError, State,
+    Unclaimed, Violation, Wait,
 };
 use crate::proto::{parse_response, Limits, Response, Tokens};
 
@@ -310,19 +310,27 @@ impl PySession {
     }
 
     /// Routes one response read (see [`Session::route`]); with the literals the server
-    /// accepts when the response changed the capabilities.
+    /// accepts when the response changed the capabilities, and, with `until`, how the
+    /// response bears on that command's exchange ([`Routed::fit`]).
     pub(crate) fn route(
         &self,
         rsp: &Response<'_>,
-    ) -> Result<(Route, Option<NonSyncLiterals>), Violation> {
+        until: Option<&str>,
+    ) -> Result<(Route, Option<NonSyncLiterals>, Fit), Violation> {
         let mut session = self.lock();
         let before = session.capabilities_version();
-        let route = match session.route(rsp)? {
+        let routed = session.route(rsp)?;
+        let fit = until.map_or(Fit::Other, |tag| routed.fit(rsp, tag));
+        let route = match routed {
             Routed::Claimed(tag) => Route::Tag(tag.to_owned()),
             Routed::Completed | Routed::Continuation(_) | Routed::Unclaimed => Route::None,
         };
         let changed = session.capabilities_version() != before;
-        Ok((route, changed.then(|| session.capabilities().non_sync())))
+        Ok((
+            route,
+            changed.then(|| session.capabilities().non_sync()),
+            fit,
+        ))
     }
 
     /// The command that claims the response whose streamed literal starts with `head`.

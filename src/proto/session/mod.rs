@@ -65,6 +65,7 @@ pub use state::{Capabilities, State};
 pub use unclaimed::{Coalesce, Overflow, Unclaimed};
 
 use crate::proto::claim::Key;
+use crate::proto::mailbox::is_news;
 use crate::proto::{parse_response, Event as Frame, Framer, Kind, Limits, ParseError};
 use crate::proto::{Response, Status, Tokens};
 
@@ -79,6 +80,34 @@ pub enum Routed<'s> {
     Claimed(&'s str),
     /// Untagged data no command claims.
     Unclaimed,
+}
+
+impl Routed<'_> {
+    /// How a response routed so bears on command `tag`, when that command is the only one
+    /// in flight and its sender reads its answer itself: part of its answer (claimed by it
+    /// and no news for the selected mailbox, which the driver applies wherever a response
+    /// goes), its completion, or anything else (for the driver's general routing).
+    #[must_use]
+    pub fn fit(&self, rsp: &Response<'_>, tag: &str) -> Fit {
+        match self {
+            Routed::Claimed(t) if *t == tag && !rsp.dtype().is_some_and(|d| is_news(&d)) => {
+                Fit::Part
+            }
+            Routed::Completed if rsp.tag() == tag.as_bytes() => Fit::End,
+            _ => Fit::Other,
+        }
+    }
+}
+
+/// See [`Routed::fit`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fit {
+    /// One of the command's responses.
+    Part,
+    /// The command's completion.
+    End,
+    /// Anything else.
+    Other,
 }
 
 /// What one step of [`Session::next_event`] yields.

@@ -103,6 +103,34 @@ fn continuations_and_violations() {
 }
 
 #[test]
+fn a_lone_command_s_answer_is_its_responses_then_its_completion() {
+    let mut s = session();
+    let tag = s.tag();
+    s.track(&tag, "UID FETCH", Some("5"));
+    let mut fit = |raw: &[u8]| {
+        let mut tokens = Tokens::new();
+        let rsp = parse_response(raw, &mut tokens, &Limits::default()).unwrap();
+        s.route(&rsp).unwrap().fit(&rsp, &tag)
+    };
+    assert_eq!(fit(b"* 1 FETCH (UID 5 FLAGS (\\Seen))\r\n"), Fit::Part);
+    // Another message's FETCH, news for the mailbox (even claimed), a status: not its own.
+    assert_eq!(fit(b"* 2 FETCH (UID 6 FLAGS ())\r\n"), Fit::Other);
+    assert_eq!(fit(b"* 3 EXISTS\r\n"), Fit::Other);
+    assert_eq!(fit(b"* OK [UIDNEXT 9] next\r\n"), Fit::Other);
+    assert_eq!(fit(b"T1 OK done\r\n"), Fit::End);
+
+    let mut s = session();
+    let (first, second) = (s.tag(), s.tag());
+    s.track(&first, "NOOP", None);
+    s.track(&second, "SELECT", None);
+    let mut tokens = Tokens::new();
+    let rsp = parse_response(b"* 4 EXISTS\r\n", &mut tokens, &Limits::default()).unwrap();
+    assert_eq!(s.route(&rsp).unwrap().fit(&rsp, &second), Fit::Other);
+    let rsp = parse_response(b"T1 OK done\r\n", &mut tokens, &Limits::default()).unwrap();
+    assert_eq!(s.route(&rsp).unwrap().fit(&rsp, &second), Fit::Other);
+}
+
+#[test]
 fn unsent_commands_claim_nothing_and_complete_never() {
     let mut s = session();
     let tag = s.tag();
