@@ -22,7 +22,7 @@ use std::sync::Arc;
 
 use super::envelope::Envelope;
 use super::wire;
-use crate::proto::header::{decode_params, decode_words, Param};
+use crate::proto::header::{decode_params, decode_words, encode_words, Param};
 use crate::proto::View;
 
 /// One node of a message's MIME tree.
@@ -170,10 +170,15 @@ impl BodyStructure {
                 out.push(b' ');
             }
             write_params(out, &self.params);
-            for text in [&self.id, &self.description, &self.encoding] {
-                out.push(b' ');
-                wire::string(out, text.as_deref().map(str::as_bytes));
-            }
+            out.push(b' ');
+            wire::string(out, self.id.as_deref().map(str::as_bytes));
+            out.push(b' ');
+            wire::string(
+                out,
+                self.description.as_deref().map(encode_words).as_deref(),
+            );
+            out.push(b' ');
+            wire::string(out, self.encoding.as_deref().map(str::as_bytes));
             out.push(b' ');
             wire::number(out, self.size);
             if let Some(envelope) = &self.envelope {
@@ -595,7 +600,7 @@ fn write_params(out: &mut Vec<u8>, params: &[Param]) {
         if param.name.contains('*') {
             wire::string(out, Some(param.name.as_bytes()));
             out.push(b' ');
-            wire::string(out, Some(param.value.as_bytes()));
+            wire::string(out, Some(&encode_words(&param.value)));
             continue;
         }
         wire::string(out, Some(format!("{}*", param.name).as_bytes()));

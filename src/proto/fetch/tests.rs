@@ -183,6 +183,20 @@ fn item_keys() {
     assert_eq!(item_key("x-gm-labels"), "X-GM-LABELS");
 }
 
+#[test]
+fn decoded_text_that_looks_encoded_is_written_to_read_back_the_same() {
+    // Each decodes to text holding an encoded word (or a bare line break); written back as
+    // that text, it would decode a second time.
+    let raw = b"* 1 FETCH (BODYSTRUCTURE (\"text\" \"plain\" (\"a**\" \"=?utf-8?q?=3D=3Fiso-8859-1=3Fq=3Fx=3F=3D?=\" \"b*#\" \"=?utf-8?b?Zm9vCmJhcg==?=\") NIL \"=?utf-8?q?=3D=3Futf-8=3Fb=3FZm9v=3F=3D?=\" \"7bit\" 3 1 NIL NIL NIL NIL))\r\n";
+    with_fetch(raw, |f| {
+        let body = f.body_structure.expect("body");
+        let values: Vec<&str> = body.params.iter().map(|p| p.value.as_str()).collect();
+        assert_eq!(values, ["=?iso-8859-1?q?x?=", "foo\nbar"]);
+        assert_eq!(body.description.as_deref(), Some("=?utf-8?b?Zm9v?="));
+        round_trip(&body);
+    });
+}
+
 fn reparse(wire: &[u8], name: &str) -> Vec<u8> {
     let mut raw = format!("* 1 FETCH ({name} ").into_bytes();
     raw.extend_from_slice(wire);

@@ -11,6 +11,6 @@ mod rfc2047;
 mod rfc2231;
 
 pub use charset::{decode_charset, decode_text};
-pub use rfc2047::decode_words;
 pub(crate) use rfc2047::hex_pair;
+pub use rfc2047::{decode_words, encode_words};
 pub use rfc2231::{decode_params, Param};

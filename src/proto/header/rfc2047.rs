@@ -53,6 +53,17 @@ pub fn decode_words(input: &[u8]) -> String {
     out
 }
 
+/// Header text that [`decode_words`] reads back as `text`: the text itself when it already
+/// does, else one UTF-8 "B" encoded word (decoding is not idempotent: decoded text may hold
+/// what looks like an encoded word, a line break or bytes that are not UTF-8).
+#[must_use]
+pub fn encode_words(text: &str) -> std::borrow::Cow<'_, [u8]> {
+    if decode_words(text.as_bytes()) == text {
+        return std::borrow::Cow::Borrowed(text.as_bytes());
+    }
+    std::borrow::Cow::Owned(format!("=?utf-8?b?{}?=", base64::encode(text.as_bytes())).into_bytes())
+}
+
 /// One encoded word: where it ends, its charset label, encoding letter and text.
 struct Word<'a> {
     end: usize,
