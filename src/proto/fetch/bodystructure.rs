@@ -398,10 +398,16 @@ impl<'v, 'a> Node<'v, 'a> {
     /// The disposition parameters, decoded.
     #[must_use]
     pub fn disposition_params(&self) -> Vec<Param> {
-        match self.dsp.filter(|&d| self.src.is_list(d)) {
-            Some(dsp) => params(self.src, self.src.fields::<2>(dsp)[1]),
-            None => Vec::new(),
-        }
+        params(self.src, self.disposition_params_field())
+    }
+
+    /// The disposition's parameter list: the second field of `(type params)`, when the
+    /// first is a type; parameters without a disposition are not the disposition's.
+    fn disposition_params_field(&self) -> Option<usize> {
+        let dsp = self.dsp.filter(|&d| self.src.is_list(d))?;
+        let [kind, list] = self.src.fields::<2>(dsp);
+        kind.and_then(|k| self.src.text(k))?;
+        list
     }
 
     /// `Content-Language` tags.
@@ -456,9 +462,7 @@ impl<'v, 'a> Node<'v, 'a> {
     /// The file name: the disposition's `filename`, else the type's `name`.
     #[must_use]
     pub fn filename(&self) -> Option<String> {
-        let dsp = self.dsp.filter(|&d| self.src.is_list(d));
-        let dsp_params = dsp.and_then(|d| self.src.fields::<2>(d)[1]);
-        self.param(dsp_params, "filename")
+        self.param(self.disposition_params_field(), "filename")
             .or_else(|| self.param(self.params, "name"))
     }
 

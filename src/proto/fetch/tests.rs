@@ -197,6 +197,18 @@ fn decoded_text_that_looks_encoded_is_written_to_read_back_the_same() {
     });
 }
 
+#[test]
+fn parameters_without_a_disposition_type_are_not_the_disposition_s() {
+    let raw = b"* 1 FETCH (BODYSTRUCTURE (\"application\" \"pdf\" (\"name\" \"a.pdf\") NIL NIL \"base64\" 3 NIL ((\"x\") (\"filename\" \"b.pdf\")) NIL NIL))\r\n";
+    with_fetch(raw, |f| {
+        let body = f.body_structure.expect("body");
+        assert_eq!(body.disposition, None);
+        assert!(body.disposition_params.is_empty());
+        assert_eq!(body.filename(), Some("a.pdf"));
+        round_trip(&body);
+    });
+}
+
 fn reparse(wire: &[u8], name: &str) -> Vec<u8> {
     let mut raw = format!("* 1 FETCH ({name} ").into_bytes();
     raw.extend_from_slice(wire);
