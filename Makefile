@@ -6,14 +6,16 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-FUZZ_SECONDS ?= 20
+FUZZ_SECONDS ?= 600
+FUZZ_SEED ?= 1
+FUZZ_RUNS ?= 300000
 FUZZ_TARGETS := response framer mutf7 seqset command fetch
 
 PYENV_ROOT ?= $(HOME)/.pyenv
 TEST_PYTHONS ?= 3.9 3.10 3.11 3.12 3.13
 ABI3_WHEELS := target/abi3-wheels
 
-.PHONY: test demo venv build-dev lint lint-rust lint-python layering test-rust test-python test-pythons fuzz-smoke bench demo clean
+.PHONY: test demo venv build-dev lint lint-rust lint-python layering test-rust test-python test-pythons fuzz-smoke fuzz bench demo clean
 .PHONY: docs test-wheel
 
 test: venv build-dev lint test-rust test-python test-pythons test-wheel fuzz-smoke
@@ -71,13 +73,29 @@ test-pythons: venv
 	  $$env/bin/python -m pytest -q -p no:cacheprovider tests/imaplib; \
 	done
 
+# The fuzzing run of `make test` and CI: the same inputs for the same commit (a fixed seed
+# and number of runs, from an empty corpus plus the inputs kept in fuzz/regressions), so a
+# run that passes here passes there. `make fuzz` explores for longer, from a growing corpus.
 fuzz-smoke:
 	command -v cargo-fuzz >/dev/null || cargo install -q cargo-fuzz --locked
-	mkdir -p target
 	for t in $(FUZZ_TARGETS); do \
-	  RUSTC_BOOTSTRAP=1 cargo fuzz run --fuzz-dir fuzz $$t -- -max_total_time=$(FUZZ_SECONDS) -dict=fuzz/imap.dict >target/fuzz-$$t.log 2>&1; \
-	  status=$$?; tail -n 3 target/fuzz-$$t.log; \
-	  [ $$status -eq 0 ] || { echo "fuzz-smoke: $$t failed (target/fuzz-$$t.log)"; exit $$status; }; \
+	  corpus=target/fuzz-smoke/$$t; rm -rf $$corpus; mkdir -p $$corpus; \
+	  kept=$$( [ -d fuzz/regressions/$$t ] && echo fuzz/regressions/$$t || true ); \
+	  status=0; RUSTC_BOOTSTRAP=1 cargo fuzz run --fuzz-dir fuzz $$t $$corpus $$kept -- \
+	    -seed=$(FUZZ_SEED) -runs=$(FUZZ_RUNS) -dict=fuzz/imap.dict >target/fuzz-$$t.log 2>&1 || status=$$?; \
+	  tail -n 1 target/fuzz-$$t.log; \
+	  [ $$status -eq 0 ] || { tail -n 40 target/fuzz-$$t.log; echo "fuzz-smoke: $$t failed (target/fuzz-$$t.log)"; exit $$status; }; \
+	done
+
+# Each target for FUZZ_SECONDS with a random seed. Keep what it finds: copy the crash
+# input from fuzz/artifacts/<target>/ into fuzz/regressions/<target>/ with the fix.
+fuzz:
+	command -v cargo-fuzz >/dev/null || cargo install -q cargo-fuzz --locked
+	for t in $(FUZZ_TARGETS); do \
+	  kept=$$( [ -d fuzz/regressions/$$t ] && echo fuzz/regressions/$$t || true ); \
+	  mkdir -p fuzz/corpus/$$t; \
+	  RUSTC_BOOTSTRAP=1 cargo fuzz run --fuzz-dir fuzz $$t fuzz/corpus/$$t $$kept -- \
+	    -max_total_time=$(FUZZ_SECONDS) -dict=fuzz/imap.dict; \
 	done
 
 # The main job: a tour of imaprs against a Dovecot it starts on loopback.
