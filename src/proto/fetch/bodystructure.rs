@@ -156,7 +156,9 @@ impl BodyStructure {
 
     fn write(&self, out: &mut Vec<u8>) {
         out.push(b'(');
-        if self.is_multipart() {
+        // A multipart node has parts; a single part that only says "multipart" is written
+        // as the single part it was sent as.
+        if self.is_multipart() && !self.parts.is_empty() {
             for part in &self.parts {
                 part.write(out);
             }

@@ -209,6 +209,21 @@ fn parameters_without_a_disposition_type_are_not_the_disposition_s() {
     });
 }
 
+#[test]
+fn a_single_part_typed_multipart_stays_a_single_part() {
+    let raw = b"* 1 FETCH (BODY (\"multipart\" \"plain\" NIL NIL NIL \"7bit\" 3))\r\n";
+    with_fetch(raw, |f| {
+        let body = f.body_structure.expect("body");
+        assert_eq!(
+            (body.media_type.as_str(), body.subtype.as_str()),
+            ("multipart", "plain")
+        );
+        assert!(body.parts.is_empty());
+        assert_eq!(body.size, Some(3));
+        round_trip(&body);
+    });
+}
+
 fn reparse(wire: &[u8], name: &str) -> Vec<u8> {
     let mut raw = format!("* 1 FETCH ({name} ").into_bytes();
     raw.extend_from_slice(wire);
