@@ -194,16 +194,16 @@ pub(crate) fn add_args(builder: &mut CommandBuilder, args: &[Arg]) -> Result<(),
     Ok(())
 }
 
-/// Refuses a command name that is not atoms separated by single spaces (`InvalidArgument`).
+/// Refuses a command sent as the caller wrote it (`InvalidArgument`): a name that is not
+/// atoms separated by single spaces, or a word (bytes) holding CR, LF or NUL or ending like
+/// a literal header.
 #[pyfunction]
-pub(crate) fn _check_name(name: &str) -> PyResult<()> {
-    check_name(name.as_bytes()).map_err(|e| encode_error(&e))
-}
-
-/// Refuses text sent as it is that holds CR, LF or NUL or ends like a literal header.
-#[pyfunction]
-pub(crate) fn _check_raw(text: &[u8]) -> PyResult<()> {
-    check_raw(text).map_err(|e| encode_error(&e))
+pub(crate) fn _check_command(name: &str, words: &Bound<'_, PyList>) -> PyResult<()> {
+    check_name(name.as_bytes()).map_err(|e| encode_error(&e))?;
+    for word in words.iter() {
+        check_raw(word.cast::<PyBytes>()?.as_bytes()).map_err(|e| encode_error(&e))?;
+    }
+    Ok(())
 }
 
 /// Refuses literal data holding NUL, unless it goes as a literal8 (`binary`).

@@ -49,8 +49,7 @@ fn _imaprs(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(results::_result, m)?)?;
     m.add_function(wrap_pyfunction!(results::_join_fetch, m)?)?;
     m.add_function(wrap_pyfunction!(results::_fetch_key, m)?)?;
-    m.add_function(wrap_pyfunction!(args::_check_name, m)?)?;
-    m.add_function(wrap_pyfunction!(args::_check_raw, m)?)?;
+    m.add_function(wrap_pyfunction!(args::_check_command, m)?)?;
     m.add_function(wrap_pyfunction!(args::_check_literal, m)?)?;
     m.add_class::<sasl::PySasl>()?;
     m.add_function(wrap_pyfunction!(sasl::_sasl_preferred, m)?)?;

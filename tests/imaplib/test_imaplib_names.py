@@ -149,7 +149,6 @@ HELPERS = {
     "__init__",
     "__enter__",
     "__exit__",
-    "__getattr__",
     "_simple_command",
     "_untagged_response",
     "_command",
@@ -190,6 +189,37 @@ def test_every_method_has_imaplib_signature() -> None:
         for name, std in vars(std_cls).items():
             if callable(std) and (not name.startswith("_") or name in HELPERS):
                 assert _signature(getattr(our_cls, name)) == _signature(std), (cls, name)
+
+
+def test_command_names_in_capitals_reach_the_methods() -> None:
+    # imaplib does this with __getattr__; the drop-in with a descriptor per command name,
+    # which keeps CPython's fast attribute lookups (see imaplib/_core.py). Alike: which
+    # names exist, what they reach, a subclass's own methods, and a subclass's __getattr__.
+    std = std_imaplib.IMAP4.__new__(std_imaplib.IMAP4)
+    ours = rs_imaplib.IMAP4.__new__(rs_imaplib.IMAP4)
+    for name in std_imaplib.Commands:
+        assert hasattr(ours, name) == hasattr(std, name), name
+        if hasattr(std, name):
+            assert getattr(ours, name) == getattr(ours, name.lower()), name
+    for obj in (std, ours):
+        with pytest.raises(AttributeError):
+            obj.NOSUCHCOMMAND  # noqa: B018
+        assert getattr(obj, "nosuchattribute", None) is None
+
+    class Mine(rs_imaplib.IMAP4):
+        def fetch(self, *args: Any) -> Any:
+            return ("mine", args)
+
+        def __getattr__(self, attr: str) -> Any:
+            if attr == "XLIST":
+                return lambda: "xlist"
+            return super().__getattr__(attr)
+
+    mine = Mine.__new__(Mine)
+    assert mine.FETCH("1", "(FLAGS)") == ("mine", ("1", "(FLAGS)"))
+    assert mine.XLIST() == "xlist"
+    assert getattr(mine, "nosuchattribute", None) is None
+    assert rs_imaplib.IMAP4.FETCH is rs_imaplib.IMAP4.fetch
 
 
 def test_exceptions_nest_as_in_imaplib() -> None:

@@ -19,7 +19,7 @@ import random
 import re
 import socket
 import sys
-from typing import Any, Callable, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple
 
 from .. import _tls
 from .. import errors as _errors
@@ -184,11 +184,9 @@ class IMAP4Base(Protocol):
             raise self.error("no CAPABILITY response from server")
         self.capabilities = tuple(dat[-1].decode(self._encoding).upper().split())
 
-    def __getattr__(self, attr: str) -> Any:
-        # M.FETCH(...) is M.fetch(...): command names in capitals reach the methods.
-        if attr in H.Commands:
-            return getattr(self, attr.lower())
-        raise AttributeError(f"Unknown IMAP4 command: '{attr}'")
+    if TYPE_CHECKING:  # M.FETCH and the other names in capitals: see _CommandName
+
+        def __getattr__(self, attr: str) -> Any: ...
 
     def __enter__(self) -> Any:
         return self
@@ -271,6 +269,14 @@ class IMAP4Base(Protocol):
 
     def readline(self) -> bytes:
         """One line from the server, CRLF included (b'' at the end of the stream)."""
+        if self._pos == len(self._buf) and self._conn is not None:
+            # All read: the next response, most often a line and nothing more, given as it is.
+            frame = self._frame()
+            if frame.find(b"\n") == len(frame) - 1:  # one line, or b"" at the end
+                if len(frame) > _PACKAGE_NAMES.get("_MAXLINE", H._MAXLINE):
+                    raise self.error(f"got more than {_maxline()} bytes")
+                return frame
+            self._buf, self._pos = frame, 0
         limit = _maxline()
         if self._conn is None:
             line = bytes(self.file.readline(limit + 1))
@@ -286,18 +292,29 @@ class IMAP4Base(Protocol):
 
     def _more(self) -> bool:
         """Appends the next whole response from the core; False at the end of the stream."""
+        frame = self._frame()
+        if not frame:
+            return False
+        rest = self._buf[self._pos :]
+        self._buf = rest + frame if rest else frame  # no copy of a large frame when alone
+        self._pos = 0
+        return True
+
+    def _frame(self) -> bytes:
+        """The next whole response from the core, as the server sent it; b"" at the end of
+        the stream."""
         try:
-            frame = self._conn.read_raw()
+            return self._conn.read_raw()  # type: ignore[no-any-return]
         except _errors.ConnectionClosed as exc:
             failure = _link.read_failure(exc)
             if failure is None:
-                return False  # the end of the stream: readline() gives b""
+                return b""  # the end of the stream: readline() gives b""
             raise failure from exc
         except _errors.IMAP4Timeout as exc:
             if self.sock is not None and self.sock.gettimeout() == 0:
                 blocked = _link.would_block(isinstance(self.sock, _TLSSocketView))
                 if blocked is None:
-                    return False  # imaplib's file object gives what it has, maybe b""
+                    return b""  # imaplib's file object gives what it has, maybe b""
                 raise blocked from exc
             raise _link.timed_out() from exc
         except _errors.LimitError as exc:
@@ -306,10 +323,6 @@ class IMAP4Base(Protocol):
             raise self.abort(f"socket error: {exc}") from exc
         except _errors.TLSError as exc:
             raise _link.ssl_error(exc) from exc
-        rest = self._buf[self._pos :]
-        self._buf = rest + frame if rest else frame  # no copy of a large frame when alone
-        self._pos = 0
-        return True
 
     def send(self, data: bytes) -> None:
         """Sends ``data`` as it is."""
@@ -343,6 +356,27 @@ class IMAP4Base(Protocol):
             raise _link.os_error(exc) from exc
 
 
+class _CommandName:
+    """``M.FETCH`` is ``M.fetch``: imaplib reaches each command's method by its name in
+    capitals too. imaplib does it with ``__getattr__``; a class with ``__getattr__`` makes
+    CPython give up its fast attribute lookups on every instance (all of them up to 3.11,
+    some after), which cost a third of each command's instructions on 3.11. So each name
+    in ``Commands`` is this descriptor instead; an unknown name raises AttributeError as
+    before, and a subclass's own ``fetch`` is the one ``FETCH`` reaches."""
+
+    __slots__ = ("method",)
+
+    def __init__(self, method: str) -> None:
+        self.method = method
+
+    def __get__(self, obj: Any, owner: Any = None) -> Any:
+        return getattr(owner if obj is None else obj, self.method)
+
+
+for _name in H.Commands:
+    setattr(IMAP4Base, _name, _CommandName(_name.lower()))
+
+
 #: The core's own bound on a line, which only keeps memory in check: ``readline()`` holds
 #: every line to ``_MAXLINE`` as it is when the line is read, so changing ``_MAXLINE`` acts
 #: on open connections too, raising it (up to this bound or the value at connect time) or
@@ -352,6 +386,10 @@ _CORE_MAX_LINE = 16 << 20
 
 #: The package, whose ``_MAXLINE`` callers may change (in sys.modules while it imports us).
 _PACKAGE = sys.modules.get(__package__ or "")
+
+
+#: The package's names, read for ``_MAXLINE`` on every line.
+_PACKAGE_NAMES: Dict[str, Any] = vars(_PACKAGE) if _PACKAGE is not None else {}
 
 
 def _maxline() -> int:

@@ -104,22 +104,20 @@ class Protocol:
                 f"command {name} illegal in state {self.state}, "
                 f"only allowed in states {', '.join(allowed)}"
             )
-        for status in _STATUSES:  # from earlier commands: they would confuse this one's
-            self.untagged_responses.pop(status, None)
-        if not self.is_readonly and "READ-ONLY" in self.untagged_responses:
+        untagged = self.untagged_responses
+        if "OK" in untagged or "NO" in untagged or "BAD" in untagged:
+            for status in _STATUSES:  # from earlier commands: they would confuse this one's
+                untagged.pop(status, None)
+        if not self.is_readonly and "READ-ONLY" in untagged:
             raise self.readonly("mailbox status changed to READ-ONLY")
         tag = self._new_tag()
-        words = [tag, name.encode(self._encoding)]
+        encoding = self._encoding
+        words = [a.encode(encoding) if isinstance(a, str) else a for a in args if a is not None]
         try:
             # The core's checks, as for the native API: the name is atoms, and no argument
             # holds CR, LF or NUL or ends like a literal header (either would let it end the
             # command and start another, or hang the server waiting for literal data).
-            _imaprs._check_name(name)
-            for arg in args:
-                if arg is not None:
-                    word = arg.encode(self._encoding) if isinstance(arg, str) else arg
-                    _imaprs._check_raw(word)
-                    words.append(word)
+            _imaprs._check_command(name, words)
             data = self.literal
             if isinstance(data, (bytes, bytearray)):
                 data = data if isinstance(data, bytes) else bytes(data)
@@ -127,6 +125,7 @@ class Protocol:
         except ValueError:
             self.literal = None  # or the next command would carry this one's literal
             raise
+        words[:0] = (tag, name.encode(encoding))
         literal, self.literal = self.literal, None
         answers = literal if callable(literal) else None
         if literal is not None and answers is None:
