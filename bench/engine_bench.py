@@ -8,10 +8,11 @@ deterministic realistic corpus, then measures:
    unparsed ``fetch()``, IMAPClient's parsed ``fetch()``, imaprs's parsed responses;
 2. every message body (BODY.PEEK[]): imaplib in memory, imaprs streamed to disk by one
    FETCH 1:* with a file sink; time and peak memory of each, measured in a child process;
-3. N single-message UID FETCHes: sequential in each library, and pipelined with imaprs
-   (the FETCH loop is timed; connecting and logging in are not). The sequential loops run
-   in alternating rounds, imaplib then imaprs, five each, so that a change in the machine's
-   load favours neither; the best wall time of each is compared, and the client's CPU time
+3. N single-message UID FETCHes: sequential in imaplib, in imaprs's drop-in
+   (``imaprs.imaplib``, the same script) and in imaprs, and pipelined with imaprs (the
+   FETCH loop is timed; connecting and logging in are not). The sequential loops run in
+   alternating rounds, imaplib, the drop-in, imaprs, five each, so that a change in the
+   machine's load favours none; the best wall time of each is compared, and the client's CPU time
    per command (this process's, the best round) is shown beside it. They run in three
    placements (``placement.py``): client and Dovecot pinned to one CPU, to a CPU each,
    and as the scheduler places them, whose choice varies from one connection to the next.
@@ -33,10 +34,12 @@ import json
 import subprocess
 import sys
 import time
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import imaprs
+import imaprs.imaplib
 from figures import save_charts
 from imaprs.testing import Dovecot, seed_mailbox
 from placement import PLACEMENTS, placed
@@ -91,11 +94,11 @@ def imaprs_fetch_all(server: Dovecot, user: str, password: str) -> int:
 
 
 def imaplib_singles(
-    server: Dovecot, user: str, password: str, uids: List[int]
+    module: Any, server: Dovecot, user: str, password: str, uids: List[int]
 ) -> Tuple[float, float]:
-    """Seconds of the FETCH loop alone (connecting and logging in are not counted): wall
-    time, and this process's CPU time."""
-    conn = imaplib.IMAP4(server.host, server.port)
+    """Seconds of the FETCH loop alone with ``module``'s IMAP4 (imaplib or the drop-in;
+    connecting and logging in are not counted): wall time, and this process's CPU time."""
+    conn = module.IMAP4(server.host, server.port)
     conn.login(user, password)
     conn.select("INBOX", readonly=True)
     start, cpu = time.perf_counter(), time.process_time()
@@ -128,16 +131,16 @@ def imaprs_singles(
 
 def sequential_rounds(
     creds: Tuple[Dovecot, str, str], uids: List[int], rounds: int = 5
-) -> Tuple[Tuple[float, float], Tuple[float, float]]:
-    """The best wall and CPU times of each library's sequential loop, the rounds alternating
-    (imaplib, imaprs, imaplib, ...) so that a change in the machine's load meanwhile favours
-    neither."""
-    lib: List[Tuple[float, float]] = []
-    mine: List[Tuple[float, float]] = []
+) -> List[Tuple[float, float]]:
+    """The best wall and CPU times of imaplib's, the drop-in's and imaprs's sequential
+    loops, the rounds alternating so that a change in the machine's load meanwhile favours
+    none."""
+    runs: List[List[Tuple[float, float]]] = [[], [], []]
     for _ in range(rounds):
-        lib.append(imaplib_singles(*creds, uids))
-        mine.append(imaprs_singles(*creds, uids, False))
-    return _best(lib), _best(mine)
+        runs[0].append(imaplib_singles(imaplib, *creds, uids))
+        runs[1].append(imaplib_singles(imaprs.imaplib, *creds, uids))
+        runs[2].append(imaprs_singles(*creds, uids, False))
+    return [_best(r) for r in runs]
 
 
 def _best(runs: List[Tuple[float, float]]) -> Tuple[float, float]:
@@ -231,24 +234,21 @@ def main() -> None:
         uids = list(range(1, args.singles + 1))
         per = 1e6 / len(uids)
         print(
-            "   one after another, imaplib and imaprs in turns (best of 5 each);\n"
-            "   client CPU per command in brackets"
+            "   one after another, imaplib, the drop-in (imaprs.imaplib) and imaprs in turns\n"
+            "   (best of 5 each); client CPU per command in brackets, imaplib's time over each"
         )
-        singles: Dict[str, Tuple[float, float]] = {}
-        for label, client_cpu, server_cpu in PLACEMENTS if placement_supported() else ():
-            with placed(server.pid, client_cpu, server_cpu):
-                (base, base_cpu), (seq, seq_cpu) = sequential_rounds(creds, uids)
-            singles[label] = (base, seq)
+        singles: Dict[str, List[float]] = {}
+        pinning = placement_supported()
+        placements = PLACEMENTS if pinning else [("as scheduled", None, None)]
+        for label, client_cpu, server_cpu in placements:
+            where = placed(server.pid, client_cpu, server_cpu) if pinning else nullcontext()
+            with where:
+                best = sequential_rounds(creds, uids)
+            singles[label] = [wall for wall, _ in best]
+            base = best[0][0]
+            shown = [f"{w:6.3f} s ({c * per:4.1f} us) {base / w:.2f}x" for w, c in best]
             print(
-                f"   {label + ':':18} imaplib {base:6.3f} s ({base_cpu * per:4.1f} us)   "
-                f"imaprs {seq:6.3f} s ({seq_cpu * per:4.1f} us)   {base / seq:.2f}x"
-            )
-        if not singles:  # no pinning here: as scheduled only
-            (base, base_cpu), (seq, seq_cpu) = sequential_rounds(creds, uids)
-            singles["as scheduled"] = (base, seq)
-            print(
-                f"   as scheduled:      imaplib {base:6.3f} s ({base_cpu * per:4.1f} us)   "
-                f"imaprs {seq:6.3f} s ({seq_cpu * per:4.1f} us)   {base / seq:.2f}x"
+                f"   {label + ':':18} imaplib {shown[0]}   drop-in {shown[1]}   imaprs {shown[2]}"
             )
         base = singles["as scheduled"][0]
         pipe = min(imaprs_singles(*creds, uids, True)[0] for _ in range(5))
@@ -280,12 +280,9 @@ def main() -> None:
                         "s",
                         True,
                         [
-                            item
-                            for label, (lib_s, mine_s) in singles.items()
-                            for item in (
-                                (f"imaplib, {label}", lib_s),
-                                (f"imaprs, {label}", mine_s),
-                            )
+                            (f"{name}, {label}", seconds)
+                            for label, times in singles.items()
+                            for name, seconds in zip(("imaplib", "drop-in", "imaprs"), times)
                         ]
                         + [("imaprs pipelined", pipe)],
                     ),
