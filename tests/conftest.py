@@ -31,6 +31,8 @@ pytest_plugins = ["pytester"]
 # In CI the property tests draw the same examples on every run, so that a run fails only for
 # a change and its failure reproduces; elsewhere each run explores new ones.
 settings.register_profile("ci", derandomize=True, database=None)
+# A longer search, by hand: pytest --hypothesis-profile=long
+settings.register_profile("long", max_examples=2000, deadline=None)
 if os.environ.get("CI"):
     settings.load_profile("ci")
 
