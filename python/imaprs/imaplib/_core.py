@@ -269,25 +269,28 @@ class IMAP4Base(Protocol):
 
     def readline(self) -> bytes:
         """One line from the server, CRLF included (b'' at the end of the stream)."""
-        if self._pos == len(self._buf) and self._conn is not None:
-            # All read: the next response, most often a line and nothing more, given as it is.
-            frame = self._frame()
-            if frame.find(b"\n") == len(frame) - 1:  # one line, or b"" at the end
-                if len(frame) > _PACKAGE_NAMES.get("_MAXLINE", H._MAXLINE):
-                    raise self.error(f"got more than {_maxline()} bytes")
-                return frame
-            self._buf, self._pos = frame, 0
         limit = _maxline()
         if self._conn is None:
             line = bytes(self.file.readline(limit + 1))
+        elif self._pos == len(self._buf):
+            # All read: the next response. Most are one line, given as the core framed it.
+            line = self._frame()
+            if line.find(b"\n") != len(line) - 1:  # more than a line (b"" is the end)
+                self._buf, self._pos = line, 0
+                line = self._buffered_line()
         else:
-            end = self._buf.find(b"\n", self._pos)
-            while end < 0 and self._more():
-                end = self._buf.find(b"\n", self._pos)
-            stop = len(self._buf) if end < 0 else end + 1
-            line, self._pos = self._buf[self._pos : stop], stop
+            line = self._buffered_line()
         if len(line) > limit:
             raise self.error(f"got more than {limit} bytes")
+        return line
+
+    def _buffered_line(self) -> bytes:
+        """The next line of the buffer, reading more responses until it is whole."""
+        end = self._buf.find(b"\n", self._pos)
+        while end < 0 and self._more():
+            end = self._buf.find(b"\n", self._pos)
+        stop = len(self._buf) if end < 0 else end + 1
+        line, self._pos = self._buf[self._pos : stop], stop
         return line
 
     def _more(self) -> bool:
@@ -384,14 +387,11 @@ for _name in H.Commands:
 _CORE_MAX_LINE = 16 << 20
 
 
-#: The package, whose ``_MAXLINE`` callers may change (in sys.modules while it imports us).
-_PACKAGE = sys.modules.get(__package__ or "")
-
-
-#: The package's names, read for ``_MAXLINE`` on every line.
-_PACKAGE_NAMES: Dict[str, Any] = vars(_PACKAGE) if _PACKAGE is not None else {}
+#: The package's names, where callers may change ``_MAXLINE`` (the package is in
+#: sys.modules while it imports us).
+_PACKAGE_NAMES: Dict[str, Any] = vars(sys.modules[__package__ or ""])
 
 
 def _maxline() -> int:
     """``imaprs.imaplib._MAXLINE``, which callers may change as they do imaplib's."""
-    return int(getattr(_PACKAGE, "_MAXLINE", H._MAXLINE))
+    return int(_PACKAGE_NAMES.get("_MAXLINE", H._MAXLINE))

@@ -188,40 +188,39 @@ fn decoded_text_that_looks_encoded_is_written_to_read_back_the_same() {
     // Each decodes to text holding an encoded word (or a bare line break); written back as
     // that text, it would decode a second time.
     let raw = b"* 1 FETCH (BODYSTRUCTURE (\"text\" \"plain\" (\"a**\" \"=?utf-8?q?=3D=3Fiso-8859-1=3Fq=3Fx=3F=3D?=\" \"b*#\" \"=?utf-8?b?Zm9vCmJhcg==?=\") NIL \"=?utf-8?q?=3D=3Futf-8=3Fb=3FZm9v=3F=3D?=\" \"7bit\" 3 1 NIL NIL NIL NIL))\r\n";
-    with_fetch(raw, |f| {
-        let body = f.body_structure.expect("body");
-        let values: Vec<&str> = body.params.iter().map(|p| p.value.as_str()).collect();
-        assert_eq!(values, ["=?iso-8859-1?q?x?=", "foo\nbar"]);
-        assert_eq!(body.description.as_deref(), Some("=?utf-8?b?Zm9v?="));
-        round_trip(&body);
-    });
+    let body = body_of(raw);
+    let values: Vec<&str> = body.params.iter().map(|p| p.value.as_str()).collect();
+    assert_eq!(values, ["=?iso-8859-1?q?x?=", "foo\nbar"]);
+    assert_eq!(body.description.as_deref(), Some("=?utf-8?b?Zm9v?="));
+    round_trip(&body);
 }
 
 #[test]
 fn parameters_without_a_disposition_type_are_not_the_disposition_s() {
     let raw = b"* 1 FETCH (BODYSTRUCTURE (\"application\" \"pdf\" (\"name\" \"a.pdf\") NIL NIL \"base64\" 3 NIL ((\"x\") (\"filename\" \"b.pdf\")) NIL NIL))\r\n";
-    with_fetch(raw, |f| {
-        let body = f.body_structure.expect("body");
-        assert_eq!(body.disposition, None);
-        assert!(body.disposition_params.is_empty());
-        assert_eq!(body.filename(), Some("a.pdf"));
-        round_trip(&body);
-    });
+    let body = body_of(raw);
+    assert_eq!(body.disposition, None);
+    assert!(body.disposition_params.is_empty());
+    assert_eq!(body.filename(), Some("a.pdf"));
+    round_trip(&body);
 }
 
 #[test]
 fn a_single_part_typed_multipart_stays_a_single_part() {
     let raw = b"* 1 FETCH (BODY (\"multipart\" \"plain\" NIL NIL NIL \"7bit\" 3))\r\n";
-    with_fetch(raw, |f| {
-        let body = f.body_structure.expect("body");
-        assert_eq!(
-            (body.media_type.as_str(), body.subtype.as_str()),
-            ("multipart", "plain")
-        );
-        assert!(body.parts.is_empty());
-        assert_eq!(body.size, Some(3));
-        round_trip(&body);
-    });
+    let body = body_of(raw);
+    assert_eq!(
+        (body.media_type.as_str(), body.subtype.as_str()),
+        ("multipart", "plain")
+    );
+    assert!(body.parts.is_empty());
+    assert_eq!(body.size, Some(3));
+    round_trip(&body);
+}
+
+/// The body structure of a FETCH response.
+fn body_of(raw: &[u8]) -> BodyStructure {
+    with_fetch(raw, |f| f.body_structure.expect("body"))
 }
 
 fn reparse(wire: &[u8], name: &str) -> Vec<u8> {

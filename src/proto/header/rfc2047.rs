@@ -11,6 +11,8 @@
 //! - an encoded word that does not decode (bad base64) is kept as it was written;
 //! - text outside encoded words is UTF-8 (RFC 6532); other bytes become U+FFFD.
 
+use std::borrow::Cow;
+
 use super::charset::{decode_charset, decode_text};
 use crate::proto::base64;
 
@@ -57,11 +59,11 @@ pub fn decode_words(input: &[u8]) -> String {
 /// does, else one UTF-8 "B" encoded word (decoding is not idempotent: decoded text may hold
 /// what looks like an encoded word, a line break or bytes that are not UTF-8).
 #[must_use]
-pub fn encode_words(text: &str) -> std::borrow::Cow<'_, [u8]> {
+pub fn encode_words(text: &str) -> Cow<'_, [u8]> {
     if decode_words(text.as_bytes()) == text {
-        return std::borrow::Cow::Borrowed(text.as_bytes());
+        return Cow::Borrowed(text.as_bytes());
     }
-    std::borrow::Cow::Owned(format!("=?utf-8?b?{}?=", base64::encode(text.as_bytes())).into_bytes())
+    Cow::Owned(format!("=?utf-8?b?{}?=", base64::encode(text.as_bytes())).into_bytes())
 }
 
 /// One encoded word: where it ends, its charset label, encoding letter and text.
